@@ -1,0 +1,283 @@
+"""Columns and dtypes of every entity frame, declared once.
+
+Frames passed between layers use these names. Identifiers and codes are strings, booleans
+are numpy ``bool``, counts are pandas nullable ``Int64``, amounts ``float64``, dates
+``datetime64[ns]`` (naive, China local date). Multi-valued text fields (chain nodes, GB/T
+codes) are ``;``-joined strings.
+
+Cities are identified by ``city_code``: the 6-digit adcode of a prefecture-level city, or of
+a Shanghai district (闵行 310112, 松江 310117, 奉贤 310120), since the programme pairs Shanghai
+districts with Wanbei cities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.errors import SchemaError
+
+# kinds: str, int (nullable Int64), float, bool, date
+_KIND_DTYPES: dict[str, str] = {
+    "str": "object",
+    "int": "Int64",
+    "float": "float64",
+    "bool": "bool",
+    "date": "datetime64[ns]",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an entity frame."""
+
+    name: str
+    kind: str
+    required: bool
+    meaning: str
+
+
+@dataclass(frozen=True)
+class FrameSchema:
+    """The declared columns of one entity frame."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _cols(rows: Iterable[tuple[str, str, bool, str]]) -> tuple[Column, ...]:
+    return tuple(Column(n, k, r, m) for n, k, r, m in rows)
+
+
+SRDI_LEVELS = ("none", "province", "national")
+QUERY_KINDS = ("supplier", "investor", "customer")
+STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed", "declined")
+# graded relevance of the furthest stage reached (DESIGN.md)
+STAGE_GRADE: Mapping[str, int] = {
+    "recommended": 0,
+    "contacted": 0,
+    "declined": 0,
+    "meeting": 1,
+    "intention": 2,
+    "signed": 3,
+    "landed": 4,
+}
+ROLES = ("leading", "supporting")
+OWNER_KINDS = ("enterprise", "park")
+
+ENTERPRISE = FrameSchema(
+    "enterprises",
+    ("uscc",),
+    _cols(
+        [
+            ("uscc", "str", True, "统一社会信用代码, 18 chars, GB 32100-2015 check digit"),
+            ("name", "str", True, "企业名称"),
+            ("city_code", "str", True, "adcode of the city (Shanghai: district)"),
+            ("industry_code", "str", True, "GB/T 4754-2017 code (class preferred)"),
+            ("products", "str", True, "主营产品, ;-separated Chinese text"),
+            ("district", "str", False, "区县 name"),
+            ("inputs", "str", False, "主要投入/采购, ;-separated text"),
+            ("chain_nodes", "str", False, "chain node ids it makes, ;-joined"),
+            ("employees", "int", False, "employees"),
+            ("revenue_wan", "float", False, "revenue, 10,000 CNY"),
+            ("founded", "int", False, "founding year"),
+            ("is_leading", "bool", False, "龙头企业"),
+            ("srdi_level", "str", False, "专精特新 level: none/province/national"),
+            ("is_high_tech", "bool", False, "高新技术企业"),
+            ("listed", "bool", False, "listed company"),
+        ]
+    ),
+)
+
+PARK = FrameSchema(
+    "parks",
+    ("park_id",),
+    _cols(
+        [
+            ("park_id", "str", True, "park id (catalogue code, e.g. S347022, or CB-xx)"),
+            ("name", "str", True, "园区名称"),
+            ("city_code", "str", True, "adcode of its Wanbei city"),
+            ("leading_industries", "str", True, "主导产业 text"),
+            ("level", "str", False, "approval level"),
+            ("partner_city_code", "str", False, "adcode of the 沪苏浙 partner"),
+            ("area_ha", "float", False, "approved area, ha"),
+            ("lat", "float", False, "latitude WGS84"),
+            ("lon", "float", False, "longitude WGS84"),
+            ("chain_nodes", "str", False, "chain nodes the park wants, ;-joined"),
+        ]
+    ),
+)
+
+NEED = FrameSchema(
+    "needs",
+    ("need_id",),
+    _cols(
+        [
+            ("need_id", "str", True, "need id"),
+            ("owner_kind", "str", True, "enterprise or park"),
+            ("owner_id", "str", True, "uscc or park_id"),
+            ("description", "str", True, "what is sought, Chinese text"),
+            ("chain_nodes", "str", False, "chain node ids sought, ;-joined"),
+            ("industry_code", "str", False, "GB/T code sought"),
+            ("created", "date", False, "date the need was stated"),
+        ]
+    ),
+)
+
+EVENT = FrameSchema(
+    "events",
+    ("event_id",),
+    _cols(
+        [
+            ("event_id", "str", True, "event id"),
+            ("name", "str", True, "event name"),
+            ("date", "date", True, "event date"),
+            ("city_code", "str", True, "host city adcode"),
+            ("venue", "str", False, "venue"),
+            ("n_slots", "int", False, "number of time slots"),
+            ("slot_minutes", "int", False, "slot length, minutes"),
+            ("n_tables", "int", False, "number of tables"),
+            ("theme_chains", "str", False, "chain ids, ;-joined"),
+        ]
+    ),
+)
+
+PARTICIPANT = FrameSchema(
+    "participants",
+    ("event_id", "uscc"),
+    _cols(
+        [
+            ("event_id", "str", True, "event id"),
+            ("uscc", "str", True, "firm"),
+            ("role", "str", True, "leading or supporting"),
+            ("min_meetings", "int", False, "minimum meetings wanted"),
+            ("max_meetings", "int", False, "meeting cap"),
+            ("available_slots", "str", False, "slot indexes, ;-joined; empty = all"),
+        ]
+    ),
+)
+
+OUTCOME = FrameSchema(
+    "outcomes",
+    ("query_kind", "query_id", "candidate_id", "stage", "date"),
+    _cols(
+        [
+            ("query_kind", "str", True, "supplier/investor/customer"),
+            ("query_id", "str", True, "uscc or park_id of the asking side"),
+            ("candidate_id", "str", True, "uscc of the candidate"),
+            ("stage", "str", True, "funnel stage"),
+            ("date", "date", True, "date the stage was reached"),
+            ("event_id", "str", False, "event where it happened"),
+            ("amount_wan", "float", False, "signed/landed amount, 10,000 CNY"),
+        ]
+    ),
+)
+
+SCHEMAS: Mapping[str, FrameSchema] = {
+    s.name: s for s in (ENTERPRISE, PARK, NEED, EVENT, PARTICIPANT, OUTCOME)
+}
+
+
+def check_frame(frame: pd.DataFrame, schema: FrameSchema, *, where: str = "") -> None:
+    """Raise :class:`SchemaError` naming every missing required column or wrong dtype.
+
+    Parameters
+    ----------
+    frame : DataFrame to check (not modified).
+    schema : the declared schema.
+    where : the caller's name, used in the message.
+    """
+    label = f"{where}: " if where else ""
+    missing = [c for c in schema.required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{label}{schema.name} frame lacks required columns {missing}; "
+            f"expected at least {schema.required}, got {list(frame.columns)}"
+        )
+    wrong: list[str] = []
+    for col in schema.columns:
+        if col.name not in frame.columns:
+            continue
+        dt = frame[col.name].dtype
+        ok = {
+            "str": pd.api.types.is_string_dtype(dt) or pd.api.types.is_object_dtype(dt),
+            "int": pd.api.types.is_integer_dtype(dt),
+            "float": pd.api.types.is_float_dtype(dt) or pd.api.types.is_integer_dtype(dt),
+            "bool": pd.api.types.is_bool_dtype(dt),
+            "date": pd.api.types.is_datetime64_any_dtype(dt),
+        }[col.kind]
+        if not ok:
+            wrong.append(f"{col.name} (expected {col.kind}, got {dt})")
+    if wrong:
+        raise SchemaError(f"{label}{schema.name} frame has mistyped columns: {', '.join(wrong)}")
+
+
+def empty_frame(schema: FrameSchema) -> pd.DataFrame:
+    """An empty frame with every declared column and its dtype."""
+    return pd.DataFrame({c.name: pd.Series(dtype=_KIND_DTYPES[c.kind]) for c in schema.columns})
+
+
+def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
+    """Return a copy with every declared column present (defaults filled) and typed.
+
+    Optional columns that are absent get defaults: "" for text, False for flags,
+    ``<NA>`` for counts, NaN for amounts, NaT for dates; ``srdi_level`` defaults to "none".
+    """
+    check_frame_columns_present(frame, schema)
+    out = pd.DataFrame(index=frame.index)
+    for c in schema.columns:
+        if c.name in frame.columns:
+            s = frame[c.name]
+        else:
+            s = pd.Series(_default(c), index=frame.index)
+        if c.kind == "str":
+            default = "none" if c.name == "srdi_level" else ""
+            s = s.astype(object).where(s.notna(), default).astype(str)
+            out[c.name] = s.astype(object)
+        elif c.kind == "int":
+            out[c.name] = pd.to_numeric(s, errors="raise").astype("Int64")
+        elif c.kind == "float":
+            out[c.name] = pd.to_numeric(s, errors="raise").astype("float64")
+        elif c.kind == "bool":
+            out[c.name] = s.fillna(False).astype(bool)
+        else:
+            out[c.name] = pd.to_datetime(s).astype("datetime64[ns]")
+    return out.reset_index(drop=True)
+
+
+def check_frame_columns_present(frame: pd.DataFrame, schema: FrameSchema) -> None:
+    missing = [c for c in schema.required if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"{schema.name} frame lacks required columns {missing}; got {list(frame.columns)}"
+        )
+
+
+def _default(c: Column) -> object:
+    return {"str": "", "int": pd.NA, "float": float("nan"), "bool": False, "date": pd.NaT}[
+        c.kind
+    ]
+
+
+def split_multi(value: str) -> list[str]:
+    """Split a ;-joined field (also accepts ，,、；|) into stripped non-empty parts."""
+    for sep in ("，", ",", "、", "；", "|"):
+        value = value.replace(sep, ";")
+    return [p.strip() for p in value.split(";") if p.strip()]

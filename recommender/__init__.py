@@ -1,0 +1,1 @@
+"""Storage, ingest, the ranking service, explanations, business rules, the event planner, CLI."""

@@ -1,0 +1,42 @@
+"""The one typed settings object, read from the environment when asked for (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """chainmatch settings; every field can be set by ``CHAINMATCH_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINMATCH_", extra="ignore")
+
+    home: Path = Field(default=Path("var"), description="models, reports, logs, worlds")
+    database_url: str = Field(default="", description="SQLAlchemy URL; default SQLite in home")
+    rules_file: Path | None = Field(default=None, description="business rules TOML")
+    reference_dir: Path = Field(
+        default=Path(__file__).resolve().parent.parent / "data" / "reference",
+        description="the reference tables built from ../shared/data",
+    )
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'chainmatch.db').resolve()}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]
