@@ -15,6 +15,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """chainmatch: 沪苏浙–皖北 partner matching."""
+
+
 for _register in REGISTRARS:
     _register(app)
 
