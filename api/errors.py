@@ -1,0 +1,73 @@
+"""The one mapping from domain errors (recommender/errors.py) to HTTP statuses and bodies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from recommender.errors import (
+    AuthError,
+    ChainmatchError,
+    ConflictError,
+    ForbiddenError,
+    ImportValidationError,
+    ModelError,
+    NotFoundError,
+    ReferenceDataError,
+    SchemaError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUS: Mapping[type[ChainmatchError], int] = {
+    ImportValidationError: 422,
+    AuthError: 401,
+    ForbiddenError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    ValidationError: 422,
+    SchemaError: 422,
+    ModelError: 503,
+    ReferenceDataError: 503,
+}
+
+
+def status_of(exc: ChainmatchError) -> int:
+    """The HTTP status for a domain error (500 for one nobody mapped)."""
+    for cls, status in STATUS.items():
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(exc: ChainmatchError) -> dict[str, object]:
+    """The JSON body: ``detail`` says what was wrong; imports add every row error."""
+    if isinstance(exc, ImportValidationError):
+        head = exc.message or f"{exc.source}: {len(exc.errors)} problem(s) in {exc.kind}"
+        return {
+            "detail": head,
+            "errors": [
+                {"line": e.line, "column": e.column, "expected": e.expected, "got": e.got}
+                for e in exc.errors
+            ],
+        }
+    return {"detail": str(exc) or type(exc).__name__}
+
+
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ChainmatchError)
+    status = status_of(exc)
+    if status >= 500:
+        log.warning("%s %s -> %d: %s", request.method, request.url.path, status, exc)
+    headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if status == 401 else None
+    return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping on ``app`` (one handler for the whole domain hierarchy)."""
+    app.add_exception_handler(ChainmatchError, _handle)

@@ -1,0 +1,1 @@
+"""The ranking service: candidates → features → model → explanations → business rules → top-k."""

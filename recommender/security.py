@@ -1,0 +1,167 @@
+"""API keys, roles and city scoping: who may do what, decided in one table.
+
+Roles
+-----
+``promotion_office`` (招商局 of one city), ``organiser`` (matchmaking events), ``analyst``
+(outcomes, imports, models) and ``admin`` (everything, including keys).
+
+City scoping
+------------
+A ``promotion_office`` key carries exactly one ``city_code`` (other roles carry none and are
+never scoped). For a scoped key:
+
+- enterprises are shared reference data: every role that may read them sees all of them;
+- parks, needs, events and outcomes are scoped: lists are filtered to the key's city, and
+  reading or writing a record of another city is refused with 403. A need belongs to the
+  city of its owner (the enterprise or park that states it); an outcome belongs to the cities
+  of its query entity and of its candidate (a 蚌埠 office records outcomes in which either
+  side is in 蚌埠), so a 宁波 leading firm meeting a 蚌埠 supplier is 蚌埠's business too.
+- asking a list for another city's records (``city=``) is refused with 403 rather than
+  silently answered with the key's own city.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from sqlalchemy.orm import Session
+
+from recommender.errors import AuthError, ForbiddenError, ValidationError
+
+log = logging.getLogger(__name__)
+
+Role = Literal["promotion_office", "organiser", "analyst", "admin"]
+Action = Literal["read", "write"]
+
+ROLES: Final[tuple[Role, ...]] = ("promotion_office", "organiser", "analyst", "admin")
+SCOPED_ROLES: Final[frozenset[str]] = frozenset({"promotion_office"})
+# resources whose records belong to a city; enterprises are shared reference data
+CITY_SCOPED: Final[frozenset[str]] = frozenset({"parks", "needs", "events", "outcomes"})
+
+_ALL: Final = frozenset(ROLES)
+_PO, _ORG, _AN, _AD = "promotion_office", "organiser", "analyst", "admin"
+
+# The authorisation matrix: resource -> action -> roles allowed. Every route asks this table.
+POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
+    "enterprises": {"read": _ALL, "write": frozenset({_ORG, _AN, _AD})},
+    "parks": {"read": _ALL, "write": frozenset({_PO, _AN, _AD})},
+    "needs": {"read": _ALL, "write": frozenset({_PO, _ORG, _AN, _AD})},
+    "events": {"read": _ALL, "write": frozenset({_ORG, _AD})},
+    "outcomes": {"read": _ALL, "write": _ALL},
+    "imports": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
+    "models": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
+    "keys": {"read": frozenset({_AD}), "write": frozenset({_AD})},
+    # the ranking endpoints (issue 5, ranking engineer): offices rank investors/suppliers
+    "rank": {"read": _ALL, "write": _ALL},
+}
+
+
+def allowed_roles(resource: str, action: Action) -> frozenset[str]:
+    """The roles that may perform ``action`` on ``resource`` (KeyError for an unknown one)."""
+    try:
+        return POLICY[resource][action]
+    except KeyError:
+        raise KeyError(
+            f"no policy for resource {resource!r}, action {action!r}; "
+            f"expected a resource in {sorted(POLICY)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, as its API key describes it."""
+
+    key_id: int
+    role: str
+    city_code: str | None = None
+    label: str = ""
+
+    @property
+    def scoped(self) -> bool:
+        """Whether this key only sees one city's parks, needs, events and outcomes."""
+        return self.city_code is not None and self.role in SCOPED_ROLES
+
+    def require_role(self, roles: Collection[str]) -> None:
+        """Raise :class:`ForbiddenError` unless this key's role is one of ``roles``."""
+        if self.role not in roles:
+            raise ForbiddenError(
+                f"role {self.role!r} may not do this; expected one of {sorted(roles)}"
+            )
+
+    def list_city(self, resource: str, requested: str | None) -> str | None:
+        """The city filter a list of ``resource`` must use for this key."""
+        if not self.scoped or resource not in CITY_SCOPED:
+            return requested
+        if requested is not None and requested != self.city_code:
+            raise ForbiddenError(
+                f"this key is limited to city {self.city_code}; got a request for city {requested}"
+            )
+        return self.city_code
+
+    def check_city(self, resource: str, cities: Iterable[str], *, what: str) -> None:
+        """Raise :class:`ForbiddenError` if a scoped key touches a record outside its city.
+
+        ``cities`` are the cities the record belongs to; one match suffices.
+        """
+        if not self.scoped or resource not in CITY_SCOPED:
+            return
+        found = sorted({c for c in cities if c})
+        if self.city_code not in found:
+            raise ForbiddenError(
+                f"{what} belongs to city {', '.join(found) or '(unknown)'}; "
+                f"this key is limited to city {self.city_code}"
+            )
+
+    def check_enterprise_write(self, city_code: str, *, what: str) -> None:
+        """Writes to shared enterprises by a scoped key stay inside its city."""
+        if self.scoped and city_code != self.city_code:
+            raise ForbiddenError(
+                f"{what} is in city {city_code}; this key is limited to city {self.city_code}"
+            )
+
+
+def parse_key(*, x_api_key: str | None, authorization: str | None) -> str | None:
+    """The plaintext key from ``X-API-Key`` or ``Authorization: Bearer``, if any."""
+    if x_api_key and x_api_key.strip():
+        return x_api_key.strip()
+    if authorization:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    return None
+
+
+def authenticate(session: Session, plaintext: str | None) -> Principal:
+    """Look the key up by its hash; :class:`AuthError` if absent, unknown or revoked."""
+    from recommender.db import repo
+
+    if not plaintext:
+        raise AuthError("an API key is required: send it as X-API-Key or Authorization: Bearer")
+    row = repo.find_api_key(session, plaintext=plaintext)
+    if row is None or getattr(row, "revoked_at", None) is not None:
+        raise AuthError("unknown or revoked API key")
+    return Principal(
+        key_id=int(row.id),
+        role=str(row.role),
+        city_code=str(row.city_code) if row.city_code else None,
+        label=str(row.label or ""),
+    )
+
+
+def check_key_request(*, role: str, city_code: str | None, known_cities: Collection[str]) -> None:
+    """Validate a new key's role and city: promotion offices need a city, others none."""
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {list(ROLES)}, got {role!r}")
+    if role in SCOPED_ROLES:
+        if not city_code:
+            raise ValidationError(f"a {role} key needs a city (adcode such as 340300), got none")
+        if known_cities and city_code not in known_cities:
+            raise ValidationError(f"city must be a known 6-digit adcode, got {city_code!r}")
+    elif city_code:
+        raise ValidationError(
+            f"only {sorted(SCOPED_ROLES)} keys carry a city; got city {city_code!r} "
+            f"for role {role!r}"
+        )
