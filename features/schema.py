@@ -249,7 +249,9 @@ def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
             s = pd.Series(_default(c), index=frame.index)
         if c.kind == "str":
             default = "none" if c.name == "srdi_level" else ""
-            s = s.astype(object).where(s.notna(), default).astype(str)
+            s = s.astype(object).where(s.notna(), default).astype(str).str.strip()
+            if default:
+                s = s.where(s != "", default)
             out[c.name] = s.astype(object)
         elif c.kind == "int":
             out[c.name] = pd.to_numeric(s, errors="raise").astype("Int64")
