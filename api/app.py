@@ -4,19 +4,57 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.routes import health
+from api.errors import install_error_handlers
+from api.routes import enterprises, events, health, imports, keys, models, needs, outcomes, parks
+from recommender.db.engine import make_engine, make_session_factory
 from recommender.settings import Settings, get_settings
+
+DESCRIPTION = """\
+沪苏浙–皖北 结对合作 partner matching: ranked, explained candidate lists, event schedules,
+outcomes and model management.
+
+Every `/v1` endpoint needs an API key, sent as `X-API-Key: cm_…` or
+`Authorization: Bearer cm_…` (created with `chainmatch keys create --role ROLE [--city ADCODE]`).
+Roles: `promotion_office` (one city: its parks, needs, events and outcomes), `organiser`,
+`analyst`, `admin`. Without a valid key: 401; with a key whose role or city does not allow
+the request: 403. Errors are `{"detail": "...", "errors": [{line, column, expected, got}]}`.
+"""
+
+TAGS = [
+    {"name": "enterprises", "description": "企业: shared reference data, readable by every role"},
+    {"name": "parks", "description": "园区: scoped to a promotion office's city"},
+    {"name": "needs", "description": "需求: scoped by the city of the firm or park stating it"},
+    {"name": "events", "description": "对接会: scoped by host city"},
+    {"name": "outcomes", "description": "对接结果: batches, all-or-nothing"},
+    {"name": "imports", "description": "文件导入 (CSV/XLSX), the same rules as `chainmatch import`"},
+    {"name": "models", "description": "排序模型版本"},
+    {"name": "keys", "description": "API keys (admin)"},
+    {"name": "health", "description": "no key needed"},
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for the given settings (from the environment when omitted)."""
+    """Build the app for the given settings (from the environment when omitted).
+
+    The database engine and session factory are made here and kept on ``app.state``
+    (``engine``, ``session_factory``); the reference data is loaded on first use
+    (``app.state.reference``, see :func:`api.deps.get_reference`).
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="chainmatch",
-        description="沪苏浙–皖北 结对合作 partner matching: ranked, explained candidate lists, "
-        "event schedules, outcomes and model management.",
+        description=DESCRIPTION,
         version="0.1.0",
+        openapi_tags=TAGS,
     )
+    engine = make_engine(settings.effective_database_url)
     app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.reference = None
+    install_error_handlers(app)
     app.include_router(health.router)
+    for module in (enterprises, parks, needs, events, outcomes, imports, models, keys):
+        app.include_router(module.router)
+    # ranking (issue 5, ranking engineer): app.include_router(rank.router) from api/routes/rank.py
     return app

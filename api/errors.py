@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from recommender.errors import (
@@ -71,3 +73,37 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on ``app`` (one handler for the whole domain hierarchy)."""
     app.add_exception_handler(ChainmatchError, _handle)
+    app.add_exception_handler(RequestValidationError, _handle_request_validation)
+
+
+async def _handle_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_request_error(e) for e in exc.errors()]
+    first = errors[0] if errors else None
+    detail = (
+        f"{len(errors)} problem(s) in the request; first: {first['column']}: "
+        f"expected {first['expected']}, got {first['got']}"
+        if first
+        else "the request does not match the schema"
+    )
+    return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+
+def _request_error(err: Mapping[str, Any]) -> dict[str, object]:
+    loc = [str(p) for p in err.get("loc", ())]
+    line: int | None = None
+    # a batch item: body.<list>.<index>.<field> -> the line it would have in a CSV file
+    if len(loc) >= 3 and loc[0] == "body" and loc[2].isdigit():
+        line = int(loc[2]) + 2
+    got = err.get("input")
+    return {
+        "line": line,
+        "column": ".".join(loc),
+        "expected": str(err.get("msg", "")),
+        "got": "" if got is None else _short(got),
+    }
+
+
+def _short(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"

@@ -29,6 +29,8 @@ from typing import Final, Literal
 
 from sqlalchemy.orm import Session
 
+from recommender.db import repo, repo_api
+from recommender.db.models import ApiKey
 from recommender.errors import AuthError, ForbiddenError, ValidationError
 
 log = logging.getLogger(__name__)
@@ -136,19 +138,12 @@ def parse_key(*, x_api_key: str | None, authorization: str | None) -> str | None
 
 def authenticate(session: Session, plaintext: str | None) -> Principal:
     """Look the key up by its hash; :class:`AuthError` if absent, unknown or revoked."""
-    from recommender.db import repo
-
     if not plaintext:
         raise AuthError("an API key is required: send it as X-API-Key or Authorization: Bearer")
     row = repo.find_api_key(session, plaintext=plaintext)
-    if row is None or getattr(row, "revoked_at", None) is not None:
+    if row is None or row.revoked_at is not None:
         raise AuthError("unknown or revoked API key")
-    return Principal(
-        key_id=int(row.id),
-        role=str(row.role),
-        city_code=str(row.city_code) if row.city_code else None,
-        label=str(row.label or ""),
-    )
+    return Principal(key_id=row.id, role=row.role, city_code=row.city_code or None, label=row.label)
 
 
 def check_key_request(*, role: str, city_code: str | None, known_cities: Collection[str]) -> None:
@@ -165,3 +160,29 @@ def check_key_request(*, role: str, city_code: str | None, known_cities: Collect
             f"only {sorted(SCOPED_ROLES)} keys carry a city; got city {city_code!r} "
             f"for role {role!r}"
         )
+
+
+def create_key(
+    session: Session, *, role: str, city_code: str | None = None, label: str = ""
+) -> tuple[ApiKey, str]:
+    """Issue a key (checked by :func:`check_key_request`) and commit; (row, plaintext)."""
+    check_key_request(
+        role=role, city_code=city_code, known_cities=repo_api.known_city_codes(session)
+    )
+    row, plaintext = repo.create_api_key(session, role=role, city_code=city_code, label=label)
+    session.commit()
+    log.info("issued API key %s (role %s, city %s)", row.id, role, city_code or "-")
+    return row, plaintext
+
+
+def revoke_key(session: Session, *, key_id: int) -> ApiKey:
+    """Revoke a key (idempotent) and commit; :class:`NotFoundError` if absent."""
+    row = repo.revoke_api_key(session, key_id=key_id)
+    session.commit()
+    log.info("revoked API key %s", key_id)
+    return row
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key (revoked ones too), oldest first."""
+    return list(repo.list_api_keys(session, include_revoked=True))

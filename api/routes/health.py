@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
 
 from fastapi import APIRouter, Request
-from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.schemas.models import HealthOut
+from recommender.db import repo_api
+
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> dict[str, Any]:
-    """Database reachability and the production model, if any."""
-    settings = request.app.state.settings
-    db_ok = True
-    detail = "ok"
-    try:
-        engine = create_engine(settings.effective_database_url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - health reports any failure as text
-        db_ok = False
-        detail = str(exc)[:200]
-    return {"status": "ok" if db_ok else "degraded", "database": detail}
+def health(request: Request) -> HealthOut:
+    """Database reachability and the production model of each kind, if any."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    with factory() as session:
+        try:
+            repo_api.ping(session)
+        except Exception as exc:
+            log.warning("health: database unreachable: %s", exc)
+            return HealthOut(status="degraded", database=str(exc)[:200], production_models={})
+        try:
+            production = repo_api.production_versions(session)
+        except Exception as exc:
+            log.warning("health: model registry unreadable: %s", exc)
+            return HealthOut(
+                status="degraded",
+                database=f"reachable, but not migrated (chainmatch db upgrade): {exc}"[:200],
+                production_models={},
+            )
+    return HealthOut(status="ok", database="ok", production_models=production)

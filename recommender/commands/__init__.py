@@ -6,6 +6,11 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import serve
+from recommender.commands import db, keys, reference, serve
 
-REGISTRARS: list[Callable[[typer.Typer], None]] = [serve.register]
+REGISTRARS: list[Callable[[typer.Typer], None]] = [
+    db.register,
+    keys.register,
+    reference.register,
+    serve.register,
+]

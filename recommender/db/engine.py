@@ -32,9 +32,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        engine = create_engine(
-            parsed, echo=echo, connect_args={"check_same_thread": False}
-        )
+        engine = create_engine(parsed, echo=echo, connect_args={"check_same_thread": False})
         is_file = parsed.database not in (None, "", ":memory:") and not str(
             parsed.database
         ).startswith("file::memory:")

@@ -1,0 +1,106 @@
+"""Dependency aliases for routes: settings, a database session, the caller's key, roles."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from recommender import security
+from recommender.security import Action, Principal
+from recommender.settings import Settings
+
+if TYPE_CHECKING:
+    from features.reference import Reference
+
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="API key (`chainmatch keys create`)"
+)
+_bearer = HTTPBearer(auto_error=False, description="the same API key as a Bearer token")
+_reference_lock = threading.Lock()
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, rolled back on error and always closed."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    session = factory()
+    try:
+        yield session
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def get_reference(request: Request) -> Reference:
+    """The reference data, loaded on first use and kept on ``app.state``."""
+    state = request.app.state
+    if state.reference is None:
+        with _reference_lock:
+            if state.reference is None:
+                from features.reference import load_reference
+
+                state.reference = load_reference(state.settings.reference_dir)
+    reference: Reference = state.reference
+    return reference
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ReferenceDep = Annotated["Reference", Depends(get_reference)]
+
+
+def get_current_key(
+    session: SessionDep,
+    x_api_key: Annotated[str | None, Security(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> Principal:
+    """The caller's key from ``X-API-Key`` or ``Authorization: Bearer``; 401 if none works."""
+    plaintext = x_api_key.strip() if x_api_key and x_api_key.strip() else None
+    if plaintext is None and bearer is not None and bearer.credentials.strip():
+        plaintext = bearer.credentials.strip()
+    return security.authenticate(session, plaintext)
+
+
+CurrentKey = Annotated[Principal, Depends(get_current_key)]
+
+
+def require_role(*roles: str) -> Callable[..., Principal]:
+    """A dependency that returns the caller's key if its role is one of ``roles`` (else 403)."""
+    unknown = set(roles) - set(security.ROLES)
+    if not roles or unknown:
+        raise ValueError(f"roles must be a non-empty subset of {security.ROLES}, got {roles}")
+
+    def _dep(key: CurrentKey) -> Principal:
+        key.require_role(roles)
+        return key
+
+    return _dep
+
+
+def require_access(resource: str, action: Action) -> Any:
+    """``Depends`` on the caller's key, checked against :data:`recommender.security.POLICY`."""
+    return Depends(require_role(*sorted(security.allowed_roles(resource, action))))
+
+
+# paging and filters shared by every list
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
+Limit = Annotated[int, Query(ge=1, le=500, description="rows per page, at most 500")]
+Search = Annotated[
+    str | None, Query(min_length=1, max_length=100, description="substring of id, name or text")
+]
+CityFilter = Annotated[
+    str | None, Query(pattern=r"^[0-9]{6}$", description="city adcode, e.g. 340300 (蚌埠)")
+]
+PathId = Annotated[str, Path(min_length=1, max_length=64, description="record id")]

@@ -1,0 +1,40 @@
+"""``/v1/keys``: issue, list and revoke API keys (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from api.deps import SessionDep
+from api.deps import require_access as access
+from api.schemas.common import ERRORS, INVALID, NOT_FOUND
+from api.schemas.keys import KeyCreate, KeyCreated, KeyOut
+from recommender import security
+from recommender.security import Principal
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"], responses={**ERRORS, **INVALID})
+Admin = Annotated[Principal, access("keys", "write")]
+KeyId = Annotated[int, Path(ge=1, le=2**31 - 1, description="key id")]
+
+
+@router.get("")
+def list_keys(session: SessionDep, key: Admin) -> list[KeyOut]:
+    """Every key, revoked ones included; never a secret."""
+    return [KeyOut.model_validate(r, from_attributes=True) for r in security.list_keys(session)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_key(session: SessionDep, key: Admin, body: KeyCreate) -> KeyCreated:
+    """Issue a key; the answer holds its secret, shown this once."""
+    row, plaintext = security.create_key(
+        session, role=body.role, city_code=body.city, label=body.label
+    )
+    out = KeyOut.model_validate(row, from_attributes=True)
+    return KeyCreated(**out.model_dump(), key=plaintext)
+
+
+@router.post("/{key_id}/revoke", responses=NOT_FOUND)
+def revoke_key(session: SessionDep, key: Admin, key_id: KeyId) -> KeyOut:
+    """Revoke a key; requests with it get 401 from now on."""
+    return KeyOut.model_validate(security.revoke_key(session, key_id=key_id), from_attributes=True)

@@ -1,0 +1,63 @@
+"""API keys: create (the secret is shown once), list, revoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RoleName = Literal["promotion_office", "organiser", "analyst", "admin"]
+
+
+class KeyCreate(BaseModel):
+    """A key to issue; promotion offices need a city (adcode), other roles none."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "promotion_office", "city": "340300", "label": "蚌埠市投资促进局"}
+            ]
+        },
+    )
+
+    role: RoleName
+    city: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = Field(
+        default=None, description="city adcode (蚌埠 340300); required for promotion_office only"
+    )
+    label: Annotated[str, Field(max_length=128)] = ""
+
+
+class KeyOut(BaseModel):
+    """A stored key (never its secret)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "prefix": "cm_7Hq2",
+                    "role": "promotion_office",
+                    "city_code": "340300",
+                    "label": "蚌埠市投资促进局",
+                    "created_at": "2025-05-01T08:00:00",
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
+    id: int
+    prefix: str
+    role: str
+    city_code: str | None
+    label: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class KeyCreated(KeyOut):
+    """A new key with its secret: shown this once, store it now."""
+
+    key: str = Field(description="the plaintext key; only its hash is stored")

@@ -1,0 +1,100 @@
+"""``chainmatch keys create|list|revoke``: API keys (the secret is printed once)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+
+def register(app: typer.Typer) -> None:
+    keys = typer.Typer(help="API keys: create (prints the secret once), list, revoke.")
+    app.add_typer(keys, name="keys")
+
+    @keys.command("create")
+    def create(
+        role: str = typer.Option(..., help="promotion_office, organiser, analyst or admin"),
+        city: str | None = typer.Option(
+            None, help="city adcode (340300) or name (蚌埠); promotion_office only"
+        ),
+        label: str = typer.Option("", help="who holds the key, e.g. 蚌埠市投资促进局"),
+    ) -> None:
+        """Issue a key and print its secret (only its hash is stored)."""
+        from recommender import security
+        from recommender.errors import ChainmatchError
+
+        with _session() as session:
+            try:
+                city_code = _city_code(session, city) if city else None
+                row, plaintext = security.create_key(
+                    session, role=role, city_code=city_code, label=label
+                )
+            except ChainmatchError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+        typer.echo(plaintext)
+        typer.echo(
+            f"key {row.id} ({row.prefix}…): role {row.role}, city {row.city_code or '-'}; "
+            "store the secret above now, it is not shown again",
+            err=True,
+        )
+
+    @keys.command("list")
+    def list_() -> None:
+        """List keys (id, prefix, role, city, label, created, revoked); never a secret."""
+        from recommender import security
+
+        with _session() as session:
+            rows = security.list_keys(session)
+        typer.echo("id\tprefix\trole\tcity\tlabel\tcreated_at\trevoked_at")
+        for r in rows:
+            revoked = r.revoked_at.isoformat(timespec="seconds") if r.revoked_at else "-"
+            typer.echo(
+                f"{r.id}\t{r.prefix}\t{r.role}\t{r.city_code or '-'}\t{r.label or '-'}\t"
+                f"{r.created_at.isoformat(timespec='seconds')}\t{revoked}"
+            )
+
+    @keys.command("revoke")
+    def revoke(key_id: int = typer.Argument(..., help="the id shown by `keys list`")) -> None:
+        """Revoke a key: requests with it get 401 from now on."""
+        from recommender import security
+        from recommender.errors import ChainmatchError
+
+        with _session() as session:
+            try:
+                row = security.revoke_key(session, key_id=key_id)
+            except ChainmatchError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+        typer.echo(f"revoked key {row.id} ({row.prefix}…, role {row.role})")
+
+
+def _session() -> Session:
+    """A session on the configured database (closed by the caller's ``with``)."""
+    from recommender.db.engine import make_engine, make_session_factory
+    from recommender.settings import get_settings
+
+    factory = make_session_factory(make_engine(get_settings().effective_database_url))
+    return factory()
+
+
+def _city_code(session: Session, city: str) -> str:
+    """An adcode as given, or the adcode of a city name in the seeded cities table."""
+    from sqlalchemy import or_, select
+
+    from recommender.db.models import City
+    from recommender.errors import ValidationError
+
+    text = city.strip()
+    if text.isdigit():
+        return text
+    stem = text.removesuffix("市")
+    code = session.scalars(
+        select(City.city_code).where(or_(City.name == text, City.short_name == stem))
+    ).first()
+    if code is None:
+        raise ValidationError(f"city must be an adcode or a known city name, got {city!r}")
+    return code

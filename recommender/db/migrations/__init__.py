@@ -1,0 +1,1 @@
+"""Alembic environment of chainmatch (configured by ``recommender.db.migrate``, no alembic.ini)."""

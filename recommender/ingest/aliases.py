@@ -1,0 +1,195 @@
+"""The file-side vocabulary of the data contract: column names, their Chinese aliases, enums.
+
+File columns are named as in issue 2 §4 (``city``, ``partner_city``); the validator turns
+them into the frame columns of :mod:`features.schema` (``city_code``, ``partner_city_code``).
+The first Chinese alias of each column is the one written by a Chinese-header export.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "BOOLEAN_VALUES",
+    "ENUMS",
+    "FILE_COLUMNS",
+    "KIND_ORDER",
+    "KIND_SHEET_NAMES",
+    "header_key",
+    "map_headers",
+]
+
+# dependency order: a later kind may refer to the keys of an earlier one
+KIND_ORDER: tuple[str, ...] = (
+    "enterprises",
+    "parks",
+    "needs",
+    "events",
+    "participants",
+    "outcomes",
+)
+
+_CITY = ("城市", "所在城市", "地市", "所在地市", "city_code", "城市代码")
+_CHAIN = ("产业链环节", "产业链节点", "链节点")
+
+# kind -> file column -> aliases (Chinese first); the column name itself is always accepted
+FILE_COLUMNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "enterprises": {
+        "uscc": ("统一社会信用代码", "社会信用代码", "信用代码"),
+        "name": ("企业名称", "名称", "公司名称"),
+        "city": _CITY,
+        "industry_code": ("行业代码", "国民经济行业代码", "行业分类代码"),
+        "products": ("主营产品", "产品", "主要产品"),
+        "district": ("区县", "所在区县"),
+        "inputs": ("主要投入", "采购需求", "主要原材料"),
+        "chain_nodes": _CHAIN,
+        "employees": ("从业人数", "员工数", "员工人数"),
+        "revenue_wan": ("营业收入(万元)", "营业收入", "营收(万元)"),
+        "founded": ("成立年份",),
+        "is_leading": ("是否龙头企业", "龙头企业"),
+        "srdi_level": ("专精特新", "专精特新等级"),
+        "is_high_tech": ("高新技术企业", "是否高新技术企业"),
+        "listed": ("上市", "是否上市"),
+    },
+    "parks": {
+        "park_id": ("园区编号", "园区代码", "园区id"),
+        "name": ("园区名称", "名称"),
+        "city": _CITY,
+        "leading_industries": ("主导产业",),
+        "level": ("级别", "园区级别"),
+        "partner_city": ("结对城市", "合作城市", "共建城市", "partner_city_code"),
+        "area_ha": ("面积(公顷)", "核准面积(公顷)"),
+        "lat": ("纬度",),
+        "lon": ("经度",),
+        "chain_nodes": _CHAIN,
+    },
+    "needs": {
+        "need_id": ("需求编号",),
+        "owner_kind": ("需求方类型", "主体类型"),
+        "owner_id": ("需求方编号", "需求方", "主体编号"),
+        "description": ("需求描述", "需求内容", "描述"),
+        "chain_nodes": _CHAIN,
+        "industry_code": ("行业代码", "国民经济行业代码"),
+        "created": ("提出日期", "创建日期", "日期"),
+    },
+    "events": {
+        "event_id": ("活动编号",),
+        "name": ("活动名称", "名称"),
+        "date": ("活动日期", "日期", "举办日期"),
+        "city": ("举办城市", *_CITY),
+        "venue": ("地点", "场地", "会场"),
+        "n_slots": ("时段数",),
+        "slot_minutes": ("每场时长(分钟)", "时段时长(分钟)"),
+        "n_tables": ("洽谈桌数", "桌数"),
+        "theme_chains": ("主题产业链",),
+    },
+    "participants": {
+        "event_id": ("活动编号",),
+        "uscc": ("统一社会信用代码", "社会信用代码", "信用代码"),
+        "role": ("角色", "企业类型"),
+        "min_meetings": ("最少洽谈数", "最少对接次数"),
+        "max_meetings": ("最多洽谈数", "最多对接次数"),
+        "available_slots": ("可用时段",),
+    },
+    "outcomes": {
+        "query_kind": ("对接类型", "查询类型"),
+        "query_id": ("需求方编号", "查询方编号", "查询方"),
+        "candidate_id": ("候选企业信用代码", "候选方编号", "候选企业"),
+        "stage": ("阶段", "进展"),
+        "date": ("日期", "发生日期"),
+        "event_id": ("活动编号",),
+        "amount_wan": ("金额(万元)", "签约金额(万元)"),
+    },
+}
+
+# sheet names that mark the sheet of a kind in a workbook (compared case-insensitively)
+KIND_SHEET_NAMES: Mapping[str, tuple[str, ...]] = {
+    "enterprises": ("enterprises", "enterprise", "企业", "企业名单", "企业库"),
+    "parks": ("parks", "park", "园区", "园区名单"),
+    "needs": ("needs", "need", "需求", "需求清单"),
+    "events": ("events", "event", "活动", "对接活动"),
+    "participants": ("participants", "participant", "参会企业", "参会名单"),
+    "outcomes": ("outcomes", "outcome", "对接结果", "结果"),
+}
+
+BOOLEAN_VALUES: Mapping[str, bool] = {
+    "true": True, "false": False, "1": True, "0": False, "是": True, "否": False,
+    "y": True, "n": False, "yes": True, "no": False, "t": True, "f": False,
+    "1.0": True, "0.0": False,
+}  # fmt: skip
+
+# enum name -> accepted spelling (lower-cased) -> canonical value
+ENUMS: Mapping[str, Mapping[str, str]] = {
+    "srdi_level": {
+        "none": "none", "province": "province", "national": "national",
+        "无": "none", "否": "none", "省级": "province", "国家级": "national",
+        "省级专精特新": "province", "国家级专精特新": "national", "小巨人": "national",
+        "专精特新小巨人": "national",
+    },
+    "role": {
+        "leading": "leading", "supporting": "supporting",
+        "龙头": "leading", "龙头企业": "leading", "配套": "supporting", "配套企业": "supporting",
+    },
+    "owner_kind": {
+        "enterprise": "enterprise", "park": "park", "企业": "enterprise", "园区": "park",
+    },
+    "query_kind": {
+        "supplier": "supplier", "investor": "investor", "customer": "customer",
+        "找配套": "supplier", "配套": "supplier", "招商": "investor", "找客户": "customer",
+    },
+    "stage": {
+        "recommended": "recommended", "contacted": "contacted", "meeting": "meeting",
+        "intention": "intention", "signed": "signed", "landed": "landed", "declined": "declined",
+        "推荐": "recommended", "联系": "contacted", "洽谈": "meeting", "会谈": "meeting",
+        "意向": "intention", "签约": "signed", "落地": "landed", "到资": "landed",
+        "拒绝": "declined", "放弃": "declined",
+    },
+}  # fmt: skip
+
+_FULLWIDTH = str.maketrans({"（": "(", "）": ")", "\ufeff": "", "\u3000": " "})
+_SPACES = re.compile(r"\s+")
+
+
+def header_key(text: str) -> str:
+    """Normalise a header cell for matching: BOM and spaces removed, ASCII brackets, lower case."""
+    return _SPACES.sub("", text.translate(_FULLWIDTH)).lower()
+
+
+def _alias_index(kind: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for column, aliases in FILE_COLUMNS[kind].items():
+        for alias in (column, *aliases):
+            index.setdefault(header_key(alias), column)
+    return index
+
+
+def map_headers(
+    kind: str, cells: Sequence[str]
+) -> tuple[dict[int, str], list[str], list[tuple[str, str]]]:
+    """Map the header cells of a file of ``kind`` to file columns.
+
+    Returns
+    -------
+    positions : cell position -> file column, for the cells that name a column
+    ignored : the non-empty header cells that name no column of the kind
+    duplicates : (file column, "header1 / header2") for every column named twice
+    """
+    index = _alias_index(kind)
+    positions: dict[int, str] = {}
+    seen: dict[str, str] = {}
+    ignored: list[str] = []
+    duplicates: list[tuple[str, str]] = []
+    for pos, cell in enumerate(cells):
+        key = header_key(cell)
+        if not key:
+            continue
+        column = index.get(key)
+        if column is None:
+            ignored.append(cell.strip())
+        elif column in seen:
+            duplicates.append((column, f"{seen[column]} / {cell.strip()}"))
+        else:
+            seen[column] = cell.strip()
+            positions[pos] = column
+    return positions, ignored, duplicates

@@ -1,0 +1,356 @@
+"""Reading import files (CSV in UTF-8/GBK/GB18030, or XLSX) into a table of stripped strings.
+
+Everything that is wrong with the file as a whole (size, encoding, an unreadable workbook,
+formulas, merged cells, a missing header or missing required columns) is raised here as an
+:class:`~recommender.errors.ImportValidationError` whose :class:`~recommender.errors.RowError`
+entries name the line (1-based, the header is line 1; 0 means the file as a whole) and a
+column (a file column, or one of ``(file)``, ``(encoding)``, ``(header)``, ``(row)``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import pandas as pd
+
+from features.schema import SCHEMAS
+from recommender.errors import ImportValidationError, RowError
+from recommender.ingest.aliases import FILE_COLUMNS, KIND_SHEET_NAMES, header_key, map_headers
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FILE",
+    "HEADER",
+    "ROW",
+    "RawTable",
+    "detect_encoding",
+    "read_table",
+    "required_file_columns",
+]
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+FILE, ENCODING, HEADER, ROW = "(file)", "(encoding)", "(header)", "(row)"
+_UTF16_32_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32-BE"),
+    (b"\xff\xfe\x00\x00", "UTF-32-LE"),
+    (b"\xfe\xff", "UTF-16-BE"),
+    (b"\xff\xfe", "UTF-16-LE"),
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+# share of non-ASCII characters outside GB 2312 above which "GBK" text is taken for another
+# encoding (Latin-1 bytes decode as rare GBK-extension characters; real Chinese rarely does)
+_MAX_RARE_SHARE = 0.3
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+\d+))?\"")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The rows of one import file: stripped strings under file column names."""
+
+    kind: str
+    source: str
+    frame: pd.DataFrame  # one str column per file column present; "" for an empty cell
+    lines: np.ndarray  # int64, the 1-based file line (XLSX: sheet row) of each row
+    headers: dict[str, str]  # file column -> header as written
+    ignored: tuple[str, ...]  # header cells that name no column of the kind
+    encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030' or 'xlsx'
+    sheet: str | None = None
+
+
+def required_file_columns(kind: str) -> list[str]:
+    """The file columns a file of ``kind`` must have (``city`` where the frame has city_code)."""
+    names = {"city_code": "city", "partner_city_code": "partner_city"}
+    return [names.get(c, c) for c in SCHEMAS[kind].required]
+
+
+def _fail(kind: str, source: str, error: RowError) -> NoReturn:
+    raise ImportValidationError(kind, source, [error], f"{source}: {error}")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def detect_encoding(data: bytes) -> tuple[str, str]:
+    """Decode the bytes of a CSV file, returning ``(encoding, text)``.
+
+    UTF-8 (with or without a byte-order mark) is tried first, then GB18030 (a superset of
+    GBK and GB2312). Raises :class:`UnicodeError` subclasses carrying a message and,
+    for undecodable bytes, their offset (``err.start``).
+    """
+    for bom, name in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise UnicodeError(f"a {name} byte-order mark ({bom.hex(' ').upper()})")
+    if b"\x00" in data[:65536]:
+        raise UnicodeError("NUL bytes (a binary file, or UTF-16 without a byte-order mark)")
+    if data.startswith(_UTF8_BOM):
+        return "utf-8-sig", data.decode("utf-8-sig")
+    try:
+        return "utf-8", data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("gb18030")  # raises UnicodeDecodeError with .start
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
+    rare = text.encode("gb2312", errors="replace").count(b"?") - text.count("?")
+    if non_ascii and rare / non_ascii > _MAX_RARE_SHARE:
+        raise UnicodeError(
+            f"{rare} of {non_ascii} non-ASCII characters outside GB 2312 when read as GBK "
+            "(another encoding, e.g. Latin-1 or Big5?)"
+        )
+    return "gb18030", text
+
+
+def read_table(path: Path, *, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
+    """Read a CSV or XLSX import file of ``kind`` into a :class:`RawTable`.
+
+    Parameters
+    ----------
+    path : the file; ``.csv`` (also ``.txt``/``.tsv``) or ``.xlsx``.
+    kind : one of the kinds of :data:`features.schema.SCHEMAS`.
+    max_bytes : files larger than this are rejected before being read.
+
+    Raises
+    ------
+    ImportValidationError
+        For a problem with the file as a whole, or a header lacking required columns.
+    """
+    if kind not in FILE_COLUMNS:
+        raise ValueError(f"kind must be one of {sorted(FILE_COLUMNS)}, got {kind!r}")
+    source = str(path)
+    if not path.is_file():
+        _fail(kind, source, RowError(0, FILE, "an existing file", "no such file"))
+    size = path.stat().st_size
+    if size > max_bytes:
+        _fail(
+            kind, source, RowError(0, FILE, f"a file of at most {max_bytes} bytes", f"{size} bytes")
+        )
+    if size == 0:
+        _fail(kind, source, RowError(1, HEADER, "a header row", "an empty file (0 bytes)"))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, kind=kind, source=source)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(path.read_bytes(), kind=kind, source=source)
+    _fail(
+        kind, source, RowError(0, FILE, "a .csv or .xlsx file", f"a {suffix or 'suffix-less'} file")
+    )
+
+
+def _read_csv(data: bytes, *, kind: str, source: str) -> RawTable:
+    try:
+        encoding, text = detect_encoding(data)
+    except UnicodeDecodeError as err:
+        bom = data.startswith(_UTF8_BOM)
+        expected = "UTF-8 after a UTF-8 byte-order mark" if bom else "UTF-8 or GBK/GB18030 text"
+        bad = data[err.start : err.start + 4]
+        _fail(
+            kind, source, RowError(_line_of(data, err.start), ENCODING, expected, f"bytes {bad!r}")
+        )
+    except UnicodeError as err:
+        _fail(kind, source, RowError(1, ENCODING, "UTF-8 or GBK/GB18030 text", str(err)))
+    first = text.lstrip("\ufeff\r\n").split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    header_line = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not any(field.strip() for field in record):
+                continue  # blank lines (anywhere) are skipped, keeping line numbers
+            if header is None:
+                header, header_line = record, start
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as err:
+        _fail(kind, source, RowError(reader.line_num, ROW, "well-formed CSV", str(err)))
+    if header is None:
+        _fail(kind, source, RowError(1, HEADER, "a header row", "only blank lines"))
+    return _build(
+        kind, source, header, header_line=header_line, rows=rows, lines=lines, encoding=encoding
+    )
+
+
+def _build(
+    kind: str,
+    source: str,
+    header: list[str],
+    *,
+    header_line: int,
+    rows: list[list[str]],
+    lines: list[int],
+    encoding: str,
+    sheet: str | None = None,
+) -> RawTable:
+    positions, ignored, duplicates = map_headers(kind, header)
+    if duplicates:
+        column, both = duplicates[0]
+        _fail(kind, source, RowError(header_line, column, f"one column for {column}", both))
+    present = set(positions.values())
+    missing = [c for c in required_file_columns(kind) if c not in present]
+    if missing:
+        aliases = FILE_COLUMNS[kind]
+        errors = [
+            RowError(
+                header_line,
+                c,
+                f"a column {c} ({' / '.join(aliases[c][:2])})",
+                ", ".join(h for h in header if h.strip()),
+            )
+            for c in missing
+        ]
+        raise ImportValidationError(
+            kind, source, errors, f"{source}: required columns {missing} missing in the header"
+        )
+    if not rows:
+        _fail(
+            kind, source, RowError(header_line + 1, ROW, "at least one data row", "only the header")
+        )
+    width = len(header)
+    errors = []
+    for record, line in zip(rows, lines, strict=True):
+        if len(record) > width and any(f.strip() for f in record[width:]):
+            errors.append(RowError(line, ROW, f"{width} fields", f"{len(record)} fields"))
+    if errors:
+        raise ImportValidationError(kind, source, errors, f"{source}: rows longer than the header")
+    data: dict[str, pd.Series] = {}
+    for pos, column in positions.items():
+        values = [r[pos] if pos < len(r) else "" for r in rows]
+        data[column] = pd.Series(values, dtype="str").str.strip().str.strip("\ufeff")
+    frame = pd.DataFrame(data)
+    return RawTable(
+        kind=kind,
+        source=source,
+        frame=frame,
+        lines=np.asarray(lines, dtype=np.int64),
+        headers={column: header[pos].strip() for pos, column in positions.items()},
+        ignored=tuple(ignored),
+        encoding=encoding,
+        sheet=sheet,
+    )
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path, *, kind: str, source: str) -> RawTable:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        _fail(
+            kind,
+            source,
+            RowError(0, FILE, "a readable XLSX workbook", f"{type(err).__name__}: {err}"),
+        )
+    try:
+        titles = list(workbook.sheetnames)
+        wanted = {header_key(n) for n in KIND_SHEET_NAMES[kind]}
+        title = next((t for t in titles if header_key(t) in wanted), titles[0])
+        sheet = workbook[title]
+        sheet.reset_dimensions()  # some writers store a wrong <dimension>
+        header: list[str] | None = None
+        header_line = 0
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        formulas: list[tuple[int, int, object]] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            texts: list[str] = []
+            for pos, cell in enumerate(cells):
+                value = cell.value
+                if getattr(cell, "data_type", None) == "f" or (
+                    isinstance(value, str) and value.startswith("=")
+                ):
+                    formulas.append((number, pos, value))
+                texts.append(_cell_text(value))
+            if not any(t.strip() for t in texts):
+                continue
+            if header is None:
+                header, header_line = texts, number
+                continue
+            rows.append(texts)
+            lines.append(number)
+        merged = _merged_ranges(sheet)
+    finally:
+        workbook.close()
+    if header is None:
+        others = [t for t in titles if t != title]
+        _fail(kind, source, RowError(1, HEADER, f"a header row in sheet {title!r}",
+              f"an empty sheet (other sheets: {others})"))  # fmt: skip
+    table = _build(
+        kind,
+        source,
+        header,
+        header_line=header_line,
+        rows=rows,
+        lines=lines,
+        encoding="xlsx",
+        sheet=title,
+    )
+    names = map_headers(kind, header)[0]
+
+    def label(pos: int, row: int) -> str:
+        return names.get(pos, f"{get_column_letter(pos + 1)}{row}")
+
+    errors = [
+        RowError(row, label(pos, row), "a value, not a formula",
+                 f"{value} in cell {get_column_letter(pos + 1)}{row}")
+        for row, pos, value in formulas
+    ]  # fmt: skip
+    errors += [
+        RowError(row, label(pos, row), "unmerged cells", f"merged cells {ref}")
+        for pos, row, ref in merged
+    ]
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise ImportValidationError(
+            kind, source, errors, f"{source}: formulas or merged cells in sheet {title!r}"
+        )
+    return table
+
+
+def _merged_ranges(sheet: object) -> list[tuple[int, int, str]]:
+    """(0-based first column, first row, range) of every merged range, read from the sheet XML.
+
+    Read-only worksheets do not parse ``<mergeCells>``, so the XML is scanned directly.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    get_source = getattr(sheet, "_get_source", None)
+    if get_source is None:
+        return []
+    with get_source() as stream:
+        xml = stream.read()
+    return [
+        (
+            column_index_from_string(m.group(1).decode()) - 1,
+            int(m.group(2)),
+            m.group(0).split(b'"')[1].decode(),
+        )
+        for m in _MERGE_REF.finditer(xml)
+    ]

@@ -1,0 +1,311 @@
+"""Validating the rows of an import file and turning them into a schema-conformed frame.
+
+Every check is a vectorised pass over a column; each bad cell becomes one
+:class:`~recommender.errors.RowError` (line, column, expected, got), read off a boolean mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.schema import SCHEMAS, conform
+from recommender.errors import RowError
+from recommender.ingest import checks
+from recommender.ingest.aliases import BOOLEAN_VALUES, ENUMS
+from recommender.ingest.cities import CityResolver
+from recommender.ingest.reading import RawTable
+
+__all__ = ["FIELDS", "REFERENCES", "Field", "Validated", "key_strings", "validate_table"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one file column is parsed: its type, frame column and bounds."""
+
+    name: str
+    type: str  # id text uscc city industry int float bool enum date list slots
+    out: str = ""
+    lo: float | None = None
+    hi: float | None = None
+
+    @property
+    def column(self) -> str:
+        """The frame column it fills."""
+        return self.out or self.name
+
+
+_F = Field
+FIELDS: Mapping[str, tuple[Field, ...]] = {
+    "enterprises": (
+        _F("uscc", "uscc"), _F("name", "text"), _F("city", "city", "city_code"),
+        _F("industry_code", "industry"), _F("products", "text"), _F("district", "text"),
+        _F("inputs", "text"), _F("chain_nodes", "list"), _F("employees", "int", lo=0),
+        _F("revenue_wan", "float", lo=0), _F("founded", "int", lo=1800, hi=2100),
+        _F("is_leading", "bool"), _F("srdi_level", "enum"), _F("is_high_tech", "bool"),
+        _F("listed", "bool"),
+    ),
+    "parks": (
+        _F("park_id", "id"), _F("name", "text"), _F("city", "city", "city_code"),
+        _F("leading_industries", "text"), _F("level", "text"),
+        _F("partner_city", "city", "partner_city_code"), _F("area_ha", "float", lo=0),
+        _F("lat", "float", lo=-90, hi=90), _F("lon", "float", lo=-180, hi=180),
+        _F("chain_nodes", "list"),
+    ),
+    "needs": (
+        _F("need_id", "id"), _F("owner_kind", "enum"), _F("owner_id", "id"),
+        _F("description", "text"), _F("chain_nodes", "list"), _F("industry_code", "industry"),
+        _F("created", "date"),
+    ),
+    "events": (
+        _F("event_id", "id"), _F("name", "text"), _F("date", "date"),
+        _F("city", "city", "city_code"), _F("venue", "text"), _F("n_slots", "int", lo=1),
+        _F("slot_minutes", "int", lo=1, hi=1440), _F("n_tables", "int", lo=1),
+        _F("theme_chains", "list"),
+    ),
+    "participants": (
+        _F("event_id", "id"), _F("uscc", "uscc"), _F("role", "enum"),
+        _F("min_meetings", "int", lo=0), _F("max_meetings", "int", lo=0),
+        _F("available_slots", "slots"),
+    ),
+    "outcomes": (
+        _F("query_kind", "enum"), _F("query_id", "id"), _F("candidate_id", "id"),
+        _F("stage", "enum"), _F("date", "date"), _F("event_id", "id"),
+        _F("amount_wan", "float", lo=0),
+    ),
+}  # fmt: skip
+
+# kind -> (file column, the kind whose keys it must name, condition (column, values) or None)
+REFERENCES: Mapping[str, tuple[tuple[str, str, tuple[str, tuple[str, ...]] | None], ...]] = {
+    "needs": (
+        ("owner_id", "enterprises", ("owner_kind", ("enterprise",))),
+        ("owner_id", "parks", ("owner_kind", ("park",))),
+    ),
+    "participants": (("event_id", "events", None), ("uscc", "enterprises", None)),
+    "outcomes": (
+        ("query_id", "enterprises", ("query_kind", ("supplier", "customer"))),
+        ("query_id", "parks", ("query_kind", ("investor",))),
+        ("candidate_id", "enterprises", None),
+        ("event_id", "events", None),
+    ),
+}
+_MAX_ID = 64
+_Reporter = Callable[[str, np.ndarray, "str | list[str]", "pd.Series | None"], None]
+_UPPER_IDS = {  # ids that are USCCs (compared upper-cased) when the condition holds
+    "needs": (("owner_id", ("owner_kind", ("enterprise",))),),
+    "outcomes": (
+        ("query_id", ("query_kind", ("supplier", "customer"))),
+        ("candidate_id", None),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The outcome of validating one file."""
+
+    kind: str
+    frame: pd.DataFrame  # the rows without errors, conformed to the kind's schema
+    errors: list[RowError]  # every problem, ordered by line then column
+    keys: frozenset[str]  # keys of the good rows (participants: "event_id|uscc")
+    total_rows: int
+
+
+def key_strings(frame: pd.DataFrame, kind: str) -> pd.Series:
+    """Key of every row of a conformed frame as one string ("|"-joined for composite keys)."""
+    parts = []
+    for column in SCHEMAS[kind].key:
+        s = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            s = s.dt.strftime("%Y-%m-%d")
+        parts.append(s.astype("str"))
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + "|" + part
+    return out
+
+
+def _enum_message(name: str) -> str:
+    table = ENUMS[name]
+    canonical = sorted(set(table.values()), key=list(table.values()).index)
+    others = [k for k, v in table.items() if k != v]
+    return f"one of {', '.join(canonical)} (or {'/'.join(others[:8])})"
+
+
+def validate_table(
+    table: RawTable,
+    *,
+    cities: CityResolver,
+    industry_codes: Collection[str],
+    known: Mapping[str, Collection[str]] | None = None,
+) -> Validated:
+    """Check every row of ``table`` and build the conformed frame of its good rows.
+
+    Parameters
+    ----------
+    table : the file's rows, from :func:`recommender.ingest.reading.read_table`.
+    cities : resolves the ``city``/``partner_city`` columns to city codes.
+    industry_codes : the GB/T 4754-2017 codes (``code`` column of the industries frame).
+    known : for the kinds this kind refers to, the keys that exist already (in the database
+        or in files of the same import); a missing kind counts as no keys.
+
+    Returns
+    -------
+    Validated
+        With ``errors`` empty when the file can be imported as it is.
+    """
+    kind, raw, lines = table.kind, table.frame, table.lines
+    known = known or {}
+    n = len(raw)
+    out: dict[str, pd.Series] = {}
+    bad_cells: dict[str, np.ndarray] = {}
+    errors: list[tuple[int, int, RowError]] = []
+    order = {f.name: i for i, f in enumerate(FIELDS[kind])}
+    codes = frozenset(industry_codes)
+
+    def report(
+        column: str, mask: np.ndarray, expected: str | list[str], got: pd.Series | None = None
+    ) -> None:
+        shown = raw[column] if got is None else got
+        for j, i in enumerate(np.flatnonzero(mask).tolist()):
+            what = expected if isinstance(expected, str) else expected[j]
+            line = int(lines[i])
+            errors.append(
+                (line, order.get(column, 99), RowError(line, column, what, str(shown.iat[i])))
+            )
+        bad_cells[column] = bad_cells.get(column, np.zeros(n, dtype=bool)) | mask
+
+    required = set(SCHEMAS[kind].required)
+    for field in FIELDS[kind]:
+        if field.name not in raw.columns:
+            continue
+        values = raw[field.name]
+        present = np.asarray(values.ne(""), dtype=bool)
+        if field.column in required and not present.all():
+            report(field.name, ~present, f"a value (required {field.name})")
+        clean: pd.Series
+        if field.type == "uscc":
+            clean, bad_format, bad_check = checks.parse_uscc(values)
+            report(field.name, bad_format, checks.USCC_FORMAT_MESSAGE)
+            messages = [checks.uscc_check_message(c) for c in clean[bad_check]]
+            report(field.name, bad_check, messages)
+        elif field.type == "city":
+            clean = cities.resolve(values)
+            expected = "a known city (e.g. 蚌埠市, 蚌埠, 闵行区 or the adcode 340300)"
+            report(field.name, present & np.asarray(clean.eq(""), dtype=bool), expected)
+        elif field.type == "industry":
+            clean, bad = checks.parse_industry(values, codes)
+            report(field.name, bad, "a GB/T 4754-2017 industry code (e.g. 3973 or C3973)")
+        elif field.type in ("int", "float"):
+            integer = field.type == "int"
+            clean, bad = checks.parse_number(values, integer=integer, lo=field.lo, hi=field.hi)
+            report(
+                field.name, bad, checks.number_message(integer=integer, lo=field.lo, hi=field.hi)
+            )
+        elif field.type == "bool":
+            clean, bad = checks.parse_bool(values, BOOLEAN_VALUES)
+            report(field.name, bad, "true/false, 1/0, 是/否 or Y/N")
+        elif field.type == "enum":
+            default = "none" if field.name == "srdi_level" else ""
+            clean, bad = checks.parse_enum(values, ENUMS[field.name], default=default)
+            report(field.name, bad, _enum_message(field.name))
+        elif field.type == "date":
+            clean, bad = checks.parse_date(values)
+            report(field.name, bad, checks.DATE_MESSAGE)
+        elif field.type == "list":
+            clean, _ = checks.parse_list(values)
+        elif field.type == "slots":
+            clean, bad = checks.parse_slots(values)
+            report(field.name, bad, "slot indexes such as 0;1;4 (whole numbers >= 0)")
+        else:  # id, text
+            clean = values
+            if field.type == "id":
+                too_long = np.asarray(values.str.len() > _MAX_ID, dtype=bool)
+                report(field.name, too_long, f"an id of at most {_MAX_ID} characters")
+        out[field.column] = clean
+
+    for column, condition in _UPPER_IDS.get(kind, ()):
+        if column in out:
+            when = _condition(out, condition, n)
+            out[column] = out[column].where(~when, out[column].str.upper())
+
+    frame = pd.DataFrame(out)
+    _check_references(kind, frame, known, bad_cells, report)
+    good = np.ones(n, dtype=bool)
+    for mask in bad_cells.values():
+        good &= ~mask
+    if n:
+        conformed_all = _conform_partial(frame, kind)
+        keys = key_strings(conformed_all, kind)
+        key_ok = np.ones(n, dtype=bool)
+        for column in SCHEMAS[kind].key:
+            file_col = {"city_code": "city"}.get(column, column)
+            key_ok &= ~bad_cells.get(file_col, np.zeros(n, dtype=bool))
+        dup = key_ok & np.asarray(keys.duplicated(keep="first"), dtype=bool)
+        if dup.any():
+            first = dict(zip(keys[key_ok & ~dup], lines[key_ok & ~dup], strict=True))
+            label = "+".join(SCHEMAS[kind].key)
+            shown = keys + " (first on line " + keys.map(first).astype("str") + ")"
+            expected = "a key not already in the file"
+            for i in np.flatnonzero(dup).tolist():
+                line = int(lines[i])
+                errors.append((line, -1, RowError(line, label, expected, str(shown.iat[i]))))
+            good &= ~dup
+        result = conformed_all.loc[good].reset_index(drop=True)
+    else:
+        result = conform(pd.DataFrame(columns=SCHEMAS[kind].required), SCHEMAS[kind])
+    errors.sort(key=lambda t: (t[0], t[1]))
+    return Validated(
+        kind=kind,
+        frame=result,
+        errors=[e for _, _, e in errors],
+        keys=frozenset(key_strings(result, kind)),
+        total_rows=n,
+    )
+
+
+def _condition(
+    out: Mapping[str, pd.Series] | pd.DataFrame,
+    condition: tuple[str, tuple[str, ...]] | None,
+    n: int,
+) -> np.ndarray:
+    if condition is None:
+        return np.ones(n, dtype=bool)
+    column, values = condition
+    if column not in out:
+        return np.zeros(n, dtype=bool)
+    return np.asarray(out[column].isin(list(values)), dtype=bool)
+
+
+def _check_references(
+    kind: str,
+    frame: pd.DataFrame,
+    known: Mapping[str, Collection[str]],
+    bad_cells: Mapping[str, np.ndarray],
+    report: _Reporter,
+) -> None:
+    n = len(frame)
+    for column, target, condition in REFERENCES.get(kind, ()):
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        applies = _condition(frame, condition, n) & np.asarray(values.ne(""), dtype=bool)
+        applies &= ~bad_cells.get(column, np.zeros(n, dtype=bool))
+        keys = known.get(target, ())
+        missing = applies & ~np.asarray(values.isin(list(keys)), dtype=bool)
+        if missing.any():
+            noun = target[:-1]
+            expected = f"the key of a {noun} in this import or in the database"
+            report(column, missing, expected, values)
+
+
+def _conform_partial(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Conform the parsed columns; unparseable cells are already NA/"" so nothing raises."""
+    present = frame.copy()
+    for column in SCHEMAS[kind].required:
+        if column not in present.columns:
+            present[column] = ""
+    return conform(present, SCHEMAS[kind])

@@ -1,0 +1,81 @@
+"""The production model, picked up without a restart.
+
+``ModelProvider.current()`` is called once per request: it stats the registry's production
+pointer (a cheap ``os.stat``) and, when it changed, loads the new model and swaps it in
+under a lock. A request that already holds the previous model finishes with it, so a
+promotion never fails a request in flight.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+
+from features.catalogue import FEATURE_NAMES
+from recommender.errors import ModelError
+from training.calibration import IsotonicCalibrator
+from training.registry import ModelRegistry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """A loaded, verified model ready to score."""
+
+    version: str
+    booster: lgb.Booster
+    calibrator: IsotonicCalibrator | None
+    feature_names: tuple[str, ...]
+
+
+class ModelProvider:
+    """Serves the registry's production model and reloads it when the pointer moves."""
+
+    def __init__(self, registry: ModelRegistry) -> None:
+        self.registry = registry
+        self._lock = threading.Lock()
+        self._model: ServingModel | None = None
+        self._stamp: tuple[str | None, float] | None = None
+
+    def _pointer_stamp(self) -> tuple[str | None, float]:
+        pointer = Path(self.registry.root) / "PRODUCTION"
+        try:
+            mtime = pointer.stat().st_mtime_ns
+        except FileNotFoundError:
+            return (None, 0.0)
+        return (self.registry.production(), float(mtime))
+
+    def current(self) -> ServingModel:
+        """The production model; raises :class:`ModelError` when there is none."""
+        stamp = self._pointer_stamp()
+        if stamp != self._stamp or self._model is None:
+            with self._lock:
+                if stamp != self._stamp or self._model is None:
+                    self._model = self._load(stamp[0])
+                    self._stamp = stamp
+        assert self._model is not None
+        return self._model
+
+    def _load(self, version: str | None) -> ServingModel:
+        if version is None:
+            raise ModelError(
+                "no production model: train one with `chainmatch train --promote-if-better`"
+            )
+        loaded = self.registry.load(version, expected_features=list(FEATURE_NAMES))
+        log.info("serving model %s", version)
+        return ServingModel(
+            version=version,
+            booster=loaded.booster,
+            calibrator=loaded.calibrator,
+            feature_names=tuple(loaded.metadata.feature_names),
+        )
+
+    @property
+    def version(self) -> str | None:
+        """Version currently loaded (None before the first request)."""
+        return self._model.version if self._model else None

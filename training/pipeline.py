@@ -1,0 +1,286 @@
+"""The learning loop: labelled pairs → features → LambdaRank + baselines → evaluation.
+
+``prepare`` turns outcomes into labelled, time-split query instances with features computed
+as of each query's date; ``train_and_evaluate`` trains the ranker with early stopping on the
+validation window, scores every baseline (and the production model, when given) on the
+same test rows, calibrates P(signed or better) on the validation window and returns
+everything a report and a promotion decision need. No database here: the caller passes
+frames.
+
+Negatives. Candidates that were shown and reached no positive stage are the observed
+negatives. For training only, each training query instance also gets ``sampled_negatives``
+candidates drawn uniformly from its candidate-generation list (excluding shown ones) with
+label 0: they teach the model what the unseen part of the pool looks like. Validation and
+test use only shown candidates, with their observed labels, so every ranker is evaluated on
+the same logged rows and the sampled negatives cannot flatter any of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from features.candidates import CandidateGenerator
+from features.catalogue import FEATURE_NAMES
+from features.context import FeatureContext
+from features.pairs import pair_features
+from training.calibration import IsotonicCalibrator
+from training.dataset import LabelConfig, assign_query_groups, label_pairs, time_split
+from training.metrics import MetricResult, evaluate
+from training.rankers import (
+    RankerParams,
+    fit_lambdarank,
+    fit_logistic,
+    logistic_score,
+    popularity_score,
+    rule_score,
+)
+
+log = logging.getLogger(__name__)
+
+OracleFn = Callable[[str, np.ndarray, np.ndarray], np.ndarray]
+SIGNED_GRADE = 3
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run."""
+
+    label: LabelConfig = field(default_factory=LabelConfig)
+    valid_frac: float = 0.15
+    test_frac: float = 0.2
+    sampled_negatives: int = 5
+    params: RankerParams = field(default_factory=RankerParams)
+    eval_k: int = 10
+    kinds: tuple[str, ...] = ("supplier", "investor", "customer")
+    seed: int = 7
+
+
+@dataclass
+class Prepared:
+    """Labelled rows (one per query instance × candidate) and their features."""
+
+    rows: pd.DataFrame  # query_kind, query_id, candidate_id, exposed, grade, qid, part, sampled
+    X: pd.DataFrame  # FEATURE_NAMES, aligned with rows
+    valid_start: pd.Timestamp
+    test_start: pd.Timestamp
+
+    def subset(
+        self, part: str, *, observed_only: bool = False
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Rows and features of one part, sorted by query id (LightGBM groups)."""
+        mask = self.rows["part"].to_numpy() == part
+        if observed_only:
+            mask &= ~self.rows["sampled"].to_numpy()
+        idx = np.flatnonzero(mask)
+        order = idx[np.argsort(self.rows["qid"].to_numpy()[idx], kind="stable")]
+        return self.rows.iloc[order].reset_index(drop=True), self.X.iloc[order].reset_index(
+            drop=True
+        )
+
+    def data_hash(self) -> str:
+        """sha256 over the labelled keys and grades (identifies the training data)."""
+        keys = self.rows[["query_kind", "query_id", "candidate_id", "exposed", "grade", "part"]]
+        digest = hashlib.sha256(pd.util.hash_pandas_object(keys, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
+
+
+def prepare(ctx: FeatureContext, outcomes: pd.DataFrame, config: TrainConfig) -> Prepared:
+    """Label, split by time, add sampled negatives (train only) and compute features as of
+    each query instance's exposure date."""
+    labels = label_pairs(outcomes, config.label)
+    labels = labels[~labels["censored"].astype(bool)]
+    labels = labels[labels["query_kind"].isin(config.kinds)]
+    split = time_split(labels, valid_frac=config.valid_frac, test_frac=config.test_frac)
+    labels = labels.assign(part=split.part(labels["exposed"]), sampled=False)
+    sampled = _sample_negatives(ctx, labels, config)
+    rows = assign_query_groups(pd.concat([labels, sampled], ignore_index=True))
+    X = featurize(ctx, rows)
+    log.info(
+        "prepared %d rows (%d sampled negatives), %d query instances",
+        len(rows),
+        int(rows["sampled"].sum()),
+        rows["qid"].nunique(),
+    )
+    return Prepared(rows=rows, X=X, valid_start=split.valid_start, test_start=split.test_start)
+
+
+def featurize(ctx: FeatureContext, rows: pd.DataFrame) -> pd.DataFrame:
+    """Pair features for every row, as of its exposure date, one call per query kind."""
+    parts: list[pd.DataFrame] = []
+    index_parts: list[np.ndarray] = []
+    for kind, grp in rows.groupby("query_kind", sort=True):
+        feats = pair_features(
+            ctx,
+            kind=str(kind),
+            query_ids=grp["query_id"].to_numpy(dtype=object),
+            candidate_ids=grp["candidate_id"].to_numpy(dtype=object),
+            as_of=grp["exposed"].to_numpy(),
+        )
+        parts.append(feats)
+        index_parts.append(grp.index.to_numpy())
+    if not parts:
+        return pd.DataFrame(columns=FEATURE_NAMES, dtype="float32")
+    X = pd.concat(parts, ignore_index=True)
+    X.index = np.concatenate(index_parts)
+    return X.sort_index().reset_index(drop=True)[FEATURE_NAMES]
+
+
+def _sample_negatives(
+    ctx: FeatureContext, labels: pd.DataFrame, config: TrainConfig
+) -> pd.DataFrame:
+    if config.sampled_negatives <= 0:
+        return labels.iloc[0:0]
+    rng = np.random.default_rng(config.seed)
+    train = labels[labels["part"] == "train"]
+    instances = train.drop_duplicates(["query_kind", "query_id", "exposed"])
+    shown = train.groupby(["query_kind", "query_id", "exposed"])["candidate_id"].agg(set)
+    gen = CandidateGenerator(ctx, cap=500)
+    out: dict[str, list[object]] = {
+        c: [] for c in ("query_kind", "query_id", "candidate_id", "exposed")
+    }
+    for kind, qid, exposed in instances[["query_kind", "query_id", "exposed"]].itertuples(
+        index=False
+    ):
+        pool = gen.generate(kind, qid, as_of=exposed)
+        seen = shown[(kind, qid, exposed)]
+        pool = np.array([c for c in pool if c not in seen], dtype=object)
+        if not len(pool):
+            continue
+        pick = rng.choice(pool, size=min(config.sampled_negatives, len(pool)), replace=False)
+        out["query_kind"].extend([kind] * len(pick))
+        out["query_id"].extend([qid] * len(pick))
+        out["candidate_id"].extend(pick.tolist())
+        out["exposed"].extend([exposed] * len(pick))
+    frame = pd.DataFrame(out)
+    if frame.empty:
+        return labels.iloc[0:0]
+    frame["exposed"] = pd.to_datetime(frame["exposed"])
+    return frame.assign(event_id="", grade=0, censored=False, part="train", sampled=True)
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced: the model, its calibrator and every comparison."""
+
+    booster: lgb.Booster
+    calibrator: IsotonicCalibrator
+    metrics: dict[str, dict[str, dict[str, float]]]  # model -> kind ('all' too) -> metric -> value
+    feature_importance: pd.DataFrame
+    calibration: pd.DataFrame
+    windows: dict[str, str]
+    data_hash: str
+    n_rows: dict[str, int]
+    test_scores: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+
+def train_and_evaluate(
+    prepared: Prepared,
+    config: TrainConfig,
+    *,
+    production: lgb.Booster | None = None,
+    oracle: OracleFn | None = None,
+) -> TrainResult:
+    """Train LambdaRank, score baselines (and production) on the test rows, calibrate."""
+    tr_rows, tr_X = prepared.subset("train")
+    va_rows, va_X = prepared.subset("valid", observed_only=True)
+    te_rows, te_X = prepared.subset("test", observed_only=True)
+    if tr_rows.empty or te_rows.empty:
+        raise ValueError(
+            f"need training and test rows, got {len(tr_rows)} train and {len(te_rows)} test"
+        )
+    booster = fit_lambdarank(
+        tr_X,
+        tr_rows["grade"].to_numpy(),
+        tr_rows["qid"].to_numpy(),
+        X_valid=va_X,
+        y_valid=va_rows["grade"].to_numpy(),
+        qid_valid=va_rows["qid"].to_numpy(),
+        params=config.params,
+    )
+    scores: dict[str, np.ndarray] = {
+        "lambdarank": np.asarray(booster.predict(te_X)),
+        "rule": rule_score(te_X),
+        "popularity": popularity_score(te_X),
+        "logistic": logistic_score(
+            fit_logistic(tr_X, tr_rows["grade"].to_numpy(), seed=config.seed), te_X
+        ),
+    }
+    if production is not None:
+        scores["production"] = np.asarray(production.predict(te_X[production.feature_name()]))
+    if oracle is not None:
+        scores["oracle"] = _oracle_scores(oracle, te_rows)
+    metrics = {name: _metrics_by_kind(te_rows, s, k=config.eval_k) for name, s in scores.items()}
+    calib_source = va_rows if len(va_rows) else tr_rows
+    calib_X = va_X if len(va_rows) else tr_X
+    calibrator = IsotonicCalibrator().fit(
+        np.asarray(booster.predict(calib_X)),
+        (calib_source["grade"].to_numpy() >= SIGNED_GRADE).astype(int),
+    )
+    p_test = calibrator.transform(scores["lambdarank"])
+    y_test = (te_rows["grade"].to_numpy() >= SIGNED_GRADE).astype(int)
+    from training.calibration import reliability_table
+
+    importance = pd.DataFrame(
+        {
+            "feature": booster.feature_name(),
+            "gain": booster.feature_importance(importance_type="gain"),
+        }
+    ).sort_values("gain", ascending=False, ignore_index=True)
+    windows = {
+        "train_start": str(tr_rows["exposed"].min().date()),
+        "valid_start": str(prepared.valid_start.date()),
+        "test_start": str(prepared.test_start.date()),
+        "test_end": str(te_rows["exposed"].max().date()),
+    }
+    test_scores = te_rows[["query_kind", "query_id", "candidate_id", "qid", "grade"]].assign(
+        **{f"score_{k}": v for k, v in scores.items()}, p_signed=p_test
+    )
+    return TrainResult(
+        booster=booster,
+        calibrator=calibrator,
+        metrics=metrics,
+        feature_importance=importance,
+        calibration=reliability_table(p_test, y_test),
+        windows=windows,
+        data_hash=prepared.data_hash(),
+        n_rows={"train": len(tr_rows), "valid": len(va_rows), "test": len(te_rows)},
+        test_scores=test_scores,
+    )
+
+
+def _oracle_scores(oracle: OracleFn, rows: pd.DataFrame) -> np.ndarray:
+    out = np.zeros(len(rows))
+    for kind, grp in rows.groupby("query_kind", sort=False):
+        out[grp.index.to_numpy()] = oracle(
+            str(kind),
+            grp["query_id"].to_numpy(dtype=object),
+            grp["candidate_id"].to_numpy(dtype=object),
+        )
+    return out
+
+
+def _metrics_by_kind(
+    rows: pd.DataFrame, scores: np.ndarray, *, k: int
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    groups: list[tuple[str, np.ndarray]] = [("all", np.arange(len(rows)))]
+    groups += [(str(kd), g.index.to_numpy()) for kd, g in rows.groupby("query_kind", sort=True)]
+    for name, idx in groups:
+        res: dict[str, MetricResult] = evaluate(
+            rows["grade"].to_numpy()[idx],
+            scores[idx],
+            rows["qid"].to_numpy()[idx],
+            rows["candidate_id"].to_numpy(dtype=object)[idx].astype(str),
+            k=k,
+        )
+        out[name] = {m: r.value for m, r in res.items()}
+        out[name]["n_queries"] = float(res[f"ndcg@{k}"].n_queries)
+        out[name]["n_skipped"] = float(res[f"ndcg@{k}"].n_skipped)
+    return out
