@@ -26,7 +26,10 @@ TAGS = [
     {"name": "needs", "description": "需求: scoped by the city of the firm or park stating it"},
     {"name": "events", "description": "对接会: scoped by host city"},
     {"name": "outcomes", "description": "对接结果: batches, all-or-nothing"},
-    {"name": "imports", "description": "文件导入 (CSV/XLSX), the same rules as `chainmatch import`"},
+    {
+        "name": "imports",
+        "description": "文件导入 (CSV/XLSX), the same rules as `chainmatch import`",
+    },
     {"name": "models", "description": "排序模型版本"},
     {"name": "keys", "description": "API keys (admin)"},
     {"name": "health", "description": "no key needed"},

@@ -66,8 +66,8 @@ class Reference:
     industries: pd.DataFrame
     io_sectors: pd.DataFrame
     gbt_to_io: pd.DataFrame
-    io_A: np.ndarray
-    io_L: np.ndarray
+    io_A: np.ndarray  # noqa: N815 - name fixed by docs/dev/CONTRACTS.md (A of the IO literature)
+    io_L: np.ndarray  # noqa: N815 - same (Leontief inverse L)
     chains: pd.DataFrame
     chain_nodes: pd.DataFrame
     chain_edges: pd.DataFrame

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from features.schema import split_multi
 from recommender.db import repo, repo_api
-from recommender.errors import ConflictError, NotFoundError
+from recommender.errors import ConflictError, ImportValidationError, NotFoundError
 from recommender.security import Principal
 
 if TYPE_CHECKING:
@@ -244,19 +244,24 @@ def import_upload(
     reference: Reference,
     dry_run: bool = False,
 ) -> Row:
-    """Import an uploaded file through the importer (all-or-nothing); what it did."""
+    """Import an uploaded file through the importer (all-or-nothing); what it did.
+
+    ``source`` (the uploaded file's name) replaces the temporary ``path`` in reports.
+    """
     from recommender.ingest import import_file
 
-    report = import_file(session, kind=kind, path=path, reference=reference, dry_run=dry_run)
-    if not dry_run:
-        session.commit()
-    counts = report.counts
+    try:
+        report = import_file(session, kind=kind, path=path, reference=reference, dry_run=dry_run)
+    except ImportValidationError as exc:
+        exc.message = exc.message.replace(str(path), source)
+        exc.source = source
+        raise
     return {
         "kind": kind,
         "source": source,
-        "dry_run": dry_run,
-        "rows": int(report.rows),
-        "inserted": int(counts.inserted),
-        "updated": int(counts.updated),
-        "unchanged": int(counts.unchanged),
+        "dry_run": report.dry_run,
+        "rows": report.rows,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
     }

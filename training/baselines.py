@@ -70,4 +70,4 @@ def popularity_scores(
     universe = pd.Index(seen["candidate_id"].astype(str).unique()).union(pd.Index(cands.unique()))
     n = cands.map(counts).fillna(0).to_numpy(dtype=np.float64)
     total = float(counts.sum())
-    return (n + alpha) / (total + alpha * len(universe))
+    return np.asarray((n + alpha) / (total + alpha * len(universe)), dtype=np.float64)

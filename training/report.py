@@ -122,7 +122,7 @@ def summary(results: EvaluationResults) -> dict[str, Any]:
     """The report's figures as a JSON-ready dict (NaN becomes null)."""
     top = results.feature_importance.sort_values("gain", ascending=False).head(20)
     calibration = None if results.calibration is None else results.calibration.to_dict("records")
-    return _json_ready(
+    out: dict[str, Any] = _json_ready(
         {
             "title": results.title,
             "model_version": results.model_version,
@@ -138,6 +138,7 @@ def summary(results: EvaluationResults) -> dict[str, Any]:
             "calibration": calibration,
         }
     )
+    return out
 
 
 def _png(fig: Figure) -> str:
@@ -163,7 +164,7 @@ def _grouped_bars(
         ax.axhline(hline, color="grey", linestyle="--", linewidth=1)
     ax.set_xticks(x, kinds)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, ncols=3)
+    ax.legend(fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     return _png(fig)
 
 
@@ -225,7 +226,9 @@ def write_report(path: Path, results: EvaluationResults) -> Path:
             metric_names += [n for n in per_metric if n not in metric_names]
     plots = {
         "ndcg": _grouped_bars(headline, kinds, ylabel=results.headline, hline=None),
-        "lift": _grouped_bars(lifts, kinds, ylabel=f"{results.headline} / {results.baseline}", hline=1.0)
+        "lift": _grouped_bars(
+            lifts, kinds, ylabel=f"{results.headline} / {results.baseline}", hline=1.0
+        )
         if lifts
         else None,
         "importance": _importance_plot(results.feature_importance)

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from api.schemas.common import CityRef, Ident, ShortText, Text, Uscc
 
@@ -26,7 +27,7 @@ class _In(BaseModel):
 
 
 # ----------------------------------------------------------------------------- enterprises
-_ENTERPRISE_EXAMPLE = {
+_ENTERPRISE_EXAMPLE: JsonDict = {
     "uscc": "91340300MA2N0QXR35",
     "name": "蚌埠华芯传感科技有限公司",
     "city": "蚌埠",
@@ -123,7 +124,7 @@ class EnterpriseOut(BaseModel):
 
 
 # ----------------------------------------------------------------------------- parks
-_PARK_EXAMPLE = {
+_PARK_EXAMPLE: JsonDict = {
     "park_id": "CB-01",
     "name": "甬蚌产业合作园区",
     "city": "蚌埠",
@@ -202,7 +203,7 @@ class ParkOut(BaseModel):
 
 
 # ----------------------------------------------------------------------------- needs
-_NEED_EXAMPLE = {
+_NEED_EXAMPLE: JsonDict = {
     "need_id": "N-2025-0001",
     "owner_kind": "park",
     "owner_id": "CB-01",
@@ -255,7 +256,7 @@ class NeedOut(BaseModel):
 
 
 # ----------------------------------------------------------------------------- events
-_EVENT_EXAMPLE = {
+_EVENT_EXAMPLE: JsonDict = {
     "event_id": "E-2025-05-BB",
     "name": "2025 蚌埠 龙头企业+配套企业 对接会",
     "date": "2025-05-20",

@@ -6,13 +6,14 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from api.schemas.common import Ident
 
 QueryKind = Literal["supplier", "investor", "customer"]
 Stage = Literal["recommended", "contacted", "meeting", "intention", "signed", "landed", "declined"]
 
-_OUTCOME_EXAMPLE = {
+_OUTCOME_EXAMPLE: JsonDict = {
     "query_kind": "investor",
     "query_id": "CB-01",
     "candidate_id": "91330200MA2H5WXK5J",

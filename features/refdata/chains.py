@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (data tables: one row per line reads better than wrapped rows)
 """The programme's priority industry chains (产业链), written as data.
 
 Each chain is a small DAG of nodes from upstream (tier 0) to downstream; an edge ``src -> dst``

@@ -202,7 +202,9 @@ def build_gbt_to_io(
             )
     if problems:
         raise ReferenceDataError("gbt->io bridge failed its check: " + "; ".join(problems))
-    b["io_code"] = [BRIDGE_CORRECTIONS.get(d, c) for d, c in zip(b["division"], b["io_code"], strict=True)]
+    b["io_code"] = [
+        BRIDGE_CORRECTIONS.get(d, c) for d, c in zip(b["division"], b["io_code"], strict=True)
+    ]
     out = pd.DataFrame(
         {
             "division": b["division"],

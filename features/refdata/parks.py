@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (data tables: one row per line reads better than wrapped rows)
 """Wanbei development zones (2018 catalogue) and the ten "7+3" co-built parks.
 
 The catalogue's prefecture guess (``anhui_prefecture_heuristic``) is replaced by a table
@@ -182,13 +183,15 @@ def build_parks(zones: pd.DataFrame, cities: pd.DataFrame, adcodes: pd.DataFrame
     for line in prefecture_disagreements(w, cities):
         log.warning("prefecture corrected: %s", line)
     seats = _county_seats(adcodes)
-    city = cities.set_index("city_code")
+    city_lon = dict(zip(cities["city_code"], cities["lon"].astype(float), strict=True))
+    city_lat = dict(zip(cities["city_code"], cities["lat"].astype(float), strict=True))
+    zone_xy: dict[str, tuple[float, float]] = {}
     partner = {v: k for k, v in OFFICIAL_PAIRS.items()}
     rows: list[dict[str, object]] = []
     for z in w.itertuples(index=False):
         code = str(z.代码)
         pref, county = ZONE_PREFECTURE[code]
-        lon, lat = float(z.经度_WGS84), float(z.纬度_WGS84)
+        lon, lat = float(str(z.经度_WGS84)), float(str(z.纬度_WGS84))
         d = np.hypot((seats["lon"] - lon) * np.cos(np.radians(lat)), seats["lat"] - lat)
         nearest_pref = str(seats["prefecture"].iloc[int(np.argmin(d.to_numpy()))])
         source = "catalogue"
@@ -197,28 +200,28 @@ def build_parks(zones: pd.DataFrame, cities: pd.DataFrame, adcodes: pd.DataFrame
                 lon, lat = _seat(seats, pref, county)
                 source = "county_seat"
             else:
-                lon, lat = float(city.at[pref, "lon"]), float(city.at[pref, "lat"])
+                lon, lat = city_lon[pref], city_lat[pref]
                 source = "city"
+        zone_xy[code] = (lon, lat)
         divisions, nodes, _ = parse_industries(str(z.主导产业))
         rows.append(
             {
                 "park_id": code, "name": str(z.开发区名称), "city_code": pref,
                 "leading_industries": str(z.主导产业), "level": str(z.批准级别),
-                "partner_city_code": partner.get(pref, ""), "area_ha": float(z.核准面积_公顷),
+                "partner_city_code": partner.get(pref, ""), "area_ha": float(str(z.核准面积_公顷)),
                 "lat": lat, "lon": lon, "chain_nodes": nodes, "kind": "catalogue",
                 "gbt_divisions": divisions, "coord_source": source,
             }
         )  # fmt: skip
-    by_id = {str(r["park_id"]): r for r in rows}
     for park_id, name, host, helping, county, zone, industries in CO_BUILT:
         if host not in WANBEI_CODES or OFFICIAL_PAIRS.get(helping) != host:
             raise ReferenceDataError(f"{park_id}: {helping}->{host} is not an official pair")
         if zone:
-            lon, lat, source = float(by_id[zone]["lon"]), float(by_id[zone]["lat"]), "host_zone"  # type: ignore[arg-type]
+            (lon, lat), source = zone_xy[zone], "host_zone"
         elif county:
             (lon, lat), source = _seat(seats, host, county), "county_seat"
         else:
-            lon, lat, source = float(city.at[host, "lon"]), float(city.at[host, "lat"]), "city"
+            lon, lat, source = city_lon[host], city_lat[host], "city"
         divisions, nodes, _ = parse_industries(industries)
         rows.append(
             {

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import db, keys, reference, serve
+from recommender.commands import db, io, keys, reference, serve
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     db.register,
+    io.register,
     keys.register,
     reference.register,
     serve.register,

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
+
+SharedOpt = Annotated[
+    Path | None,
+    typer.Option(help="raw tables laid out like /work/shared/data; default data/reference/raw"),
+]
+OutOpt = Annotated[Path | None, typer.Option(help="output folder; default data/reference")]
 
 
 def register(app: typer.Typer) -> None:
@@ -12,15 +19,10 @@ def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Reference data (cities, industries, IO table, chains, parks).")
 
     @group.command("build")
-    def build(
-        shared: Path | None = typer.Option(
-            None, help="folder of raw tables laid out like /work/shared/data; default data/reference/raw"
-        ),
-        out: Path | None = typer.Option(None, help="output folder; default data/reference"),
-    ) -> None:
+    def build(shared: SharedOpt = None, out: OutOpt = None) -> None:
         """Rebuild the reference CSVs and copy the raw tables used."""
-        from features.reference import DEFAULT_REF_DIR
         from features.refdata import build_reference
+        from features.reference import DEFAULT_REF_DIR
 
         out_dir = out or DEFAULT_REF_DIR
         counts = build_reference(shared or out_dir / "raw", out_dir)

@@ -31,6 +31,7 @@ __all__ = [
     "HEADER",
     "ROW",
     "RawTable",
+    "UnknownEncodingError",
     "detect_encoding",
     "read_table",
     "required_file_columns",
@@ -79,18 +80,29 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+class UnknownEncodingError(UnicodeError):
+    """The bytes are in no accepted encoding; ``line`` is where it shows (1-based)."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def detect_encoding(data: bytes) -> tuple[str, str]:
     """Decode the bytes of a CSV file, returning ``(encoding, text)``.
 
     UTF-8 (with or without a byte-order mark) is tried first, then GB18030 (a superset of
-    GBK and GB2312). Raises :class:`UnicodeError` subclasses carrying a message and,
-    for undecodable bytes, their offset (``err.start``).
+    GBK and GB2312). Raises :class:`UnicodeDecodeError` for undecodable bytes (offset in
+    ``err.start``) and :class:`UnknownEncodingError` for other encodings.
     """
     for bom, name in _UTF16_32_BOMS:
         if data.startswith(bom):
-            raise UnicodeError(f"a {name} byte-order mark ({bom.hex(' ').upper()})")
-    if b"\x00" in data[:65536]:
-        raise UnicodeError("NUL bytes (a binary file, or UTF-16 without a byte-order mark)")
+            raise UnknownEncodingError(f"a {name} byte-order mark ({bom.hex(' ').upper()})")
+    nul = data.find(b"\x00", 0, 65536)
+    if nul >= 0:
+        raise UnknownEncodingError(
+            "NUL bytes (a binary file, or UTF-16 without a byte-order mark)", _line_of(data, nul)
+        )
     if data.startswith(_UTF8_BOM):
         return "utf-8-sig", data.decode("utf-8-sig")
     try:
@@ -101,11 +113,21 @@ def detect_encoding(data: bytes) -> tuple[str, str]:
     non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     rare = text.encode("gb2312", errors="replace").count(b"?") - text.count("?")
     if non_ascii and rare / non_ascii > _MAX_RARE_SHARE:
-        raise UnicodeError(
+        first = next((i for i, line in enumerate(text.splitlines(), 1) if not _gb2312(line)), 1)
+        raise UnknownEncodingError(
             f"{rare} of {non_ascii} non-ASCII characters outside GB 2312 when read as GBK "
-            "(another encoding, e.g. Latin-1 or Big5?)"
+            "(another encoding, e.g. Latin-1 or Big5?)",
+            first,
         )
     return "gb18030", text
+
+
+def _gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_table(path: Path, *, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
@@ -154,8 +176,8 @@ def _read_csv(data: bytes, *, kind: str, source: str) -> RawTable:
         _fail(
             kind, source, RowError(_line_of(data, err.start), ENCODING, expected, f"bytes {bad!r}")
         )
-    except UnicodeError as err:
-        _fail(kind, source, RowError(1, ENCODING, "UTF-8 or GBK/GB18030 text", str(err)))
+    except UnknownEncodingError as err:
+        _fail(kind, source, RowError(err.line, ENCODING, "UTF-8 or GBK/GB18030 text", str(err)))
     first = text.lstrip("\ufeff\r\n").split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -6,6 +6,9 @@ solver, so a plan edited by hand (or a bug in the planner) is caught.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import pandas as pd
 
 from recommender.planner.model import parse_slots
@@ -34,44 +37,60 @@ def violations(plan: Plan) -> list[str]:
         f"meeting {r.leading_uscc}/{r.supporting_uscc}: table {r.table} out of range"
         for r in bad_table.itertuples()
     ]
-    firms = pd.concat(
-        [
-            m[["slot", "leading_uscc"]].set_axis(["slot", "uscc"], axis=1),
-            m[["slot", "supporting_uscc"]].set_axis(["slot", "uscc"], axis=1),
-        ]
+    recs: list[tuple[int, int, str, str]] = list(
+        zip(
+            m["slot"].astype(int).tolist(),
+            m["table"].astype(int).tolist(),
+            m["leading_uscc"].astype(str).tolist(),
+            m["supporting_uscc"].astype(str).tolist(),
+            strict=True,
+        )
     )
-    for (s, u), n in firms.value_counts().items():  # type: ignore[misc]
-        if n > 1:
-            out.append(f"firm {u} has {n} meetings in slot {s}")
-    for (s, t), n in m[["slot", "table"]].value_counts().items():  # type: ignore[misc]
-        if n > 1:
-            out.append(f"table {t} is used {n} times in slot {s}")
-    for s, n in m["slot"].value_counts().items():
-        if n > spec.n_tables:
-            out.append(f"slot {s} holds {n} meetings, more than {spec.n_tables} tables")
+    firm_slot: Counter[tuple[str, int]] = Counter()
+    table_slot: Counter[tuple[int, int]] = Counter()
+    per_slot: Counter[int] = Counter()
+    per_firm: Counter[str] = Counter()
+    for s, t, a, b in recs:
+        firm_slot.update([(a, s), (b, s)])
+        table_slot[(t, s)] += 1
+        per_slot[s] += 1
+        per_firm.update([a, b])
+    out += [f"firm {u} has {n} meetings in slot {s}" for (u, s), n in firm_slot.items() if n > 1]
+    out += [f"table {t} is used {n} times in slot {s}" for (t, s), n in table_slot.items() if n > 1]
+    out += [
+        f"slot {s} holds {n} meetings, more than {spec.n_tables} tables"
+        for s, n in per_slot.items()
+        if n > spec.n_tables
+    ]
     dup = m.duplicated(["leading_uscc", "supporting_uscc"])
     out += [f"pair {r.leading_uscc}/{r.supporting_uscc} meets twice" for r in m[dup].itertuples()]
 
-    parts = plan.participants.assign(uscc=plan.participants["uscc"].astype(str))
-    parts = parts[~parts["uscc"].isin(plan.cancelled)].set_index("uscc")
-    role = parts["role"].astype(str).str.lower()
-    for side, want in (("leading_uscc", "leading"), ("supporting_uscc", "supporting")):
-        got = m[side].map(role)
-        for u in m.loc[got != want, side]:
-            out.append(f"firm {u} in {side} is not a remaining {want} participant")
-    if "available_slots" in parts.columns:
-        for r in m.itertuples():
-            for u in (r.leading_uscc, r.supporting_uscc):
-                if u in parts.index:
-                    mask = parse_slots(parts.at[u, "available_slots"], spec.n_slots)
-                    if not mask[int(r.slot)]:
-                        out.append(f"firm {u} is not available in slot {r.slot}")
-    count = firms["uscc"].value_counts()
-    if "max_meetings" in parts.columns:
-        cap = pd.to_numeric(parts["max_meetings"], errors="coerce").dropna()
-        for u, n in count.items():
-            if u in cap.index and n > cap[u]:
-                out.append(f"firm {u} has {n} meetings, above its cap {int(cap[u])}")
+    p = plan.participants
+    gone = set(plan.cancelled)
+    info: dict[str, tuple[str, object, object]] = {
+        str(u): (str(role).strip().lower(), av, cap)
+        for u, role, av, cap in zip(
+            p["uscc"].tolist(),
+            p["role"].tolist(),
+            p["available_slots"].tolist() if "available_slots" in p else [None] * len(p),
+            pd.to_numeric(p["max_meetings"]).astype(float).tolist()
+            if "max_meetings" in p
+            else [None] * len(p),
+            strict=True,
+        )
+        if str(u) not in gone
+    }
+    for s, _, a, b in recs:
+        for u, want in ((a, "leading"), (b, "supporting")):
+            if u not in info or info[u][0] != want:
+                out.append(f"firm {u} is not a remaining {want} participant")
+                continue
+            if not parse_slots(info[u][1], spec.n_slots)[s]:
+                out.append(f"firm {u} is not available in slot {s}")
+    for u, n in per_firm.items():
+        cap = info[u][2] if u in info else None
+        if isinstance(cap, int | float) and not math.isnan(cap) and n > cap:
+            out.append(f"firm {u} has {n} meetings, above its cap {cap}")
 
     pairs = plan.pairs.assign(
         leading_uscc=plan.pairs["leading_uscc"].astype(str),

@@ -234,8 +234,10 @@ def solve_matching(inst: Instance) -> MatchResult:
     forced = forced_must(inst)
     notes: list[str] = []
     if inst.n_edges == 0:
-        _, _, _, obj = evaluate(inst, forced)
-        return MatchResult(forced, obj, obj, 0.0, "none (no pairs)", True, forced, 0.0, notes)
+        _, _, short, obj = evaluate(inst, forced)
+        if short:
+            notes.append("城市配额无法全部满足，已改为软约束（未满足部分见配额状态）")
+        return MatchResult(forced, obj, obj, 0.0, "none (no pairs)", not short, forced, 0.0, notes)
     has_quotas = bool(inst.settings.quotas)
     quotas_hard = True
     x: FloatArray | None = None

@@ -38,7 +38,9 @@ def test_popularity_by_hand() -> None:
 def test_popularity_of_one_kind_and_stricter_grade() -> None:
     frame = _outcomes()
     # supplier only: A = 2, N = 2, V = {A, B, C, D} = 4 -> 3/6, 1/6, 1/6, 1/6
-    scores = popularity_scores(frame, ["A", "B", "C", "D"], as_of="2025-05-01", query_kind="supplier")
+    scores = popularity_scores(
+        frame, ["A", "B", "C", "D"], as_of="2025-05-01", query_kind="supplier"
+    )
     np.testing.assert_allclose(scores, [3 / 6, 1 / 6, 1 / 6, 1 / 6])
     # signed or better (grade >= 3): A (L1 signed) and C (P1 signed), N = 2, V = 3, alpha = 0.5
     # -> A = 1.5 / 3.5, C = 1.5 / 3.5, B = 0.5 / 3.5

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import pytrec_eval
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from training.errors import InvalidInputError
 from training.metrics import (
@@ -211,3 +213,38 @@ def test_trec_variant_equals_pytrec_eval_on_random_rankings_with_ties(seed: int,
     for name, value in means.items():
         reference = np.mean([expected[q][name] for q in expected])
         assert value == pytest.approx(reference, abs=1e-9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["q1", "q2", "q3"]),
+            st.integers(0, 30),
+            st.integers(0, 4),
+            st.sampled_from([0.0, 0.5, 1.0, -1.0]),
+        ),
+        min_size=1,
+        max_size=60,
+        unique_by=lambda r: (r[0], r[1]),
+    ),
+    k=st.integers(1, 12),
+)
+def test_trec_variant_equals_pytrec_eval_on_generated_rankings(
+    rows: list[tuple[str, int, int, float]], k: int
+) -> None:
+    query = np.array([r[0] for r in rows])
+    ids = np.array([f"d{r[1]}" for r in rows])
+    rel = np.array([r[2] for r in rows])
+    scores = np.array([r[3] for r in rows])
+    qrels: dict[str, dict[str, int]] = {}
+    run: dict[str, dict[str, float]] = {}
+    for q, d, r, s in zip(query, ids, rel, scores, strict=True):
+        qrels.setdefault(str(q), {})[str(d)] = int(r)
+        run.setdefault(str(q), {})[str(d)] = float(s)
+    measures = {f"ndcg_cut.{k}", f"map_cut.{k}", "map", f"recall.{k}", "recip_rank"}
+    expected = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+    ours = trec_per_query(rel, scores, query, ids, k=k)
+    for q, row in ours.iterrows():
+        for name, value in row.items():
+            assert value == pytest.approx(expected[q][name], abs=1e-9), (q, name)

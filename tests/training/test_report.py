@@ -61,12 +61,16 @@ def test_report_renders_with_the_numbers_passed_in(tmp_path: Path) -> None:
     for number in ["0.8123", "0.8456", "0.7654", "0.5000", "0.3210", "0.9876", "0.7302", "0.1234"]:
         assert number in html, number
     assert f"{0.8456 / 0.6:.4f}×" in html  # lift, supplier
-    assert "12,345" in html and "120" in html
+    assert "12,345" in html
+    assert "120" in html
     assert "20261127T120501-3fa9c2" in html
     assert "晋升: NDCG@10 0.8123 ≥ production 0.8000 − 0.005" in html
-    assert "规则基线 rule baseline" in html and "特征重要性" in html
+    assert "规则基线 rule baseline" in html
+    assert "特征重要性" in html
     # top 20 of 25 features by gain: f24 .. f05 shown, f04 not
-    assert "<td>f24</td>" in html and "<td>f05</td>" in html and "<td>f04</td>" not in html
+    assert "<td>f24</td>" in html
+    assert "<td>f05</td>" in html
+    assert "<td>f04</td>" not in html
     assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{100,}"', html)) == 4
 
 

@@ -20,6 +20,7 @@ HIGH_TECH_SHARE = 0.15
 SRDI_PROVINCE_SHARE = 0.05
 SRDI_NATIONAL_SHARE = 0.01
 LISTED_SHARE = 0.005
+GOODS_SECTORS = 22  # IO sectors 01-22: agriculture, mining, manufacturing
 
 MARKERS = np.array(["示例", "模拟"])
 BRAND_CHARS = np.array(
@@ -125,9 +126,10 @@ def _sector_output(reference: Reference) -> npt.NDArray[np.float64]:
 
 
 def _supplier_sector_names(reference: Reference, k: int = 2) -> list[str]:
-    """Per IO sector, the ``;``-joined names of its ``k`` biggest other supplier sectors."""
+    """Per IO sector, the ``;``-joined names of its ``k`` biggest other goods suppliers."""
     A = np.asarray(reference.io_A, float).copy()
     np.fill_diagonal(A, 0.0)
+    A[GOODS_SECTORS:, :] = 0.0  # inputs text names goods, not services
     names = reference.io_sectors["name"].astype(str).to_numpy()
     top = np.argsort(-A, axis=0, kind="stable")[:k]  # rows: suppliers of column j
     return [";".join(names[top[:, j]]) for j in range(A.shape[1])]

@@ -1,0 +1,393 @@
+"""FeatureContext: everything pair features and candidate generation look up, built once.
+
+``FeatureContext.build`` fits the text model, indexes firms and parks in one entity index,
+turns chain nodes into bitsets, and sorts the outcome history for as-of lookups.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from features import entities, geo, nodes
+from features.catalogue import NODE_PATH_CAP
+from features.errors import SchemaError
+from features.history import AsOfTable, pair_key, to_days
+from features.schema import ENTERPRISE, NEED, OUTCOME, PARK, PARTICIPANT, STAGE_GRADE, conform
+from features.text import TextSimilarity
+
+if TYPE_CHECKING:
+    from features.reference import Reference
+
+log = logging.getLogger(__name__)
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class History:
+    """Outcome records as entity rows and days, plus the as-of tables built on them."""
+
+    query: IntArray
+    cand: IntArray
+    day: IntArray
+    grade: FloatArray
+    event_id: npt.NDArray[np.object_]
+    pair: AsOfTable  # key: unordered entity pair; values: [records]; grade max
+    by_cand: AsOfTable  # key: candidate entity; values: [records, positives]
+    by_query: AsOfTable  # key: query entity; values: [records, positives]
+    city_pair: AsOfTable  # key: unordered city pair; values: [records, positives]
+    cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
+    query_sector: AsOfTable  # key: query * S + sector(candidate); values: [positives]
+
+
+@dataclass(frozen=True)
+class FeatureContext:
+    """Entity arrays, chain bitsets, text matrices and history for one snapshot of the data.
+
+    Build it with :meth:`build`; treat it as read-only.
+    """
+
+    reference: Reference
+    firms: pd.DataFrame
+    parks: pd.DataFrame
+    ids: pd.Index  # firm uscc, then park_id
+    n_firms: int
+    # places
+    city: IntArray
+    city_province: IntArray
+    city_partner: IntArray
+    city_helping: BoolArray
+    city_wanbei: BoolArray
+    city_dist: FloatArray
+    place: IntArray  # district/county id per entity (-1 none)
+    county_pairs: IntArray  # sorted keys place_a * n_places + place_b (both orders)
+    cobuilt_pairs: IntArray  # sorted pair_key of city rows
+    n_places: int
+    # industry
+    sector: IntArray
+    division: IntArray
+    park_divisions: nodes.Bits
+    # chain nodes
+    node_index: pd.Index
+    node_chain: IntArray
+    makes: nodes.Bits
+    needs: nodes.Bits
+    pred: nodes.Bits  # direct upstream nodes of the needed ones
+    reach: npt.NDArray[np.uint64]  # (cap + 1, E, W): nodes within k steps upstream of a need
+    park_nodes: nodes.Bits
+    park_gap: nodes.Bits
+    # text
+    text_model: TextSimilarity
+    product_matrix: sp.csr_matrix  # distinct product texts
+    product_row: IntArray
+    need_matrix: sp.csr_matrix  # distinct need texts
+    need_row: IntArray
+    # size and quality (NaN unknown)
+    employees: FloatArray
+    revenue: FloatArray
+    srdi: FloatArray
+    high_tech: FloatArray
+    listed: FloatArray
+    leading: BoolArray
+    founded: FloatArray
+    prior: FloatArray
+    history: History
+
+    @property
+    def n_entities(self) -> int:
+        return len(self.ids)
+
+    def rows(self, ids: npt.ArrayLike, *, what: str) -> IntArray:
+        """Entity rows of ``ids``; raise naming the ids that are unknown."""
+        arr = np.asarray(ids, dtype=object)
+        r = self.ids.get_indexer(arr)
+        if (r < 0).any():
+            bad = list(pd.unique(arr[r < 0]))[:5]
+            raise KeyError(f"{what}: {int((r < 0).sum())} unknown ids, e.g. {bad}")
+        return np.asarray(r, dtype=np.int64)
+
+    @classmethod
+    def build(
+        cls,
+        reference: Reference,
+        enterprises: pd.DataFrame,
+        parks: pd.DataFrame,
+        needs: pd.DataFrame,
+        outcomes: pd.DataFrame,
+        participants: pd.DataFrame | None = None,
+        *,
+        text_model: TextSimilarity | None = None,
+    ) -> FeatureContext:
+        """Check and index the entity frames, fit the text model, sort the history.
+
+        Parameters
+        ----------
+        reference : Reference
+            Cities, IO tables, chains (features.reference.load_reference()).
+        enterprises, parks, needs, outcomes : DataFrame
+            Entity frames per features.schema (checked; extra columns ignored).
+        participants : DataFrame, optional
+            Event registrations; checked when given (no feature reads them yet).
+        text_model : TextSimilarity, optional
+            An unfitted transformer to use instead of the default; fitted here.
+
+        Returns
+        -------
+        FeatureContext
+
+        Raises
+        ------
+        SchemaError
+            A frame lacks a required column, or ids repeat.
+        """
+        firms = conform(enterprises, ENTERPRISE)
+        park_f = _parks_with_reference(conform(parks, PARK), reference)
+        need_f = conform(needs, NEED)
+        out_f = conform(outcomes, OUTCOME)
+        if participants is not None:
+            conform(participants, PARTICIPANT)
+        ids = pd.Index(
+            np.concatenate([firms["uscc"].to_numpy(dtype=object), park_f["park_id"].to_numpy(dtype=object)])
+        )
+        if not ids.is_unique:
+            dup = list(ids[ids.duplicated()][:5])
+            raise SchemaError(f"uscc and park_id must be unique across firms and parks, repeated: {dup}")
+        F, E = len(firms), len(ids)
+        is_park = np.arange(E) >= F
+
+        # places
+        cities = entities.city_arrays(
+            reference, pd.concat([firms["city_code"], park_f["city_code"]], ignore_index=True)
+        )
+        city = cities["entity_city"].astype(np.int64)
+        province = cities["province"]
+        city_dist = geo.distance_matrix(cities["lon"], cities["lat"])
+        place, county_pairs, n_places = _places(reference, firms, park_f, city)
+        cobuilt = _cobuilt_pairs(park_f, reference)
+        city_index = pd.Index(entities.text_col(reference.cities["city_code"]))
+        ca = city_index.get_indexer(cobuilt[0])
+        cb = city_index.get_indexer(cobuilt[1])
+        ok = (ca >= 0) & (cb >= 0)
+        cobuilt_keys = np.unique(pair_key(ca[ok], cb[ok], len(city_index)))
+
+        # industry
+        park_first_div = entities.text_col(park_f["gbt_divisions"]).str.split(";").str[0].fillna("")
+        sector = np.concatenate([
+            np.asarray(reference.sector_of(firms["industry_code"]), dtype=np.int64),
+            np.asarray(reference.sector_of(park_first_div), dtype=np.int64),
+        ])
+        division = np.concatenate([entities.division_of(firms["industry_code"]), np.full(len(park_f), -1)])
+        park_div = np.zeros((E, nodes.n_words(entities.N_DIVISIONS)), dtype=np.uint64)
+        park_div[F:] = entities.divisions_bits(park_f["gbt_divisions"])
+
+        # chain nodes
+        cn = reference.chain_nodes.reset_index(drop=True)
+        node_index = pd.Index(entities.text_col(cn["node_id"]))
+        n_nodes = len(node_index)
+        node_chain = pd.factorize(entities.text_col(cn["chain_id"]))[0].astype(np.int64)
+        A = nodes.adjacency(reference.chain_edges, node_index)
+        own = nodes.membership(firms["chain_nodes"], node_index)
+        by_kw = entities.keyword_nodes(firms["products"], cn, node_index)
+        empty = np.asarray(own.sum(axis=1)).ravel() == 0
+        makes_f = (own + sp.diags(empty.astype(np.float32)) @ by_kw).tocsr()
+        makes_m = sp.vstack([makes_f, sp.csr_matrix((len(park_f), n_nodes))]).tocsr()
+        park_own = nodes.membership(park_f["chain_nodes"], node_index)
+        park_m = sp.vstack([sp.csr_matrix((F, n_nodes)), park_own]).tocsr()
+        need_from_rows, need_text = entities.need_rows(need_f, ids, node_index)
+        inputs_m = entities.keyword_nodes(firms["inputs"], cn, node_index)
+        need_m = (
+            need_from_rows
+            + sp.vstack([(makes_f @ A.T) + inputs_m, park_own]).tocsr()
+        ).tocsr()
+        need_m.data[:] = 1.0
+        R = nodes.upstream_within(A, NODE_PATH_CAP)
+        reach = np.stack([nodes.to_bits(need_m @ Rk.T, n_nodes) for Rk in R])
+        need_bits = reach[0]
+        makes_bits = nodes.to_bits(makes_m, n_nodes)
+        gap = _park_gap(park_m, need_m, makes_m, city, is_park, node_chain, n_nodes)
+
+        # text
+        product_text = pd.concat([firms["products"], park_f["leading_industries"]], ignore_index=True)
+        node_names = pd.Series(entities.text_col(cn["name"]).to_numpy(), index=np.arange(n_nodes))
+        park_node_names = _names_of(park_own, node_names)
+        need_text_all = need_text + ";" + pd.concat(
+            [entities.text_col(firms["inputs"]),
+             entities.text_col(park_f["leading_industries"]) + ";" + park_node_names],
+            ignore_index=True,
+        )
+        model = text_model if text_model is not None else TextSimilarity()
+        model.fit(pd.concat([product_text, need_text_all], ignore_index=True))
+        p_codes, p_uniques = pd.factorize(entities.text_col(product_text))
+        n_codes, n_uniques = pd.factorize(entities.text_col(need_text_all))
+
+        # size and quality
+        def num(col: str) -> FloatArray:
+            v = pd.to_numeric(firms[col], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+            return np.concatenate([v, np.full(len(park_f), np.nan)])
+
+        def flag(col: str) -> FloatArray:
+            return np.concatenate([firms[col].to_numpy(dtype=np.float64), np.full(len(park_f), np.nan)])
+
+        srdi = np.concatenate([
+            firms["srdi_level"].map(entities.SRDI_CODE).fillna(0.0).to_numpy(dtype=np.float64),
+            np.full(len(park_f), np.nan),
+        ])
+        employees = num("employees")
+        leading = np.concatenate([firms["is_leading"].to_numpy(dtype=bool), np.zeros(len(park_f), bool)])
+        prior = (
+            np.nan_to_num(np.log1p(employees)) + np.nan_to_num(srdi)
+            + 0.5 * np.nan_to_num(flag("is_high_tech")) + 0.5 * np.nan_to_num(flag("listed"))
+            + leading
+        )
+        hist = _history(out_f, ids, city, sector, len(city_index))
+        log.info("feature context: %d firms, %d parks, %d nodes, %d outcome records",
+                 F, len(park_f), n_nodes, len(hist.day))
+        return cls(
+            reference=reference, firms=firms, parks=park_f, ids=ids, n_firms=F,
+            city=city, city_province=province, city_partner=cities["partner"],
+            city_helping=cities["helping"], city_wanbei=cities["wanbei"], city_dist=city_dist,
+            place=place, county_pairs=county_pairs, cobuilt_pairs=cobuilt_keys, n_places=n_places,
+            sector=sector, division=division, park_divisions=park_div,
+            node_index=node_index, node_chain=node_chain, makes=makes_bits, needs=need_bits,
+            pred=nodes.to_bits(need_m @ A.T, n_nodes), reach=reach,
+            park_nodes=nodes.to_bits(park_m, n_nodes), park_gap=gap,
+            text_model=model,
+            product_matrix=model.transform(p_uniques), product_row=p_codes.astype(np.int64),
+            need_matrix=model.transform(n_uniques), need_row=n_codes.astype(np.int64),
+            employees=employees, revenue=num("revenue_wan"), srdi=srdi,
+            high_tech=flag("is_high_tech"), listed=flag("listed"), leading=leading,
+            founded=num("founded"), prior=prior, history=hist,
+        )
+
+
+def _parks_with_reference(parks: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    """Add ``gbt_divisions`` and ``kind`` from Reference.parks where the frame lacks them."""
+    out = parks.copy()
+    ref = reference.parks
+    by_id = ref.set_index(entities.text_col(ref["park_id"])) if len(ref) else None
+    for col, default in (("gbt_divisions", ""), ("kind", "catalogue")):
+        if col in out.columns:
+            out[col] = entities.text_col(out[col])
+            continue
+        if by_id is not None and col in by_id.columns:
+            out[col] = entities.text_col(by_id[col].reindex(out["park_id"]).reset_index(drop=True))
+        else:
+            out[col] = default
+        out.loc[out[col] == "", col] = default
+    return out
+
+
+def _names_of(M: sp.csr_matrix, names: pd.Series) -> pd.Series:
+    """``;``-joined node names per row of a membership matrix."""
+    C = M.tocoo()
+    s = pd.Series(names.to_numpy()[C.col], index=C.row).groupby(level=0).agg(";".join)
+    return s.reindex(np.arange(M.shape[0]), fill_value="").reset_index(drop=True)
+
+
+def _places(
+    reference: Reference, firms: pd.DataFrame, parks: pd.DataFrame, city: IntArray
+) -> tuple[IntArray, IntArray, int]:
+    """District ids per entity and the sorted keys of paired counties (both orders)."""
+    def key(codes: pd.Series, names: pd.Series) -> pd.Series:
+        n = entities.normalise_place(names)
+        return (entities.text_col(codes).str[:4] + "|" + n).where(n != "", "")
+
+    ent = key(pd.concat([firms["city_code"], parks["city_code"]], ignore_index=True),
+              pd.concat([firms["district"], pd.Series([""] * len(parks))], ignore_index=True))
+    cp = reference.county_pairs
+    if len(cp):
+        a = key(cp["helping_code"], cp["helping_name"])
+        b = key(cp["wanbei_code"], cp["wanbei_name"])
+    else:
+        a = b = pd.Series([], dtype=object)
+    codes, uniques = pd.factorize(pd.concat([ent, a, b], ignore_index=True))
+    empty_code = uniques.get_loc("") if "" in set(uniques) else -2
+    codes = np.where(codes == empty_code, -1, codes).astype(np.int64)
+    n = len(uniques)
+    E = len(ent)
+    pa, pb = codes[E:E + len(a)], codes[E + len(a):]
+    ok = (pa >= 0) & (pb >= 0)
+    keys = np.unique(np.concatenate([pa[ok] * n + pb[ok], pb[ok] * n + pa[ok]]))
+    return codes[:E], keys, n
+
+
+def _cobuilt_pairs(parks: pd.DataFrame, reference: Reference) -> tuple[np.ndarray, np.ndarray]:
+    """(Wanbei city, partner city) codes of co-built parks, from the frame and the reference."""
+    frames = [parks[["city_code", "partner_city_code", "kind"]]]
+    rp = reference.parks
+    if len(rp) and {"city_code", "partner_city_code"} <= set(rp.columns):
+        frames.append(rp.reindex(columns=["city_code", "partner_city_code", "kind"]))
+    allp = pd.concat(frames, ignore_index=True)
+    partner = entities.text_col(allp["partner_city_code"])
+    keep = (partner != "").to_numpy()
+    return (entities.text_col(allp["city_code"]).to_numpy(dtype=object)[keep],
+            partner.to_numpy(dtype=object)[keep])
+
+
+def _park_gap(
+    park_m: sp.csr_matrix, need_m: sp.csr_matrix, makes_m: sp.csr_matrix, city: IntArray,
+    is_park: BoolArray, node_chain: IntArray, n_nodes: int,
+) -> nodes.Bits:
+    """Per park: nodes of its chains that firms in its city need and none there make."""
+    E = len(city)
+    gap = np.zeros((E, nodes.n_words(n_nodes)), dtype=np.uint64)
+    if not is_park.any() or n_nodes == 0:
+        return gap
+    firm = ~is_park & (city >= 0)
+    n_city = int(city.max()) + 1 if (city >= 0).any() else 0
+    CF = sp.csr_matrix(
+        (np.ones(int(firm.sum()), dtype=np.float32), (city[firm], np.flatnonzero(firm))),
+        shape=(n_city, E),
+    )
+    city_need = nodes.to_bits(CF @ need_m, n_nodes)
+    city_make = nodes.to_bits(CF @ makes_m, n_nodes)
+    NC = sp.csr_matrix(
+        (np.ones(n_nodes, dtype=np.float32), (np.arange(n_nodes), node_chain)),
+        shape=(n_nodes, int(node_chain.max()) + 1),
+    )
+    park_rows = np.flatnonzero(is_park & (city >= 0))
+    chain_mask = nodes.to_bits((park_m[park_rows] @ NC) @ NC.T, n_nodes)
+    c = city[park_rows]
+    gap[park_rows] = city_need[c] & ~city_make[c] & chain_mask
+    return gap
+
+
+def _history(out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray,
+             n_cities: int) -> History:
+    q = ids.get_indexer(out["query_id"].to_numpy(dtype=object)).astype(np.int64)
+    c = ids.get_indexer(out["candidate_id"].to_numpy(dtype=object)).astype(np.int64)
+    keep = (q >= 0) & (c >= 0) & out["date"].notna().to_numpy()
+    dropped = int((~keep).sum())
+    if dropped:
+        log.info("history: %d outcome records name unknown entities or lack a date; ignored", dropped)
+    q, c = q[keep], c[keep]
+    kept = out.loc[keep]
+    day = to_days(kept["date"].to_numpy(), len(kept))
+    grade = kept["stage"].map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64)
+    pos = (grade >= 1).astype(np.float64)
+    one = np.ones(len(q))
+    E = len(ids)
+    S = int(sector.max()) + 2 if len(sector) else 1
+    cq, cc = city[q], city[c]
+    city_ok = (cq >= 0) & (cc >= 0)
+    ck = np.where(city_ok, pair_key(cq, cc, max(n_cities, 1)), -1)
+    both = np.column_stack([one, pos])
+    p = pos > 0
+    return History(
+        query=q, cand=c, day=day, grade=grade,
+        event_id=kept["event_id"].to_numpy(dtype=object),
+        pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
+        by_cand=AsOfTable.build(c, day, both),
+        by_query=AsOfTable.build(q, day, both),
+        city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok]),
+        cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
+        query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),
+    )
