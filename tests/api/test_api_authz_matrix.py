@@ -11,8 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from conftest import BENGBU, Api, uscc
+from api_support import BENGBU, Api, uscc
 
 WHO = ("po_bb", "po_hn", "organiser", "analyst", "admin")
 ANON = ("none", "bad", "revoked")
@@ -25,34 +24,61 @@ def _none(api: Api, who: str) -> dict[str, Any]:
 
 
 def _firm(api: Api, who: str) -> dict[str, Any]:
-    return {"json": {"uscc": uscc(BENGBU, SERIAL.get(who, 999)), "name": f"{who} 新企业",
-                     "city": "蚌埠市", "industry_code": "3973", "products": "传感器"}}
+    return {
+        "json": {
+            "uscc": uscc(BENGBU, SERIAL.get(who, 999)),
+            "name": f"{who} 新企业",
+            "city": "蚌埠市",
+            "industry_code": "3973",
+            "products": "传感器",
+        }
+    }
 
 
 def _park(api: Api, who: str) -> dict[str, Any]:
-    return {"json": {"park_id": f"M-P-{who}", "name": "新园区", "city": "蚌埠",
-                     "leading_industries": "智能传感器"}}
+    return {
+        "json": {
+            "park_id": f"M-P-{who}",
+            "name": "新园区",
+            "city": "蚌埠",
+            "leading_industries": "智能传感器",
+        }
+    }
 
 
 def _need(api: Api, who: str) -> dict[str, Any]:
-    return {"json": {"need_id": f"M-N-{who}", "owner_kind": "park",
-                     "owner_id": api.ids["park_bb"], "description": "寻找封测配套"}}
+    return {
+        "json": {
+            "need_id": f"M-N-{who}",
+            "owner_kind": "park",
+            "owner_id": api.ids["park_bb"],
+            "description": "寻找封测配套",
+        }
+    }
 
 
 def _event(api: Api, who: str) -> dict[str, Any]:
-    return {"json": {"event_id": f"M-E-{who}", "name": "新对接会", "date": "2025-07-01",
-                     "city": BENGBU}}
+    return {
+        "json": {"event_id": f"M-E-{who}", "name": "新对接会", "date": "2025-07-01", "city": BENGBU}
+    }
 
 
 def _outcome(api: Api, who: str) -> dict[str, Any]:
-    row = {"query_kind": "investor", "query_id": api.ids["park_bb"],
-           "candidate_id": api.ids["firm_nb"], "stage": "meeting", "date": "2025-06-02"}
+    row = {
+        "query_kind": "investor",
+        "query_id": api.ids["park_bb"],
+        "candidate_id": api.ids["firm_nb"],
+        "stage": "meeting",
+        "date": "2025-06-02",
+    }
     return {"json": {"outcomes": [row]}}
 
 
 def _import(api: Api, who: str) -> dict[str, Any]:
-    csv = ("uscc,name,city,industry_code,products\n"
-           f"{uscc(BENGBU, 200 + SERIAL.get(who, 999))},导入企业,蚌埠,3973,传感器\n")
+    csv = (
+        "uscc,name,city,industry_code,products\n"
+        f"{uscc(BENGBU, 200 + SERIAL.get(who, 999))},导入企业,蚌埠,3973,传感器\n"
+    )
     return {"files": {"file": ("企业.csv", csv.encode(), "text/csv")}}
 
 
@@ -73,28 +99,47 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
     ("enterprises.list", "GET", "/v1/enterprises", _none, (200, 200, 200, 200, 200)),
     ("enterprises.get", "GET", "/v1/enterprises/{firm_bb}", _none, (200, 200, 200, 200, 200)),
     ("enterprises.create", "POST", "/v1/enterprises", _firm, (403, 403, 201, 201, 201)),
-    ("enterprises.update", "PATCH", "/v1/enterprises/{firm_nb}", _patch_firm,
-     (403, 403, 200, 200, 200)),
+    (
+        "enterprises.update",
+        "PATCH",
+        "/v1/enterprises/{firm_nb}",
+        _patch_firm,
+        (403, 403, 200, 200, 200),
+    ),
     ("parks.list", "GET", "/v1/parks", _none, (200, 200, 200, 200, 200)),
     ("parks.list_other_city", "GET", "/v1/parks?city=340400", _none, (403, 200, 200, 200, 200)),
     ("parks.get", "GET", "/v1/parks/{park_bb}", _none, (200, 403, 200, 200, 200)),
     ("parks.create", "POST", "/v1/parks", _park, (201, 403, 403, 201, 201)),
-    ("parks.update", "PATCH", "/v1/parks/{park_bb}", _patch_text("leading_industries"),
-     (200, 403, 403, 200, 200)),
+    (
+        "parks.update",
+        "PATCH",
+        "/v1/parks/{park_bb}",
+        _patch_text("leading_industries"),
+        (200, 403, 403, 200, 200),
+    ),
     ("needs.list", "GET", "/v1/needs", _none, (200, 200, 200, 200, 200)),
     ("needs.get", "GET", "/v1/needs/{need_bb}", _none, (200, 403, 200, 200, 200)),
     ("needs.get_ningbo_owner", "GET", "/v1/needs/{need_nb}", _none, (403, 403, 200, 200, 200)),
     ("needs.create", "POST", "/v1/needs", _need, (201, 403, 201, 201, 201)),
-    ("needs.update", "PATCH", "/v1/needs/{need_bb}", _patch_text("description"),
-     (200, 403, 200, 200, 200)),
+    (
+        "needs.update",
+        "PATCH",
+        "/v1/needs/{need_bb}",
+        _patch_text("description"),
+        (200, 403, 200, 200, 200),
+    ),
     ("events.list", "GET", "/v1/events", _none, (200, 200, 200, 200, 200)),
     ("events.get", "GET", "/v1/events/{event_bb}", _none, (200, 403, 200, 200, 200)),
     ("events.create", "POST", "/v1/events", _event, (403, 403, 201, 403, 201)),
-    ("events.update", "PATCH", "/v1/events/{event_bb}", _patch_text("venue"),
-     (403, 403, 200, 403, 200)),
+    (
+        "events.update",
+        "PATCH",
+        "/v1/events/{event_bb}",
+        _patch_text("venue"),
+        (403, 403, 200, 403, 200),
+    ),
     ("outcomes.record", "POST", "/v1/outcomes", _outcome, (200, 403, 200, 200, 200)),
-    ("imports.enterprises", "POST", "/v1/imports/enterprises", _import,
-     (403, 403, 403, 200, 200)),
+    ("imports.enterprises", "POST", "/v1/imports/enterprises", _import, (403, 403, 403, 200, 200)),
     ("models.list", "GET", "/v1/models", _none, (403, 403, 403, 200, 200)),
     ("keys.list", "GET", "/v1/keys", _none, (403, 403, 403, 403, 200)),
     ("keys.create", "POST", "/v1/keys", _key, (403, 403, 403, 403, 201)),
@@ -138,10 +183,20 @@ def test_matrix_covers_every_v1_operation(api: Api) -> None:
         if path.startswith("/v1/")
         for method in item
     }
-    covered = {(m, p.split("?")[0].replace("{firm_bb}", "{uscc}").replace("{firm_nb}", "{uscc}")
-                .replace("{park_bb}", "{park_id}").replace("{need_bb}", "{need_id}")
-                .replace("{need_nb}", "{need_id}").replace("{event_bb}", "{event_id}")
-                .replace("{spare_key_id}", "{key_id}").replace("/enterprises", "/enterprises")
-                .replace("/v1/imports/enterprises", "/v1/imports/{kind}"))
-               for _, m, p, _, _ in MATRIX}
+    covered = {
+        (
+            m,
+            p.split("?")[0]
+            .replace("{firm_bb}", "{uscc}")
+            .replace("{firm_nb}", "{uscc}")
+            .replace("{park_bb}", "{park_id}")
+            .replace("{need_bb}", "{need_id}")
+            .replace("{need_nb}", "{need_id}")
+            .replace("{event_bb}", "{event_id}")
+            .replace("{spare_key_id}", "{key_id}")
+            .replace("/enterprises", "/enterprises")
+            .replace("/v1/imports/enterprises", "/v1/imports/{kind}"),
+        )
+        for _, m, p, _, _ in MATRIX
+    }
     assert operations - covered == set()

@@ -1,0 +1,1 @@
+"""Pair feature families; each module computes its columns for all pairs at once."""
