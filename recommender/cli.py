@@ -16,7 +16,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """chainmatch: 沪苏浙–皖北 partner matching."""
@@ -28,5 +27,7 @@ for _register in REGISTRARS:
 
 def main() -> None:
     """Entry point of the console script: configure logging once, then run."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app()

@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import db, io, keys, reference, serve
+from recommender.commands import db, io, keys, rank, reference, serve, world
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     db.register,
     io.register,
     keys.register,
+    rank.register,
     reference.register,
     serve.register,
+    world.register,
 ]

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
 from features.candidates import CandidateGenerator
-from features.context import FeatureContext
 from features.pairs import pair_details, pair_features
+
+from features.context import FeatureContext
 from features.schema import QUERY_KINDS, STAGE_GRADE
 from recommender.errors import NotFoundError, ValidationError
 from recommender.ranking.explain import Reason, reasons_for

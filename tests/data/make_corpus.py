@@ -16,14 +16,63 @@ import openpyxl
 HERE = Path(__file__).resolve().parent
 BAD, EDGE = HERE / "bad", HERE / "edge"
 
-ENT_HEAD = ["统一社会信用代码", "企业名称", "所在城市", "行业代码", "主营产品", "从业人数",
-            "营业收入(万元)", "是否龙头企业", "专精特新"]  # fmt: skip
+ENT_HEAD = [
+    "统一社会信用代码",
+    "企业名称",
+    "所在城市",
+    "行业代码",
+    "主营产品",
+    "从业人数",
+    "营业收入(万元)",
+    "是否龙头企业",
+    "专精特新",
+]
 FIRMS = [
-    ["91340300MA2N8K5Q0C", "蚌埠华感微电子有限公司", "蚌埠市", "3973", "MEMS压力传感器芯片", "420", "38500", "否", "省级"],
-    ["91330200144072619E", "宁波甬芯传感科技股份有限公司", "宁波", "3983", "压力传感器模组", "2100", "265000", "是", "国家级"],
-    ["91310112MA1G6R3W27", "上海闵芯集成电路有限公司", "闵行区", "6520", "信号调理ASIC", "180", "21000", "否", "国家级"],
-    ["91341200MA2W4H8L65", "阜阳新锂材料科技有限公司", "阜阳市", "3985", "磷酸铁锂正极材料", "650", "120000", "否", "省级"],
-]  # fmt: skip
+    [
+        "91340300MA2N8K5Q0C",
+        "蚌埠华感微电子有限公司",
+        "蚌埠市",
+        "3973",
+        "MEMS压力传感器芯片",
+        "420",
+        "38500",
+        "否",
+        "省级",
+    ],
+    [
+        "91330200144072619E",
+        "宁波甬芯传感科技股份有限公司",
+        "宁波",
+        "3983",
+        "压力传感器模组",
+        "2100",
+        "265000",
+        "是",
+        "国家级",
+    ],
+    [
+        "91310112MA1G6R3W27",
+        "上海闵芯集成电路有限公司",
+        "闵行区",
+        "6520",
+        "信号调理ASIC",
+        "180",
+        "21000",
+        "否",
+        "国家级",
+    ],
+    [
+        "91341200MA2W4H8L65",
+        "阜阳新锂材料科技有限公司",
+        "阜阳市",
+        "3985",
+        "磷酸铁锂正极材料",
+        "650",
+        "120000",
+        "否",
+        "省级",
+    ],
+]
 
 
 def _csv(rows: list[list[str]], *, lineterminator: str = "\n") -> str:
@@ -71,8 +120,10 @@ def make() -> None:
     _put("utf16_no_bom.csv", good.encode("utf-16-le"))
     _put("utf32_bom.csv", good.encode("utf-32"))
     latin = "uscc,name,city,industry_code,products\n"
-    latin += "91340300MA2N8K5Q0C,Société Générale Müller Ltée,蚌埠,3973,MEMS\n"
-    _put("latin1.csv", latin.replace("蚌埠", "Bengbu").encode("latin-1"))
+    latin += "91340300MA2N8K5Q0C,{name},Bengbu,3973,MEMS\n"
+    # ü + a letter is a valid GBK byte pair (a rare character); é + space is not GBK at all
+    _put("latin1.csv", latin.format(name="Müller Lüdenscheid GmbH").encode("latin-1"))
+    _put("latin1_accents.csv", latin.format(name="Société Générale").encode("latin-1"))
     mix = _csv([["uscc", "name", "city", "industry_code", "products"], FIRMS[0][:5]])
     _put("bom_gbk_mix.csv", b"\xef\xbb\xbf" + mix.encode("gbk"))
     _put("binary.csv", b"PK\x03\x04\x00\x00binary\x00data")
@@ -80,9 +131,19 @@ def make() -> None:
     _put("empty.csv", b"")
     _put("header_only.csv", _csv([ENT_HEAD]))
     _put("missing_column.csv", _csv([r[:4] + r[5:] for r in _firms()]))
-    _put("duplicate_header.csv", _csv([["统一社会信用代码", "企业名称", "名称", "城市", "行业代码", "主营产品"],
-                                       FIRMS[0][:2] + FIRMS[0][1:5]]))  # fmt: skip
-    _put("extra_fields.csv", _csv(_firms(a=(1, 8, "国家级,多余字段"))).replace('"国家级,多余字段"', "国家级,多余"))
+    _put(
+        "duplicate_header.csv",
+        _csv(
+            [
+                ["统一社会信用代码", "企业名称", "名称", "城市", "行业代码", "主营产品"],
+                FIRMS[0][:2] + FIRMS[0][1:5],
+            ]
+        ),
+    )
+    _put(
+        "extra_fields.csv",
+        _csv(_firms(a=(1, 8, "国家级,多余字段"))).replace('"国家级,多余字段"', "国家级,多余"),
+    )
     _put("not_xlsx.xlsx", "this is text, not a workbook\n")
     _put("old_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
     # values
@@ -98,18 +159,45 @@ def make() -> None:
     _put("required_empty.csv", _csv(_firms(a=(3, 1, "   "))))
     _put("mixed_good_bad.csv", _csv(_firms(a=(1, 2, "火星"), b=(3, 5, "十二"))))
     ev_head = ["活动编号", "活动名称", "活动日期", "举办城市"]
-    _put("bad_date.csv", _csv([ev_head, ["E1", "对接会", "2024-06-18", "蚌埠"],
-                               ["E2", "对接会二", "2024-13-01", "阜阳"]]))  # fmt: skip
+    _put(
+        "bad_date.csv",
+        _csv(
+            [
+                ev_head,
+                ["E1", "对接会", "2024-06-18", "蚌埠"],
+                ["E2", "对接会二", "2024-13-01", "阜阳"],
+            ]
+        ),
+    )
     uscc = FIRMS[0][0]
-    _put("participant_unknown_event.csv", _csv([["活动编号", "统一社会信用代码", "角色"],
-                                                ["E-NOPE", uscc, "配套"]]))  # fmt: skip
+    _put(
+        "participant_unknown_event.csv",
+        _csv([["活动编号", "统一社会信用代码", "角色"], ["E-NOPE", uscc, "配套"]]),
+    )
     out_head = ["对接类型", "需求方编号", "候选企业信用代码", "阶段", "日期"]
-    _put("outcome_unknown_candidate.csv", _csv([out_head,
-        ["supplier", FIRMS[1][0], FIRMS[0][0], "推荐", "2024-06-01"],
-        ["supplier", FIRMS[1][0], "91340300MA2N8K5Q1A", "推荐", "2024-06-01"]]))  # fmt: skip
-    _put("bad_stage.csv", _csv([out_head, ["supplier", FIRMS[1][0], FIRMS[0][0], "已完成", "2024-06-01"]]))
-    _put("need_unknown_owner.csv", _csv([["需求编号", "需求方类型", "需求方编号", "需求描述"],
-                                         ["N1", "园区", "CB-NONE", "引进传感器项目"]]))  # fmt: skip
+    _put(
+        "outcome_unknown_candidate.csv",
+        _csv(
+            [
+                out_head,
+                ["supplier", FIRMS[1][0], FIRMS[0][0], "推荐", "2024-06-01"],
+                ["supplier", FIRMS[1][0], "91340300MA2N8K5Q1A", "推荐", "2024-06-01"],
+            ]
+        ),
+    )
+    _put(
+        "bad_stage.csv",
+        _csv([out_head, ["supplier", FIRMS[1][0], FIRMS[0][0], "已完成", "2024-06-01"]]),
+    )
+    _put(
+        "need_unknown_owner.csv",
+        _csv(
+            [
+                ["需求编号", "需求方类型", "需求方编号", "需求描述"],
+                ["N1", "园区", "CB-NONE", "引进传感器项目"],
+            ]
+        ),
+    )
     # workbooks
     formula = [ENT_HEAD, FIRMS[0], [*FIRMS[1][:5], "=100*21", *FIRMS[1][6:]]]
     _xlsx("formula.xlsx", formula)

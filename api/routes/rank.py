@@ -1,0 +1,234 @@
+"""``/v1/rank``: ranked, explained candidate lists, one query or a batch, JSON or Excel."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.deps import PathId, SessionDep
+from api.deps import require_access as access
+from api.schemas.common import ERRORS, INVALID, NOT_FOUND
+from api.schemas.rank import (
+    BatchRankIn,
+    CandidateOut,
+    Kind,
+    RankedListOut,
+    RankFiltersIn,
+    ReasonOut,
+    SizeBand,
+    Srdi,
+)
+from recommender.db import repo
+from recommender.errors import ForbiddenError, NotFoundError
+from recommender.ranking import export
+from recommender.ranking.factory import ServiceHolder
+from recommender.ranking.rules import load_rules
+from recommender.ranking.service import RankedList, RankFilters
+from recommender.security import Principal
+from training.registry import ModelRegistry
+
+router = APIRouter(prefix="/v1/rank", tags=["rank"], responses={**ERRORS, **INVALID})
+Reader = Annotated[Principal, access("rank", "read")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def get_holder(request: Request) -> ServiceHolder:
+    """The app's ranking service holder, built on first use."""
+    state = request.app.state
+    holder: ServiceHolder | None = getattr(state, "ranking", None)
+    if holder is None:
+        from api.deps import get_reference
+
+        settings = state.settings
+        holder = ServiceHolder(
+            state.session_factory,
+            get_reference(request),
+            ModelRegistry(settings.models_dir),
+            load_rules(settings.rules_file),
+        )
+        state.ranking = holder
+    return holder
+
+
+def _filters(f: RankFiltersIn) -> RankFilters:
+    return RankFilters(
+        provinces=tuple(f.province),
+        city_codes=tuple(f.city),
+        industry_prefix=f.industry,
+        chain_node=f.node,
+        size_band=f.size or "",
+        min_srdi=f.min_srdi or "",
+        exclude_ids=tuple(f.exclude),
+    )
+
+
+def _check_scope(session: SessionDep, key: Principal, kind: str, query_id: str) -> None:
+    """A city-scoped key ranks only for its own city's parks and firms."""
+    if not key.scoped:
+        return
+    entity = "parks" if kind == "investor" else "enterprises"
+    try:
+        row = repo.get_by_key(session, kind=entity, key=query_id)
+    except NotFoundError:
+        return  # the service answers 404 with the right message
+    if row.get("city_code") != key.city_code:
+        raise ForbiddenError(
+            f"{query_id} is in city {row.get('city_code')}; this key is limited to city "
+            f"{key.city_code}"
+        )
+
+
+def _out(r: RankedList) -> RankedListOut:
+    return RankedListOut(
+        kind=r.kind,  # type: ignore[arg-type]
+        query_id=r.query_id,
+        query_name=r.query_name,
+        model_version=r.model_version,
+        as_of=str(r.as_of.date()),
+        n_generated=r.n_generated,
+        n_after_filters=r.n_after_filters,
+        candidates=[
+            CandidateOut(
+                rank=c.rank,
+                candidate_id=c.candidate_id,
+                name=c.name,
+                city_code=c.city_code,
+                city_name=c.city_name,
+                industry_code=c.industry_code,
+                products=c.products,
+                score=c.score,
+                final_score=c.final_score,
+                p_success=c.p_success,
+                reasons=[ReasonOut(**vars(x)) for x in c.reasons],
+            )
+            for c in r.candidates
+        ],
+    )
+
+
+def _log(session: SessionDep, key: Principal, lists: list[RankedList]) -> None:
+    rows = [
+        {
+            "shown_at": pd.Timestamp.now().to_pydatetime(),
+            "api_key_id": key.key_id,
+            "query_kind": r.kind,
+            "query_id": r.query_id,
+            "candidate_id": c.candidate_id,
+            "rank": c.rank,
+            "score": c.final_score,
+            "model_version": r.model_version,
+        }
+        for r in lists
+        for c in r.candidates
+    ]
+    if rows:
+        repo.log_recommendations(session, rows=rows)
+        session.commit()
+
+
+def _rank_one(
+    *,
+    request: Request,
+    session: SessionDep,
+    key: Principal,
+    kind: str,
+    query_id: str,
+    k: int,
+    filters: RankFiltersIn,
+) -> RankedList:
+    _check_scope(session, key, kind, query_id)
+    ranked = get_holder(request).get().rank(kind, query_id, k=k, filters=_filters(filters))
+    _log(session, key, [ranked])
+    return ranked
+
+
+@router.get("/{kind}/{query_id}", responses=NOT_FOUND)
+def rank_one(
+    *,
+    request: Request,
+    session: SessionDep,
+    key: Reader,
+    kind: Kind,
+    query_id: PathId,
+    k: Annotated[int, Query(ge=1, le=200, description="list length")] = 20,
+    province: Annotated[list[str] | None, Query(description="上海市/江苏省/浙江省/安徽省")] = None,
+    city: Annotated[list[str] | None, Query(description="city adcodes")] = None,
+    industry: Annotated[str, Query(max_length=4, pattern=r"^[0-9]{0,4}$")] = "",
+    node: Annotated[str, Query(max_length=64)] = "",
+    size: SizeBand | None = None,
+    min_srdi: Srdi | None = None,
+) -> RankedListOut:
+    """Ranked, explained candidates for one query (park id or uscc)."""
+    filters = RankFiltersIn(
+        province=province or [],  # type: ignore[arg-type]
+        city=city or [],
+        industry=industry,
+        node=node,
+        size=size,
+        min_srdi=min_srdi,
+    )
+    return _out(
+        _rank_one(
+            request=request,
+            session=session,
+            key=key,
+            kind=kind,
+            query_id=query_id,
+            k=k,
+            filters=filters,
+        )
+    )
+
+
+@router.get(
+    "/{kind}/{query_id}/export.xlsx",
+    responses={**NOT_FOUND, 200: {"content": {XLSX: {}}, "description": "Excel workbook"}},
+    response_class=Response,
+)
+def export_one(
+    *,
+    request: Request,
+    session: SessionDep,
+    key: Reader,
+    kind: Kind,
+    query_id: PathId,
+    k: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Response:
+    """The same list as an Excel workbook (Chinese headers, reasons in one column)."""
+    ranked = _rank_one(
+        request=request,
+        session=session,
+        key=key,
+        kind=kind,
+        query_id=query_id,
+        k=k,
+        filters=RankFiltersIn(),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export.write_xlsx([ranked], Path(tmp) / "list.xlsx")
+        data = path.read_bytes()
+    name = f"chainmatch_{kind}_{query_id}.xlsx"
+    return Response(
+        data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.post("/{kind}/batch")
+def rank_batch(
+    request: Request, session: SessionDep, key: Reader, kind: Kind, body: BatchRankIn
+) -> list[RankedListOut]:
+    """Ranked lists for many queries; a firm appears in at most N lists (exposure cap)."""
+    for q in body.query_ids:
+        _check_scope(session, key, kind, q)
+    lists = (
+        get_holder(request)
+        .get()
+        .rank_batch(kind, list(body.query_ids), k=body.k, filters=_filters(body.filters))
+    )
+    _log(session, key, lists)
+    return [_out(r) for r in lists]

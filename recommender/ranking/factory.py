@@ -1,0 +1,88 @@
+"""Build a ranking service from the database, the reference data and the model registry."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from features.context import FeatureContext
+from features.reference import Reference
+from recommender.db import repo
+from recommender.ranking.models import ModelProvider
+from recommender.ranking.rules import Rules
+from recommender.ranking.service import RankingService
+from training.registry import ModelRegistry
+
+log = logging.getLogger(__name__)
+
+
+def load_context(session: Session, reference: Reference) -> FeatureContext:
+    """Read every entity frame from the database and build the feature context."""
+    t0 = time.perf_counter()
+    frames = {
+        kind: repo.load_frame(session, kind=kind)
+        for kind in ("enterprises", "parks", "needs", "outcomes", "participants")
+    }
+    ctx = FeatureContext.build(
+        reference=reference,
+        enterprises=frames["enterprises"],
+        parks=frames["parks"],
+        needs=frames["needs"],
+        outcomes=frames["outcomes"],
+        participants=frames["participants"],
+    )
+    log.info(
+        "feature context: %d firms, %d outcomes in %.1f s",
+        len(frames["enterprises"]),
+        len(frames["outcomes"]),
+        time.perf_counter() - t0,
+    )
+    return ctx
+
+
+class ServiceHolder:
+    """Holds the current ranking service; ``refresh()`` rebuilds it after data changes.
+
+    Requests call ``get()``; a refresh builds the new service first and swaps the reference,
+    so requests in flight finish on the old one.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        reference: Reference,
+        registry: ModelRegistry,
+        rules: Rules,
+    ) -> None:
+        self._factory = session_factory
+        self._reference = reference
+        self._models = ModelProvider(registry)
+        self._rules = rules
+        self._service: RankingService | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def models(self) -> ModelProvider:
+        return self._models
+
+    def get(self) -> RankingService:
+        """The current service, built on first use."""
+        if self._service is None:
+            with self._lock:
+                if self._service is None:
+                    self._service = self._build()
+        return self._service
+
+    def refresh(self) -> None:
+        """Rebuild from the database (after imports or new outcomes)."""
+        service = self._build()
+        with self._lock:
+            self._service = service
+
+    def _build(self) -> RankingService:
+        with self._factory() as session:
+            ctx = load_context(session, self._reference)
+        return RankingService(ctx, self._models, self._rules)

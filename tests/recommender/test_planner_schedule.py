@@ -1,0 +1,153 @@
+"""Scheduling: König colouring fills Δ slots, tables per slot, one table per leading firm."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from recommender.planner import EventSpec, PlanSettings, plan_event
+from recommender.planner.check import violations
+from recommender.planner.model import build_instance
+from recommender.planner.scheduling import Board
+
+
+def _complete(n_lead: int, n_supp: int, cap_l: int, cap_s: int, **extra: list[object]):  # type: ignore[no-untyped-def]
+    parts = pd.DataFrame(
+        {
+            "uscc": [f"L{i}" for i in range(n_lead)] + [f"S{j}" for j in range(n_supp)],
+            "role": ["leading"] * n_lead + ["supporting"] * n_supp,
+            "max_meetings": [cap_l] * n_lead + [cap_s] * n_supp,
+            **extra,
+        }
+    )
+    pairs = pd.DataFrame(
+        [(f"L{i}", f"S{j}", 0.5) for i in range(n_lead) for j in range(n_supp)],
+        columns=["leading_uscc", "supporting_uscc", "value"],
+    )
+    return parts, pairs
+
+
+def test_complete_bipartite_graph_fits_in_delta_slots() -> None:
+    # K_{4,4}: Δ = 4, 16 meetings, exactly 4 slots of 4 tables: König says it fits
+    parts, pairs = _complete(4, 4, 4, 4)
+    plan = plan_event(EventSpec("K", n_slots=4, n_tables=4), parts, pairs)
+    assert len(plan.meetings) == 16
+    assert plan.meetings.groupby("slot").size().tolist() == [4, 4, 4, 4]
+    assert "König" in plan.report.schedule_method
+    assert violations(plan) == []
+    # 4 leading firms on 4 tables: each keeps one table all session
+    tables = plan.meetings.groupby("leading_uscc")["table"].nunique()
+    assert tables.tolist() == [1, 1, 1, 1]
+    assert plan.report.leaders_one_table == (4, 4)
+
+
+def test_table_limit_balances_slots() -> None:
+    # K_{3,6} with caps 3 / 1: 6 meetings, Δ = 3 but only 2 tables: 3 slots x 2
+    parts, pairs = _complete(3, 6, 3, 1)
+    plan = plan_event(EventSpec("T", n_slots=3, n_tables=2), parts, pairs)
+    assert len(plan.meetings) == 6
+    assert plan.meetings.groupby("slot").size().tolist() == [2, 2, 2]
+    assert violations(plan) == []
+
+
+def test_availability_is_respected_by_greedy_with_repair() -> None:
+    # L0 free only in slot 1, L1 only in slot 0: each has room for one meeting (cap 2 -> 1)
+    parts, pairs = _complete(2, 2, 2, 2, available_slots=[[1], [0], None, None])
+    plan = plan_event(EventSpec("A", n_slots=2, n_tables=2), parts, pairs)
+    assert "greedy with repair" in plan.report.schedule_method
+    assert plan.report.per_firm.set_index("uscc")["cap"].to_dict() == {
+        "L0": 1, "L1": 1, "S0": 2, "S1": 2
+    }
+    slots = plan.meetings.set_index("leading_uscc")["slot"].to_dict()
+    assert slots == {"L0": 1, "L1": 0}
+    assert violations(plan) == []
+
+
+def test_most_constrained_meetings_are_placed_first() -> None:
+    # L0-S0 can use both slots; placed first in slot 0 it would block L1-S0 (slot 0 only)
+    parts = pd.DataFrame(
+        {
+            "uscc": ["L0", "L1", "S0", "S1"],
+            "role": ["leading", "leading", "supporting", "supporting"],
+            "available_slots": [None, [0], None, [0]],
+        }
+    )
+    pairs = pd.DataFrame(
+        [("L0", "S0", 0.9), ("L1", "S0", 0.5), ("L0", "S1", 0.4)],
+        columns=["leading_uscc", "supporting_uscc", "value"],
+    )
+    plan = plan_event(EventSpec("R", n_slots=2, n_tables=2), parts, pairs)
+    assert len(plan.meetings) == 3
+    assert plan.report.n_dropped == 0
+    got = {(r.leading_uscc, r.supporting_uscc): r.slot for r in plan.meetings.itertuples()}
+    assert got == {("L0", "S0"): 1, ("L1", "S0"): 0, ("L0", "S1"): 0}
+
+
+def test_meeting_that_fits_nowhere_is_dropped_and_reported() -> None:
+    # L0/S0 share slot 0 only, and L0/S1 too: L0 can hold one of them; caps allow both
+    parts = pd.DataFrame(
+        {
+            "uscc": ["L0", "S0", "S1"],
+            "role": ["leading", "supporting", "supporting"],
+            "available_slots": [None, [0], [0]],
+        }
+    )
+    pairs = pd.DataFrame(
+        [("L0", "S0", 0.9), ("L0", "S1", 0.5)], columns=["leading_uscc", "supporting_uscc", "value"]
+    )
+    plan = plan_event(EventSpec("D", n_slots=2, n_tables=2), parts, pairs)
+    assert plan.meetings[["leading_uscc", "supporting_uscc", "slot"]].values.tolist() == [
+        ["L0", "S0", 0]
+    ]
+    assert plan.report.n_dropped == 1
+    assert plan.report.dropped[["leading_uscc", "supporting_uscc"]].values.tolist() == [
+        ["L0", "S1"]
+    ]
+    assert plan.report.objective <= plan.report.lp_bound
+
+
+def test_board_repair_moves_a_blocker_and_swaps_an_alternating_path() -> None:
+    parts = pd.DataFrame(
+        {
+            "uscc": ["L0", "L1", "S0", "S1"],
+            "role": ["leading", "leading", "supporting", "supporting"],
+            "available_slots": [None, [0], None, None],
+        }
+    )
+    pairs = pd.DataFrame(
+        [("L0", "S0", 0.9), ("L1", "S0", 0.5), ("L0", "S1", 0.4)],
+        columns=["leading_uscc", "supporting_uscc", "value"],
+    )
+    inst = build_instance(EventSpec("R", n_slots=2, n_tables=2), parts, pairs, PlanSettings())
+    board = Board(inst, 2)
+    board.put(0, 0)  # L0-S0 in slot 0 blocks L1-S0, which can only use slot 0
+    assert not board.place(1, repair=False)
+    assert board.place(1, repair=True)
+    assert board.slot.tolist() == [1, 0, -1]
+    assert board.moved == {0}
+    # L0-S1: L0 busy in 1, S1 free in both; slot 0 is free for L0 and S1 -> direct
+    assert board.place(2)
+    assert board.slot.tolist() == [1, 0, 0]
+
+
+def test_board_kempe_swap_when_no_single_move_helps() -> None:
+    # path L0 -a- S0 -b- L1: placing L2-S0 needs the a/b path flipped
+    parts = pd.DataFrame(
+        {
+            "uscc": ["L0", "L1", "S0", "S1"],
+            "role": ["leading", "leading", "supporting", "supporting"],
+        }
+    )
+    pairs = pd.DataFrame(
+        [("L0", "S0", 0.9), ("L1", "S0", 0.8), ("L1", "S1", 0.7), ("L0", "S1", 0.6)],
+        columns=["leading_uscc", "supporting_uscc", "value"],
+    )
+    inst = build_instance(EventSpec("K", n_slots=2, n_tables=2), parts, pairs, PlanSettings())
+    board = Board(inst, None)
+    board.put(0, 0)  # L0-S0 slot 0
+    board.put(2, 1)  # L1-S1 slot 1
+    # L1-S0: L1 free in 0 but S0 busy in 0; S0 free in 1 but L1 busy in 1 -> flip a path
+    assert board.place(1)
+    assert board.place(3)
+    slots = board.slot.tolist()
+    assert sorted(slots[:2]) == [0, 1] and sorted(slots[2:]) == [0, 1]
+    assert slots[0] != slots[3] and slots[1] != slots[2]
