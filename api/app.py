@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import enterprises, events, health, imports, keys, models, needs, outcomes, parks
+from api.routes import (
+    enterprises,
+    events,
+    health,
+    imports,
+    keys,
+    models,
+    needs,
+    outcomes,
+    parks,
+    rank,
+)
 from recommender.db.engine import make_engine, make_session_factory
 from recommender.settings import Settings, get_settings
 
@@ -30,6 +41,7 @@ TAGS = [
         "name": "imports",
         "description": "文件导入 (CSV/XLSX), the same rules as `chainmatch import`",
     },
+    {"name": "rank", "description": "排序: ranked, explained candidate lists (JSON or Excel)"},
     {"name": "models", "description": "排序模型版本"},
     {"name": "keys", "description": "API keys (admin)"},
     {"name": "health", "description": "no key needed"},
@@ -57,7 +69,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.reference = None
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (enterprises, parks, needs, events, outcomes, imports, models, keys):
+    for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)
-    # ranking (issue 5, ranking engineer): app.include_router(rank.router) from api/routes/rank.py
     return app

@@ -108,14 +108,14 @@ class FeatureContext:
     def rows(self, ids: npt.ArrayLike, *, what: str) -> IntArray:
         """Entity rows of ``ids``; raise naming the ids that are unknown."""
         arr = np.asarray(ids, dtype=object)
-        r = self.ids.get_indexer(arr)
+        r = self.ids.get_indexer(pd.Index(arr))
         if (r < 0).any():
             bad = list(pd.unique(arr[r < 0]))[:5]
             raise KeyError(f"{what}: {int((r < 0).sum())} unknown ids, e.g. {bad}")
         return np.asarray(r, dtype=np.int64)
 
     @classmethod
-    def build(
+    def build(  # noqa: PLR0917 - positional order fixed by docs/dev/CONTRACTS.md
         cls,
         reference: Reference,
         enterprises: pd.DataFrame,
@@ -155,11 +155,15 @@ class FeatureContext:
         if participants is not None:
             conform(participants, PARTICIPANT)
         ids = pd.Index(
-            np.concatenate([firms["uscc"].to_numpy(dtype=object), park_f["park_id"].to_numpy(dtype=object)])
+            np.concatenate(
+                [firms["uscc"].to_numpy(dtype=object), park_f["park_id"].to_numpy(dtype=object)]
+            )
         )
         if not ids.is_unique:
             dup = list(ids[ids.duplicated()][:5])
-            raise SchemaError(f"uscc and park_id must be unique across firms and parks, repeated: {dup}")
+            raise SchemaError(
+                f"uscc and park_id must be unique across firms and parks, repeated: {dup}"
+            )
         F, E = len(firms), len(ids)
         is_park = np.arange(E) >= F
 
@@ -180,11 +184,15 @@ class FeatureContext:
 
         # industry
         park_first_div = entities.text_col(park_f["gbt_divisions"]).str.split(";").str[0].fillna("")
-        sector = np.concatenate([
-            np.asarray(reference.sector_of(firms["industry_code"]), dtype=np.int64),
-            np.asarray(reference.sector_of(park_first_div), dtype=np.int64),
-        ])
-        division = np.concatenate([entities.division_of(firms["industry_code"]), np.full(len(park_f), -1)])
+        sector = np.concatenate(
+            [
+                np.asarray(reference.sector_of(firms["industry_code"]), dtype=np.int64),
+                np.asarray(reference.sector_of(park_first_div), dtype=np.int64),
+            ]
+        )
+        division = np.concatenate(
+            [entities.division_of(firms["industry_code"]), np.full(len(park_f), -1)]
+        )
         park_div = np.zeros((E, nodes.n_words(entities.N_DIVISIONS)), dtype=np.uint64)
         park_div[F:] = entities.divisions_bits(park_f["gbt_divisions"])
 
@@ -204,24 +212,39 @@ class FeatureContext:
         need_from_rows, need_text = entities.need_rows(need_f, ids, node_index)
         inputs_m = entities.keyword_nodes(firms["inputs"], cn, node_index)
         need_m = (
-            need_from_rows
-            + sp.vstack([(makes_f @ A.T) + inputs_m, park_own]).tocsr()
+            need_from_rows + sp.vstack([(makes_f @ A.T) + inputs_m, park_own]).tocsr()
         ).tocsr()
         need_m.data[:] = 1.0
         R = nodes.upstream_within(A, NODE_PATH_CAP)
         reach = np.stack([nodes.to_bits(need_m @ Rk.T, n_nodes) for Rk in R])
         need_bits = reach[0]
         makes_bits = nodes.to_bits(makes_m, n_nodes)
-        gap = _park_gap(park_m, need_m, makes_m, city, is_park, node_chain, n_nodes)
+        gap = _park_gap(
+            park_m=park_m,
+            need_m=need_m,
+            makes_m=makes_m,
+            city=city,
+            is_park=is_park,
+            node_chain=node_chain,
+            n_nodes=n_nodes,
+        )
 
         # text
-        product_text = pd.concat([firms["products"], park_f["leading_industries"]], ignore_index=True)
+        product_text = pd.concat(
+            [firms["products"], park_f["leading_industries"]], ignore_index=True
+        )
         node_names = pd.Series(entities.text_col(cn["name"]).to_numpy(), index=np.arange(n_nodes))
         park_node_names = _names_of(park_own, node_names)
-        need_text_all = need_text + ";" + pd.concat(
-            [entities.text_col(firms["inputs"]),
-             entities.text_col(park_f["leading_industries"]) + ";" + park_node_names],
-            ignore_index=True,
+        need_text_all = (
+            need_text
+            + ";"
+            + pd.concat(
+                [
+                    entities.text_col(firms["inputs"]),
+                    entities.text_col(park_f["leading_industries"]) + ";" + park_node_names,
+                ],
+                ignore_index=True,
+            )
         )
         model = text_model if text_model is not None else TextSimilarity()
         model.fit(pd.concat([product_text, need_text_all], ignore_index=True))
@@ -230,41 +253,84 @@ class FeatureContext:
 
         # size and quality
         def num(col: str) -> FloatArray:
-            v = pd.to_numeric(firms[col], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+            v = (
+                pd.to_numeric(firms[col], errors="coerce")
+                .astype("float64")
+                .to_numpy(na_value=np.nan)
+            )
             return np.concatenate([v, np.full(len(park_f), np.nan)])
 
         def flag(col: str) -> FloatArray:
-            return np.concatenate([firms[col].to_numpy(dtype=np.float64), np.full(len(park_f), np.nan)])
+            return np.concatenate(
+                [firms[col].to_numpy(dtype=np.float64), np.full(len(park_f), np.nan)]
+            )
 
-        srdi = np.concatenate([
-            firms["srdi_level"].map(entities.SRDI_CODE).fillna(0.0).to_numpy(dtype=np.float64),
-            np.full(len(park_f), np.nan),
-        ])
+        srdi = np.concatenate(
+            [
+                firms["srdi_level"].map(entities.SRDI_CODE).fillna(0.0).to_numpy(dtype=np.float64),
+                np.full(len(park_f), np.nan),
+            ]
+        )
         employees = num("employees")
-        leading = np.concatenate([firms["is_leading"].to_numpy(dtype=bool), np.zeros(len(park_f), bool)])
+        leading = np.concatenate(
+            [firms["is_leading"].to_numpy(dtype=bool), np.zeros(len(park_f), bool)]
+        )
         prior = (
-            np.nan_to_num(np.log1p(employees)) + np.nan_to_num(srdi)
-            + 0.5 * np.nan_to_num(flag("is_high_tech")) + 0.5 * np.nan_to_num(flag("listed"))
+            np.nan_to_num(np.log1p(employees))
+            + np.nan_to_num(srdi)
+            + 0.5 * np.nan_to_num(flag("is_high_tech"))
+            + 0.5 * np.nan_to_num(flag("listed"))
             + leading
         )
         hist = _history(out_f, ids, city, sector, len(city_index))
-        log.info("feature context: %d firms, %d parks, %d nodes, %d outcome records",
-                 F, len(park_f), n_nodes, len(hist.day))
+        log.info(
+            "feature context: %d firms, %d parks, %d nodes, %d outcome records",
+            F,
+            len(park_f),
+            n_nodes,
+            len(hist.day),
+        )
         return cls(
-            reference=reference, firms=firms, parks=park_f, ids=ids, n_firms=F,
-            city=city, city_province=province, city_partner=cities["partner"],
-            city_helping=cities["helping"], city_wanbei=cities["wanbei"], city_dist=city_dist,
-            place=place, county_pairs=county_pairs, cobuilt_pairs=cobuilt_keys, n_places=n_places,
-            sector=sector, division=division, park_divisions=park_div,
-            node_index=node_index, node_chain=node_chain, makes=makes_bits, needs=need_bits,
-            pred=nodes.to_bits(need_m @ A.T, n_nodes), reach=reach,
-            park_nodes=nodes.to_bits(park_m, n_nodes), park_gap=gap,
+            reference=reference,
+            firms=firms,
+            parks=park_f,
+            ids=ids,
+            n_firms=F,
+            city=city,
+            city_province=province,
+            city_partner=cities["partner"],
+            city_helping=cities["helping"],
+            city_wanbei=cities["wanbei"],
+            city_dist=city_dist,
+            place=place,
+            county_pairs=county_pairs,
+            cobuilt_pairs=cobuilt_keys,
+            n_places=n_places,
+            sector=sector,
+            division=division,
+            park_divisions=park_div,
+            node_index=node_index,
+            node_chain=node_chain,
+            makes=makes_bits,
+            needs=need_bits,
+            pred=nodes.to_bits(need_m @ A.T, n_nodes),
+            reach=reach,
+            park_nodes=nodes.to_bits(park_m, n_nodes),
+            park_gap=gap,
             text_model=model,
-            product_matrix=model.transform(p_uniques), product_row=p_codes.astype(np.int64),
-            need_matrix=model.transform(n_uniques), need_row=n_codes.astype(np.int64),
-            employees=employees, revenue=num("revenue_wan"), srdi=srdi,
-            high_tech=flag("is_high_tech"), listed=flag("listed"), leading=leading,
-            founded=num("founded"), prior=prior, history=hist,
+            product_matrix=model.transform(p_uniques),
+            product_row=p_codes.astype(np.int64),
+            need_matrix=model.transform(n_uniques),
+            need_row=n_codes.astype(np.int64),
+            employees=employees,
+            revenue=num("revenue_wan"),
+            srdi=srdi,
+            high_tech=flag("is_high_tech"),
+            listed=flag("listed"),
+            leading=leading,
+            founded=num("founded"),
+            prior=prior,
+            history=hist,
         )
 
 
@@ -296,12 +362,15 @@ def _places(
     reference: Reference, firms: pd.DataFrame, parks: pd.DataFrame, city: IntArray
 ) -> tuple[IntArray, IntArray, int]:
     """District ids per entity and the sorted keys of paired counties (both orders)."""
+
     def key(codes: pd.Series, names: pd.Series) -> pd.Series:
         n = entities.normalise_place(names)
         return (entities.text_col(codes).str[:4] + "|" + n).where(n != "", "")
 
-    ent = key(pd.concat([firms["city_code"], parks["city_code"]], ignore_index=True),
-              pd.concat([firms["district"], pd.Series([""] * len(parks))], ignore_index=True))
+    ent = key(
+        pd.concat([firms["city_code"], parks["city_code"]], ignore_index=True),
+        pd.concat([firms["district"], pd.Series([""] * len(parks))], ignore_index=True),
+    )
     cp = reference.county_pairs
     if len(cp):
         a = key(cp["helping_code"], cp["helping_name"])
@@ -313,7 +382,7 @@ def _places(
     codes = np.where(codes == empty_code, -1, codes).astype(np.int64)
     n = len(uniques)
     E = len(ent)
-    pa, pb = codes[E:E + len(a)], codes[E + len(a):]
+    pa, pb = codes[E : E + len(a)], codes[E + len(a) :]
     ok = (pa >= 0) & (pb >= 0)
     keys = np.unique(np.concatenate([pa[ok] * n + pb[ok], pb[ok] * n + pa[ok]]))
     return codes[:E], keys, n
@@ -328,13 +397,21 @@ def _cobuilt_pairs(parks: pd.DataFrame, reference: Reference) -> tuple[np.ndarra
     allp = pd.concat(frames, ignore_index=True)
     partner = entities.text_col(allp["partner_city_code"])
     keep = (partner != "").to_numpy()
-    return (entities.text_col(allp["city_code"]).to_numpy(dtype=object)[keep],
-            partner.to_numpy(dtype=object)[keep])
+    return (
+        entities.text_col(allp["city_code"]).to_numpy(dtype=object)[keep],
+        partner.to_numpy(dtype=object)[keep],
+    )
 
 
 def _park_gap(
-    park_m: sp.csr_matrix, need_m: sp.csr_matrix, makes_m: sp.csr_matrix, city: IntArray,
-    is_park: BoolArray, node_chain: IntArray, n_nodes: int,
+    *,
+    park_m: sp.csr_matrix,
+    need_m: sp.csr_matrix,
+    makes_m: sp.csr_matrix,
+    city: IntArray,
+    is_park: BoolArray,
+    node_chain: IntArray,
+    n_nodes: int,
 ) -> nodes.Bits:
     """Per park: nodes of its chains that firms in its city need and none there make."""
     E = len(city)
@@ -360,18 +437,23 @@ def _park_gap(
     return gap
 
 
-def _history(out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray,
-             n_cities: int) -> History:
-    q = ids.get_indexer(out["query_id"].to_numpy(dtype=object)).astype(np.int64)
-    c = ids.get_indexer(out["candidate_id"].to_numpy(dtype=object)).astype(np.int64)
+def _history(
+    out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray, n_cities: int
+) -> History:
+    q = ids.get_indexer(pd.Index(out["query_id"].to_numpy(dtype=object))).astype(np.int64)
+    c = ids.get_indexer(pd.Index(out["candidate_id"].to_numpy(dtype=object))).astype(np.int64)
     keep = (q >= 0) & (c >= 0) & out["date"].notna().to_numpy()
     dropped = int((~keep).sum())
     if dropped:
-        log.info("history: %d outcome records name unknown entities or lack a date; ignored", dropped)
+        log.info(
+            "history: %d outcome records name unknown entities or lack a date; ignored", dropped
+        )
     q, c = q[keep], c[keep]
     kept = out.loc[keep]
     day = to_days(kept["date"].to_numpy(), len(kept))
-    grade = kept["stage"].map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64)
+    grade: FloatArray = np.asarray(
+        kept["stage"].map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64), dtype=np.float64
+    )
     pos = (grade >= 1).astype(np.float64)
     one = np.ones(len(q))
     E = len(ids)
@@ -382,7 +464,10 @@ def _history(out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray,
     both = np.column_stack([one, pos])
     p = pos > 0
     return History(
-        query=q, cand=c, day=day, grade=grade,
+        query=q,
+        cand=c,
+        day=day,
+        grade=grade,
         event_id=kept["event_id"].to_numpy(dtype=object),
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
         by_cand=AsOfTable.build(c, day, both),

@@ -28,7 +28,9 @@ def text_col(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s.notna(), "").astype(str).astype(object)
 
 
-def keyword_nodes(texts: pd.Series, chain_nodes: pd.DataFrame, node_index: pd.Index) -> sp.csr_matrix:
+def keyword_nodes(
+    texts: pd.Series, chain_nodes: pd.DataFrame, node_index: pd.Index
+) -> sp.csr_matrix:
     """Rows mention a node when their text contains one of the node's keywords (or its name).
 
     Distinct texts are matched once; each keyword is one vectorised ``str.contains``.
@@ -42,7 +44,7 @@ def keyword_nodes(texts: pd.Series, chain_nodes: pd.DataFrame, node_index: pd.In
     kw = kw[kw["kw"].str.len() >= 2].drop_duplicates(["node_id", "kw"])
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    col_of = node_index.get_indexer(kw["node_id"].to_numpy(dtype=object))
+    col_of = node_index.get_indexer(pd.Index(kw["node_id"].to_numpy(dtype=object)))
     for word, col in zip(kw["kw"].to_numpy(dtype=object), col_of, strict=True):
         if col < 0:
             continue
@@ -72,21 +74,27 @@ def divisions_bits(divs: pd.Series) -> nodes.Bits:
     d = pd.to_numeric(parts.str[:2], errors="coerce")
     ok = d.notna().to_numpy() & (parts.str.len().to_numpy() >= 2)
     M = sp.csr_matrix(
-        (np.ones(int(ok.sum()), dtype=np.float32),
-         (parts.index.to_numpy()[ok], d.to_numpy()[ok].astype(np.int64))),
+        (
+            np.ones(int(ok.sum()), dtype=np.float32),
+            (parts.index.to_numpy()[ok], d.to_numpy()[ok].astype(np.int64)),
+        ),
         shape=(len(s), N_DIVISIONS),
     )
     return nodes.to_bits(M, N_DIVISIONS)
 
 
-def need_rows(needs: pd.DataFrame, ids: pd.Index, node_index: pd.Index) -> tuple[sp.csr_matrix, pd.Series]:
+def need_rows(
+    needs: pd.DataFrame, ids: pd.Index, node_index: pd.Index
+) -> tuple[sp.csr_matrix, pd.Series]:
     """Needs grouped per entity: node membership (E, n_nodes) and the joined description text."""
-    owner = ids.get_indexer(text_col(needs["owner_id"]).to_numpy(dtype=object))
+    owner = ids.get_indexer(pd.Index(text_col(needs["owner_id"]).to_numpy(dtype=object)))
     keep = owner >= 0
     nd = needs.loc[keep]
     owner = owner[keep]
-    M = nodes.membership(text_col(nd["chain_nodes"]) if "chain_nodes" in nd else
-                         pd.Series([""] * len(nd)), node_index)
+    M = nodes.membership(
+        text_col(nd["chain_nodes"]) if "chain_nodes" in nd else pd.Series([""] * len(nd)),
+        node_index,
+    )
     P = sp.csr_matrix(
         (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
         shape=(len(ids), len(owner)),
@@ -95,7 +103,8 @@ def need_rows(needs: pd.DataFrame, ids: pd.Index, node_index: pd.Index) -> tuple
     per_entity.data[:] = 1.0
     text = (
         pd.Series(text_col(nd["description"]).to_numpy(), index=owner)
-        .groupby(level=0).agg(";".join)
+        .groupby(level=0)
+        .agg(";".join)
         .reindex(np.arange(len(ids)), fill_value="")
     )
     return per_entity, text.reset_index(drop=True)

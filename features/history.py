@@ -67,10 +67,10 @@ class AsOfTable:
         vals = values[order]
         cum = np.vstack([np.zeros((1, vals.shape[1])), np.cumsum(vals, axis=0)])
         if grade is None:
-            run_max = np.zeros(len(comp))
+            run_max: FloatArray = np.zeros(len(comp), dtype=np.float64)
         else:
             g = pd.Series(np.asarray(grade, dtype=np.float64)[order])
-            run_max = g.groupby(keys[order]).cummax().to_numpy()
+            run_max = np.asarray(g.groupby(keys[order]).cummax(), dtype=np.float64)
         return cls(comp, cum, run_max)
 
     def lookup(self, keys: IntArray, days: IntArray) -> tuple[IntArray, FloatArray, FloatArray]:
@@ -92,6 +92,9 @@ class AsOfTable:
         return n, sums, best
 
 
-def smoothed_rate(pos: FloatArray, n: FloatArray) -> FloatArray:
+def smoothed_rate(pos: npt.ArrayLike, n: npt.ArrayLike) -> FloatArray:
     """Beta-prior smoothed conversion ``(pos + 1) / (n + 5)``."""
-    return np.asarray((pos + PRIOR_POS) / (n + PRIOR_POS + PRIOR_NEG))
+    return np.asarray(
+        (np.asarray(pos, dtype=np.float64) + PRIOR_POS)
+        / (np.asarray(n, dtype=np.float64) + PRIOR_POS + PRIOR_NEG)
+    )

@@ -26,7 +26,7 @@ def membership(items: pd.Series, node_index: pd.Index) -> sp.csr_matrix:
     s = items.astype(object).where(items.notna(), "").astype(str).reset_index(drop=True)
     parts = s.str.split(";").explode()
     parts = parts.str.strip()
-    col = node_index.get_indexer(parts.to_numpy(dtype=object))
+    col = node_index.get_indexer(pd.Index(parts.to_numpy(dtype=object)))
     row = parts.index.to_numpy()
     keep = col >= 0
     M = sp.csr_matrix(
@@ -72,21 +72,23 @@ def from_bits(bits: Bits, n_nodes: int) -> sp.csr_matrix:
 
 def intersect_count(a: Bits, b: Bits) -> IntArray:
     """Rowwise popcount of ``a & b`` (arrays of equal shape (n, W))."""
-    return np.bitwise_count(a & b).sum(axis=1, dtype=np.int64)
+    return np.asarray(np.bitwise_count(a & b).sum(axis=1, dtype=np.int64))
 
 
 def count(a: Bits) -> IntArray:
     """Rowwise popcount."""
-    return np.bitwise_count(a).sum(axis=1, dtype=np.int64)
+    return np.asarray(np.bitwise_count(a).sum(axis=1, dtype=np.int64))
 
 
 def adjacency(edges: pd.DataFrame, node_index: pd.Index) -> sp.csr_matrix:
     """Directed adjacency ``E[src, dst] = 1`` (src supplies dst); unknown nodes drop."""
     n = len(node_index)
-    s = node_index.get_indexer(edges["src"].astype(str).to_numpy())
-    d = node_index.get_indexer(edges["dst"].astype(str).to_numpy())
+    s = node_index.get_indexer(pd.Index(edges["src"].astype(str).to_numpy()))
+    d = node_index.get_indexer(pd.Index(edges["dst"].astype(str).to_numpy()))
     keep = (s >= 0) & (d >= 0)
-    E = sp.csr_matrix((np.ones(int(keep.sum()), dtype=np.float32), (s[keep], d[keep])), shape=(n, n))
+    E = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (s[keep], d[keep])), shape=(n, n)
+    )
     E.data[:] = 1.0
     return E
 

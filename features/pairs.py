@@ -22,13 +22,23 @@ from features.schema import QUERY_KINDS
 from features.text import pair_cosine
 
 FAMILY_FUNCTIONS = (
-    chain_features, text_features, geo_features, programme_features, quality_features,
-    history_features, reciprocity_features, park_features,
+    chain_features,
+    text_features,
+    geo_features,
+    programme_features,
+    quality_features,
+    history_features,
+    reciprocity_features,
+    park_features,
 )
 
 
 def resolve_pairs(
-    ctx: FeatureContext, *, kind: str, query_ids: npt.ArrayLike, candidate_ids: npt.ArrayLike,
+    ctx: FeatureContext,
+    *,
+    kind: str,
+    query_ids: npt.ArrayLike,
+    candidate_ids: npt.ArrayLike,
     as_of: pd.Timestamp | np.ndarray | None,
 ) -> Pairs:
     """Check the kind and ids and turn them into entity rows (see :class:`Pairs`)."""
@@ -50,14 +60,19 @@ def resolve_pairs(
         raise ValueError("candidate_ids must be firm uscc; some are park ids")
     day = (
         np.full(len(q), np.iinfo(np.int32).max // 1024, dtype=np.int64)  # "now": all history
-        if as_of is None else to_days(as_of, len(q))
+        if as_of is None
+        else to_days(as_of, len(q))
     )
     prov, dem = (q, c) if kind == "customer" else (c, q)
     return Pairs(kind=kind, query=q, cand=c, provider=prov, demander=dem, day=day)
 
 
 def pair_features(
-    ctx: FeatureContext, *, kind: str, query_ids: npt.ArrayLike, candidate_ids: npt.ArrayLike,
+    ctx: FeatureContext,
+    *,
+    kind: str,
+    query_ids: npt.ArrayLike,
+    candidate_ids: npt.ArrayLike,
     as_of: pd.Timestamp | np.ndarray,
 ) -> pd.DataFrame:
     """Every catalogue feature for each (query, candidate) pair, as of a date.
@@ -85,12 +100,18 @@ def pair_features(
     missing = set(FEATURE_NAMES) - set(cols)
     extra = set(cols) - set(FEATURE_NAMES)
     if missing or extra:  # a family and the catalogue disagree: a programming error
-        raise RuntimeError(f"feature columns differ from the catalogue: missing {missing}, extra {extra}")
+        raise RuntimeError(
+            f"feature columns differ from the catalogue: missing {missing}, extra {extra}"
+        )
     return pd.DataFrame({n: np.asarray(cols[n], dtype=np.float32) for n in FEATURE_NAMES})
 
 
 def pair_details(
-    ctx: FeatureContext, *, kind: str, query_ids: npt.ArrayLike, candidate_ids: npt.ArrayLike,
+    ctx: FeatureContext,
+    *,
+    kind: str,
+    query_ids: npt.ArrayLike,
+    candidate_ids: npt.ArrayLike,
     as_of: pd.Timestamp | np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Human-readable values for explanations, one row per pair (meant for a top-k list).
@@ -112,27 +133,35 @@ def pair_details(
         c = ctx.city[rows]
         return np.where(c >= 0, short[np.maximum(c, 0)], "")
 
-    geo = pd.DataFrame({"km": ctx.city_dist[np.maximum(ctx.city[p.query], 0),
-                                            np.maximum(ctx.city[p.cand], 0)]})
+    geo = pd.DataFrame(
+        {"km": ctx.city_dist[np.maximum(ctx.city[p.query], 0), np.maximum(ctx.city[p.cand], 0)]}
+    )
     geo.loc[(ctx.city[p.query] < 0) | (ctx.city[p.cand] < 0), "km"] = np.nan
     # "helping→wanbei" order for the paired-city text
     helping_first = ctx.city_helping[np.maximum(ctx.city[p.query], 0)]
     a = np.where(helping_first, city_name(p.query), city_name(p.cand))
     b = np.where(helping_first, city_name(p.cand), city_name(p.query))
     cq, cc = ctx.city[p.query], ctx.city[p.cand]
-    paired = (cq >= 0) & (cc >= 0) & (
-        (ctx.city_partner[np.maximum(cq, 0)] == cc) | (ctx.city_partner[np.maximum(cc, 0)] == cq)
+    paired = (
+        (cq >= 0)
+        & (cc >= 0)
+        & (
+            (ctx.city_partner[np.maximum(cq, 0)] == cc)
+            | (ctx.city_partner[np.maximum(cc, 0)] == cq)
+        )
     )
-    out = pd.DataFrame({
-        "query_id": ctx.ids[p.query].to_numpy(dtype=object),
-        "candidate_id": ctx.ids[p.cand].to_numpy(dtype=object),
-        "query_city": city_name(p.query),
-        "candidate_city": city_name(p.cand),
-        "distance_km": geo["km"].to_numpy(),
-        "paired_cities": np.where(paired, a.astype(object) + "→" + b.astype(object), ""),
-        "matched_nodes": _matched_nodes(ctx, p),
-        "best_keyword": _best_keyword(ctx, p),
-    })
+    out = pd.DataFrame(
+        {
+            "query_id": ctx.ids[p.query].to_numpy(dtype=object),
+            "candidate_id": ctx.ids[p.cand].to_numpy(dtype=object),
+            "query_city": city_name(p.query),
+            "candidate_city": city_name(p.cand),
+            "distance_km": geo["km"].to_numpy(),
+            "paired_cities": np.where(paired, a.astype(object) + "→" + b.astype(object), ""),
+            "matched_nodes": _matched_nodes(ctx, p),
+            "best_keyword": _best_keyword(ctx, p),
+        }
+    )
     last = _last_meeting(ctx, p)
     return pd.concat([out, last], axis=1)
 
@@ -149,8 +178,11 @@ def _matched_nodes(ctx: FeatureContext, p: Pairs) -> np.ndarray:
 
 
 def _best_keyword(ctx: FeatureContext, p: Pairs) -> np.ndarray:
-    products = text_col(ctx.firms["products"].reindex(p.provider).reset_index(drop=True)) \
-        if len(p) else pd.Series([], dtype=object)
+    products = (
+        text_col(ctx.firms["products"].reindex(p.provider).reset_index(drop=True))
+        if len(p)
+        else pd.Series([], dtype=object)
+    )
     items = products.str.split(r"[;；,，、|]").explode().str.strip()
     items = items[items.notna() & (items != "")]
     if items.empty:
@@ -174,11 +206,16 @@ def _last_meeting(ctx: FeatureContext, p: Pairs) -> pd.DataFrame:
     recs = recs[(recs["grade"] >= 1) & recs["key"].isin(want)]
     asked = pd.DataFrame({"key": want, "asof": p.day, "pair": np.arange(len(p))})
     m = asked.merge(recs, on="key", how="inner")
-    m = m[m["day"] < m["asof"]].sort_values(["pair", "day"], kind="stable").drop_duplicates("pair", keep="last")
+    m = (
+        m[m["day"] < m["asof"]]
+        .sort_values(["pair", "day"], kind="stable")
+        .drop_duplicates("pair", keep="last")
+    )
     m = m.set_index("pair").reindex(np.arange(len(p)))
-    date = EPOCH + m["day"].to_numpy(dtype=np.float64).astype("timedelta64[D]") \
-        if len(m) else np.array([], dtype="datetime64[D]")
-    return pd.DataFrame({
-        "last_meeting_event_id": text_col(m["event"]).to_numpy(dtype=object),
-        "last_meeting_date": pd.to_datetime(date),
-    })
+    date = pd.Timestamp(EPOCH) + pd.to_timedelta(m["day"].to_numpy(dtype=np.float64), unit="D")
+    return pd.DataFrame(
+        {
+            "last_meeting_event_id": text_col(m["event"]).to_numpy(dtype=object),
+            "last_meeting_date": np.asarray(date, dtype="datetime64[ns]"),
+        }
+    )

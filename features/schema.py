@@ -273,9 +273,7 @@ def check_frame_columns_present(frame: pd.DataFrame, schema: FrameSchema) -> Non
 
 
 def _default(c: Column) -> object:
-    return {"str": "", "int": pd.NA, "float": float("nan"), "bool": False, "date": pd.NaT}[
-        c.kind
-    ]
+    return {"str": "", "int": pd.NA, "float": float("nan"), "bool": False, "date": pd.NaT}[c.kind]
 
 
 def split_multi(value: str) -> list[str]:

@@ -10,6 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from features.errors import NotFittedError
 
@@ -35,6 +36,8 @@ class TextSimilarity(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     vectorizer_ : TfidfVectorizer
         The fitted vectoriser.
+    keep_ : ndarray of float32
+        1 for n-grams that count, 0 for whitespace-only ones.
     n_features_out_ : int
         Vocabulary size.
     """
@@ -66,7 +69,10 @@ class TextSimilarity(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         # IDF should count each document, so fit on all texts, not only the unique ones,
         # unless that would be many; then unique texts weighted equally are close enough.
         self.vectorizer_.fit(docs if len(docs) <= 200_000 else uniques)
-        self.n_features_out_ = len(self.vectorizer_.vocabulary_)
+        names = self.vectorizer_.get_feature_names_out()
+        # n-grams of spaces only (word padding of char_wb) say nothing; weight them 0
+        self.keep_ = np.asarray([bool(n.strip()) for n in names], dtype=np.float32)
+        self.n_features_out_ = len(names)
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
@@ -77,8 +83,8 @@ class TextSimilarity(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             )
         docs = _clean(X)
         codes, uniques = pd.factorize(docs)
-        Xu = self.vectorizer_.transform(uniques)
-        return sp.csr_matrix(Xu[codes])
+        Xu = normalize(self.vectorizer_.transform(uniques) @ sp.diags(self.keep_))
+        return sp.csr_matrix(Xu[codes], dtype=np.float32)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The n-grams, in column order."""
@@ -101,7 +107,9 @@ def _clean(X: Iterable[str]) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
-def pair_cosine(Q: sp.csr_matrix, C: sp.csr_matrix, q_rows: np.ndarray, c_rows: np.ndarray) -> np.ndarray:
+def pair_cosine(
+    Q: sp.csr_matrix, C: sp.csr_matrix, q_rows: np.ndarray, c_rows: np.ndarray
+) -> np.ndarray:
     """Cosine of row ``q_rows[i]`` of ``Q`` with row ``c_rows[i]`` of ``C``, for every i.
 
     Rows must be L2-normalised (as :meth:`TextSimilarity.transform` returns), so the cosine

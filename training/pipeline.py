@@ -44,7 +44,8 @@ from training.rankers import (
 
 log = logging.getLogger(__name__)
 
-OracleFn = Callable[[str, np.ndarray, np.ndarray], np.ndarray]
+# (kind, query_ids, candidate_ids, as_of dates) -> true utility of each pair
+OracleFn = Callable[[str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 SIGNED_GRADE = 3
 
 
@@ -239,7 +240,7 @@ def train_and_evaluate(
         "test_start": str(prepared.test_start.date()),
         "test_end": str(te_rows["exposed"].max().date()),
     }
-    test_scores = te_rows[["query_kind", "query_id", "candidate_id", "qid", "grade"]].assign(
+    test_scores = te_rows[["query_kind", "query_id", "candidate_id", "exposed", "qid", "grade"]].assign(
         **{f"score_{k}": v for k, v in scores.items()}, p_signed=p_test
     )
     return TrainResult(
@@ -262,6 +263,7 @@ def _oracle_scores(oracle: OracleFn, rows: pd.DataFrame) -> np.ndarray:
             str(kind),
             grp["query_id"].to_numpy(dtype=object),
             grp["candidate_id"].to_numpy(dtype=object),
+            grp["exposed"].to_numpy(dtype="datetime64[D]"),
         )
     return out
 

@@ -20,7 +20,9 @@ CityRef = Annotated[
 ]
 Uscc = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$"),
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, pattern=r"^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"
+    ),
     Field(description="统一社会信用代码, 18 characters, GB 32100-2015 check digit"),
 ]
 

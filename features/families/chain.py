@@ -42,9 +42,9 @@ def chain_features(ctx: FeatureContext, p: Pairs) -> Columns:
         "io_l_backward": _io(L, sd, sp_),
         "same_sector": ((sp_ == sd) & (sp_ >= 0)).astype(np.float64),
         "node_need_match": (overlap > 0).astype(np.float64),
-        "node_direct_upstream": (
-            nodes.intersect_count(make, ctx.pred[p.demander]) > 0
-        ).astype(np.float64),
+        "node_direct_upstream": (nodes.intersect_count(make, ctx.pred[p.demander]) > 0).astype(
+            np.float64
+        ),
         "node_path_dist": dist,
         "need_coverage": np.where(n_need > 0, overlap / np.maximum(n_need, 1), 0.0),
     }

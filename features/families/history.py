@@ -41,6 +41,10 @@ def reciprocity_features(ctx: FeatureContext, p: Pairs) -> Columns:
     n_cs, _, _ = h.cand_sector.lookup(p.cand * S + ctx.sector[p.query] + 1, p.day)
     n_qs, _, _ = h.query_sector.lookup(p.query * S + ctx.sector[p.cand] + 1, p.day)
     return {
-        "recip_cand_serves_sector": np.where(pos_c[:, 1] > 0, n_cs / np.maximum(pos_c[:, 1], 1), 0.0),
-        "recip_query_seeks_sector": np.where(pos_q[:, 1] > 0, n_qs / np.maximum(pos_q[:, 1], 1), 0.0),
+        "recip_cand_serves_sector": np.where(
+            pos_c[:, 1] > 0, n_cs / np.maximum(pos_c[:, 1], 1), 0.0
+        ),
+        "recip_query_seeks_sector": np.where(
+            pos_q[:, 1] > 0, n_qs / np.maximum(pos_q[:, 1], 1), 0.0
+        ),
     }

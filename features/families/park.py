@@ -26,6 +26,10 @@ def park_features(ctx: FeatureContext, p: Pairs) -> Columns:
     make = ctx.makes[p.cand]
     return {
         "park_division_match": in_park.astype(np.float64),
-        "park_node_match": (nodes.intersect_count(make, ctx.park_nodes[p.query]) > 0).astype(np.float64),
-        "park_gap_fill": (nodes.intersect_count(make, ctx.park_gap[p.query]) > 0).astype(np.float64),
+        "park_node_match": (nodes.intersect_count(make, ctx.park_nodes[p.query]) > 0).astype(
+            np.float64
+        ),
+        "park_gap_fill": (nodes.intersect_count(make, ctx.park_gap[p.query]) > 0).astype(
+            np.float64
+        ),
     }

@@ -34,15 +34,14 @@ def programme_features(ctx: FeatureContext, p: Pairs) -> Columns:
     cq, cc = ctx.city[p.query], ctx.city[p.cand]
     ok = (cq >= 0) & (cc >= 0)
     cqs, ccs = np.where(ok, cq, 0), np.where(ok, cc, 0)
-    official = ok & (
-        (ctx.city_partner[cqs] == cc) | (ctx.city_partner[ccs] == cq)
-    )
+    official = ok & ((ctx.city_partner[cqs] == cc) | (ctx.city_partner[ccs] == cq))
     pq, pc = ctx.place[p.query], ctx.place[p.cand]
     county = (pq >= 0) & (pc >= 0) & np.isin(pq * ctx.n_places + pc, ctx.county_pairs)
     n_c = len(ctx.city_partner)
     cob = ok & np.isin(pair_key(cqs, ccs, max(n_c, 1)), ctx.cobuilt_pairs)
     cross = ok & (
-        (ctx.city_helping[cqs] & ctx.city_wanbei[ccs]) | (ctx.city_wanbei[cqs] & ctx.city_helping[ccs])
+        (ctx.city_helping[cqs] & ctx.city_wanbei[ccs])
+        | (ctx.city_wanbei[cqs] & ctx.city_helping[ccs])
     )
     return {
         "official_pair": official.astype(np.float64),

@@ -15,11 +15,15 @@ def text_features(ctx: FeatureContext, p: Pairs) -> Columns:
     """Cosine of the demander's need text with the provider's products; products with products."""
     return {
         "text_need_products": pair_cosine(
-            ctx.need_matrix, ctx.product_matrix,
-            ctx.need_row[p.demander], ctx.product_row[p.provider],
+            ctx.need_matrix,
+            ctx.product_matrix,
+            ctx.need_row[p.demander],
+            ctx.product_row[p.provider],
         ),
         "text_products": pair_cosine(
-            ctx.product_matrix, ctx.product_matrix,
-            ctx.product_row[p.query], ctx.product_row[p.cand],
+            ctx.product_matrix,
+            ctx.product_matrix,
+            ctx.product_row[p.query],
+            ctx.product_row[p.cand],
         ),
     }

@@ -56,13 +56,13 @@ def _fmt(value: object, default: str = "") -> str:
 def _text(family: str, feats: pd.Series, det: pd.Series) -> tuple[str, str]:
     g = det.get
     if family == "chain":
-        cand_node, need_node = _fmt(g("cand_node_name")), _fmt(g("need_node_name"))
-        if feats.get("node_need_match", 0) > 0 and cand_node:
-            return (f"产业链匹配: 生产{cand_node}, 正是所需环节", f"Chain match: makes {cand_node}")
-        if feats.get("node_direct_upstream", 0) > 0 and cand_node and need_node:
+        nodes = _fmt(g("matched_nodes"))
+        if feats.get("node_need_match", 0) > 0 and nodes:
+            return (f"产业链匹配: 生产{nodes}, 正是所需环节", f"Chain match: makes {nodes}")
+        if feats.get("node_direct_upstream", 0) > 0 and nodes:
             return (
-                f"上游配套: 生产{cand_node}, 为{need_node}的直接投入",
-                f"Upstream supplier: makes {cand_node}, a direct input to {need_node}",
+                f"上游配套: 生产{nodes}, 为所需环节的直接投入",
+                f"Upstream supplier: makes {nodes}, a direct input to what is needed",
             )
         coef = float(feats.get("io_a_forward", 0.0))
         return (
@@ -80,11 +80,11 @@ def _text(family: str, feats: pd.Series, det: pd.Series) -> tuple[str, str]:
         return (f"产品文本相似度 {sim:.2f}", f"Product text similarity {sim:.2f}")
     if family == "geo":
         km = float(feats.get("distance_km", np.nan))
-        city = _fmt(g("cand_city_name"))
+        city = _fmt(g("candidate_city"))
         where = f"{city}, " if city else ""
         return (f"距离 {where}{km:.0f} km", f"Distance {where}{km:.0f} km")
     if family == "programme":
-        pair = _fmt(g("pair_text"))
+        pair = _fmt(g("paired_cities"))
         if feats.get("official_pair", 0) > 0:
             return (f"结对城市: {pair}", f"Official pairing: {pair}")
         if feats.get("cobuilt_partner", 0) > 0:
@@ -108,9 +108,13 @@ def _text(family: str, feats: pd.Series, det: pd.Series) -> tuple[str, str]:
             en.append("size fit")
         return ("企业资质: " + "、".join(zh), "Quality: " + ", ".join(en))
     if family == "history":
-        ev = _fmt(g("past_event_text"))
-        if ev:
-            return (ev, _fmt(g("past_event_text_en"), ev))
+        event, day = _fmt(g("last_meeting_event_id")), g("last_meeting_date")
+        if event or (day is not None and not pd.isna(day)):
+            when = f"{pd.Timestamp(day).year} 年" if day is not None and not pd.isna(day) else ""
+            return (
+                f"{when}曾对接洽谈 ({event or '会外'})",
+                f"Met before{f' in {pd.Timestamp(day).year}' if when else ''} ({event or 'off-event'})",
+            )
         conv = float(feats.get("hist_cand_conversion", 0.0))
         return (f"历史对接转化率 {conv:.0%}", f"Past conversion {conv:.0%}")
     if family == "reciprocity":

@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 
+import pandas as pd
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from features.context import FeatureContext
@@ -19,7 +21,7 @@ from training.registry import ModelRegistry
 log = logging.getLogger(__name__)
 
 
-def load_context(session: Session, reference: Reference) -> FeatureContext:
+def load_context(session: Session, reference: Reference) -> tuple[FeatureContext, pd.DataFrame]:
     """Read every entity frame from the database and build the feature context."""
     t0 = time.perf_counter()
     frames = {
@@ -40,7 +42,7 @@ def load_context(session: Session, reference: Reference) -> FeatureContext:
         len(frames["outcomes"]),
         time.perf_counter() - t0,
     )
-    return ctx
+    return ctx, frames["outcomes"]
 
 
 class ServiceHolder:
@@ -84,5 +86,5 @@ class ServiceHolder:
 
     def _build(self) -> RankingService:
         with self._factory() as session:
-            ctx = load_context(session, self._reference)
-        return RankingService(ctx, self._models, self._rules)
+            ctx, outcomes = load_context(session, self._reference)
+        return RankingService(ctx, self._models, self._rules, outcomes=outcomes)

@@ -87,13 +87,14 @@ class RankingService:
         models: ModelProvider,
         rules: Rules,
         *,
+        outcomes: pd.DataFrame | None = None,
         candidate_cap: int = 1000,
     ) -> None:
         self.ctx = ctx
         self.models = models
         self.rules = rules
         self.generator = CandidateGenerator(ctx, cap=candidate_cap)
-        ent = ctx.enterprises
+        ent = ctx.firms
         self._ent = ent
         self._uscc_index = pd.Index(ent["uscc"].to_numpy())
         self._province = _province_of(ctx, ent["city_code"].to_numpy(dtype=object))
@@ -101,7 +102,7 @@ class RankingService:
             zip(ctx.reference.cities["city_code"], ctx.reference.cities["name"], strict=False)
         )
         self._park_names = dict(zip(ctx.parks["park_id"], ctx.parks["name"], strict=False))
-        self._pair_state = _pair_state(ctx.outcomes)
+        self._pair_state = _pair_state(outcomes if outcomes is not None else pd.DataFrame())
 
     # -- public -------------------------------------------------------------------------
     def rank(

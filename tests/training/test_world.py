@@ -4,6 +4,7 @@ utility that predicts outcomes, determinism, and the truth read back from disk."
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def test_check_char_matches_a_hand_computed_code() -> None:
     assert is_valid("91350100M000100Y43")  # the example printed in GB 32100-2015
     assert not is_valid("91350100M000100Y44")
     assert not is_valid("91350100M000100Y4")
-    assert valid_mask(["91340300000000000P", "91340300000000000Q", "9134030000000000IP"]).tolist() == [
+    assert valid_mask(
+        ["91340300000000000P", "91340300000000000Q", "9134030000000000IP"]
+    ).tolist() == [
         True,
         False,
         False,
@@ -121,7 +124,7 @@ def test_funnel_is_monotone_per_occasion(world: World) -> None:
     key = ["query_kind", "query_id", "candidate_id", "rec_date"]
     wide = o.pivot_table(index=key, columns="stage", values="date", aggfunc="min")
     assert (o.groupby([*key, "stage"]).size() == 1).all()
-    for earlier, later in zip(FUNNEL[:-1], FUNNEL[1:], strict=True):
+    for earlier, later in itertools.pairwise(FUNNEL):
         reached = wide[later].notna()
         assert wide.loc[reached, earlier].notna().all(), f"{later} without {earlier}"
         assert (wide.loc[reached, later] >= wide.loc[reached, earlier]).all()
@@ -216,9 +219,7 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
-def test_same_seed_same_files_other_seed_other_files(
-    reference: Reference, tmp_path: Path
-) -> None:
+def test_same_seed_same_files_other_seed_other_files(reference: Reference, tmp_path: Path) -> None:
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
         write_world(generate_world(reference, n_firms=800, seed=seed), tmp_path / name)
     a, b, c = (_digest(tmp_path / n) for n in "abc")

@@ -90,7 +90,8 @@ def plan_events(
     n_ev = len(months) + 1
     theme_order = rng.permutation(len(chains))
     host_order = rng.permutation(wanbei)
-    days = [m + timedelta(days=int(d)) for m, d in zip(months, rng.integers(4, 26, len(months)), strict=True)]
+    offsets = rng.integers(4, 26, len(months))
+    days = [m + timedelta(days=int(d)) for m, d in zip(months, offsets, strict=True)]
     days.append(end + timedelta(days=int(rng.integers(10, 29))))
 
     rows: list[dict[str, object]] = []
@@ -122,7 +123,8 @@ def plan_events(
         rows.append(
             {
                 "event_id": eid,
-                "name": f"{cshort[host]}·{chain_label[ch]}“龙头企业+配套企业”对接会（{days[e].year}年{days[e].month}月）",
+                "name": f"{cshort[host]}·{chain_label[ch]}“龙头企业+配套企业”对接会"
+                f"（{days[e].year}年{days[e].month}月）",
                 "date": f"{days[e]:%Y-%m-%d}",
                 "city": cname[host],
                 "venue": f"{cshort[host]}国际会展中心",
@@ -132,7 +134,7 @@ def plan_events(
                 "theme_chains": chains[ch],
             }
         )
-        part.append(_participants(eid, lead, sup, n_slots, enterprises, rng))
+        part.append(_participants(eid, lead, sup, enterprises, rng, n_slots=n_slots))
     events = pd.DataFrame(rows)
     participants = pd.concat(part, ignore_index=True)
     return EventPlan(events, participants, leading, supporting, str(events["event_id"].iloc[-1]))
@@ -142,9 +144,10 @@ def _participants(
     eid: str,
     lead: npt.NDArray[np.int64],
     sup: npt.NDArray[np.int64],
-    n_slots: int,
     enterprises: pd.DataFrame,
     rng: np.random.Generator,
+    *,
+    n_slots: int,
 ) -> pd.DataFrame:
     """Registered firms of one event; a fifth of them are available only for a window."""
     firms = np.concatenate([lead, sup])

@@ -84,7 +84,9 @@ def _csr(values: list[list[str]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np
 
 
 def _pick(
-    offsets: npt.NDArray[np.int64], flat: npt.NDArray[np.str_], rows: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    flat: npt.NDArray[np.str_],
+    rows: npt.NDArray[np.int64],
     rng: np.random.Generator,
 ) -> npt.NDArray[np.str_]:
     """One random element of list ``rows[i]`` for every i."""
@@ -107,7 +109,8 @@ def _manufacturing_classes(reference: Reference) -> pd.DataFrame:
     cls = ind[(ind["level"].astype(int) == 4) & (ind["section"].astype(str) == "C")]
     codes = cls["code"].astype(str).reset_index(drop=True)
     sector = reference.sector_of(codes)
-    out = pd.DataFrame({"code": codes, "name": cls["name"].astype(str).to_numpy(), "sector": sector})
+    names = cls["name"].astype(str).to_numpy()
+    out = pd.DataFrame({"code": codes, "name": names, "sector": sector})
     out = out[out["sector"] >= 0].reset_index(drop=True)
     output = _sector_output(reference)
     per_sector = out.groupby("sector")["code"].transform("size").to_numpy()
@@ -183,8 +186,12 @@ def generate_firms(
     node[is_chain] = rng.choice(n_nodes, size=int(is_chain.sum()), p=node_w)
 
     cls_off, cls_flat = _csr([split_multi(str(g)) for g in nodes["gbt_classes"]])
-    kw_off, kw_flat = _csr([split_multi(str(k)) or [str(nm)] for k, nm in
-                            zip(nodes["keywords"], nodes["name"], strict=True)])
+    kw_off, kw_flat = _csr(
+        [
+            split_multi(str(k)) or [str(nm)]
+            for k, nm in zip(nodes["keywords"], nodes["name"], strict=True)
+        ]
+    )
     classes = _manufacturing_classes(reference)
     industry = np.empty(n, dtype=object)
     products = np.empty(n, dtype=object)
@@ -198,8 +205,12 @@ def generate_firms(
     p2 = _pick(kw_off, kw_flat, cn, rng)
     products[ci] = np.where(p1 == p2, p1, np.char.add(np.char.add(p1, ";"), p2))
     node_suffix = np.array(
-        [suffix_for(str(nm), str(ch)) for nm, ch in
-         zip(nodes["name"], nodes["chain_id"].map(_chain_names(reference)), strict=True)]
+        [
+            suffix_for(str(nm), str(ch))
+            for nm, ch in zip(
+                nodes["name"], nodes["chain_id"].map(_chain_names(reference)), strict=True
+            )
+        ]
     )
     suffix[ci] = node_suffix[cn]
 
@@ -241,9 +252,9 @@ def generate_firms(
     srdi = np.where(national, "national", np.where(province, "province", "none"))
     listed = _top_share(np.log(revenue) + 2.0 * is_leading + rng.normal(0, 1.0, n), LISTED_SHARE)
 
-    codes = cities["city_code"].astype(str).to_numpy()
+    codes = cities["city_code"].to_numpy(dtype=str)
     uscc = make_usccs(codes[city], rng)
-    short = cities["short_name"].astype(str).to_numpy()[city]
+    short = cities["short_name"].to_numpy(dtype=str)[city]
     brand_len = 2 + (rng.random(n) < 0.3)
     b = BRAND_CHARS[rng.integers(0, len(BRAND_CHARS), size=(n, 3))]
     brand = np.char.add(b[:, 0], b[:, 1])

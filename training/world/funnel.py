@@ -7,6 +7,7 @@ utility of later occasions between the same two parties.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date
 
@@ -92,7 +93,7 @@ def draw_funnel(
     tie_keys: list[npt.NDArray[np.int64]] = []
     tie_dates: list[npt.NDArray[np.datetime64]] = []
     bounds = np.flatnonzero(np.r_[True, day[1:] != day[:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         sl = slice(a, b)
         tie_w[sl] = ties.flag(keys[sl], day[sl])
         utility[sl] = base[sl] + params.w_tie * tie_w[sl]
@@ -114,8 +115,9 @@ def draw_funnel(
             on_batch()
 
     is_inv = kind == "investor"
-    base_amount = np.where(is_inv, np.log(3000.0) + 0.4 * (size - 9.0),
-                           np.log(200.0) + 0.4 * (size - 7.0))
+    base_amount = np.where(
+        is_inv, np.log(3000.0) + 0.4 * (size - 9.0), np.log(200.0) + 0.4 * (size - 7.0)
+    )
     amount = np.round(np.exp(base_amount + amount_z), 1)
     stage_rows = [
         ("recommended", np.ones(n, np.bool_), np.zeros(n, np.int64), np.nan),
@@ -157,12 +159,14 @@ def draw_funnel(
                 }
             )
         )
-    out = pd.concat(parts, ignore_index=True).sort_values(["_pair", "date", "_order"], kind="stable")
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["_pair", "date", "_order"], kind="stable")
     outcomes = out.drop(columns=["_pair", "_order"]).reset_index(drop=True)
     outcomes["date"] = pd.to_datetime(outcomes["date"]).dt.strftime("%Y-%m-%d")
 
-    intention_date = np.where(grade >= 2, day + t_int.astype("timedelta64[D]"),
-                              np.datetime64("NaT", "D"))
+    intention_date = np.where(
+        grade >= 2, day + t_int.astype("timedelta64[D]"), np.datetime64("NaT", "D")
+    )
     truth_pairs = pd.DataFrame(
         {
             "query_kind": kind,

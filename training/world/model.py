@@ -92,7 +92,7 @@ def city_rows(reference: Reference, values: pd.Series) -> IntArray:
 
 def io_term(A: FloatArray, cap: float = 0.2) -> FloatArray:
     """IO complementarity in [0, 1]: the direct coefficient, capped at ``cap`` and scaled."""
-    return np.minimum(np.asarray(A, float), cap) / cap
+    return np.asarray(np.minimum(np.asarray(A, float), cap) / cap, dtype=float)
 
 
 def _node_matrices(reference: Reference) -> tuple[dict[str, int], FloatArray, FloatArray]:
@@ -121,7 +121,7 @@ def _need_matrix(
     """(owners + 1, k + 1) bool: owner states a need for node (last row: no owner)."""
     out = np.zeros((len(owner_ids) + 1, k + 1), np.bool_)
     sub = needs[needs["owner_kind"].astype(str) == kind]
-    rows = owner_ids.get_indexer(sub["owner_id"].astype(str))
+    rows = owner_ids.get_indexer(pd.Index(sub["owner_id"].astype(str)))
     for r, cn in zip(rows, sub["chain_nodes"].astype(str), strict=True):
         if r >= 0:
             for nid in split_multi(cn):
@@ -157,7 +157,7 @@ def build_model(
 
     firm_ids = pd.Index(enterprises["uscc"].astype(str))
     first_node = enterprises["chain_nodes"].astype(str).str.split(";").str[0]
-    f_node = first_node.map(pos).fillna(k).astype(np.int64).to_numpy()
+    f_node = np.asarray(first_node.map(pos).fillna(k), dtype=np.int64)
     sector = reference.sector_of(enterprises["industry_code"].astype(str).reset_index(drop=True))
     f_sector = np.where(sector >= 0, sector, n_sec).astype(np.int64)
     srdi = enterprises["srdi_level"].astype(str).to_numpy()
@@ -172,7 +172,9 @@ def build_model(
     park_ids = pd.Index(parks["park_id"].astype(str))
     p_city = city_rows(reference, parks["city"] if "city" in parks else parks["city_code"])
     pcol = "partner_city" if "partner_city" in parks else "partner_city_code"
-    partner_vals = parks[pcol].fillna("").astype(str) if pcol in parks else pd.Series([""] * len(parks))
+    partner_vals = (
+        parks[pcol].fillna("").astype(str) if pcol in parks else pd.Series([""] * len(parks))
+    )
     p_partner = np.full(len(parks), -1, np.int64)
     has = (partner_vals != "").to_numpy()
     if has.any():

@@ -49,9 +49,12 @@ def generate_needs(
     name = nodes["name"].astype(str).to_numpy()
     kw = np.array([(split_multi(str(k)) or [""])[0] for k in nodes["keywords"]])
     cls = np.array([(split_multi(str(g)) or [""])[0] for g in nodes["gbt_classes"]])
-    chain_name = nodes["chain_id"].map(
-        dict(zip(reference.chains["chain_id"], reference.chains["name"], strict=True))
-    ).astype(str).to_numpy()
+    chain_name = (
+        nodes["chain_id"]
+        .map(dict(zip(reference.chains["chain_id"], reference.chains["name"], strict=True)))
+        .astype(str)
+        .to_numpy()
+    )
     ups: list[list[int]] = [[] for _ in range(len(nodes))]
     for s, d in zip(reference.chain_edges["src"], reference.chain_edges["dst"], strict=True):
         if s in pos and d in pos:
@@ -72,7 +75,8 @@ def generate_needs(
     owner, need_node = owner[uniq], need_node[uniq]
     tmpl = rng.integers(0, len(_FIRM_TEMPLATES), len(owner))
     firm_desc = [
-        _FIRM_TEMPLATES[t].format(node=name[nn], kw=kw[nn]) for t, nn in zip(tmpl, need_node, strict=True)
+        _FIRM_TEMPLATES[t].format(node=name[nn], kw=kw[nn])
+        for t, nn in zip(tmpl, need_node, strict=True)
     ]
     firm_needs = pd.DataFrame(
         {
@@ -90,8 +94,11 @@ def generate_needs(
         wanted = [pos[x] for x in split_multi(str(park.get("chain_nodes", ""))) if x in pos]
         if not wanted:
             divs = set(split_multi(str(park.get("gbt_divisions", ""))))
-            wanted = [i for i, g in enumerate(nodes["gbt_classes"].astype(str))
-                      if divs & {c[:2] for c in split_multi(g)}]
+            wanted = [
+                i
+                for i, g in enumerate(nodes["gbt_classes"].astype(str))
+                if divs & {c[:2] for c in split_multi(g)}
+            ]
             if len(wanted) > 3:
                 wanted = sorted(rng.choice(wanted, 3, replace=False).tolist())
         if not wanted:
@@ -104,7 +111,9 @@ def generate_needs(
             "owner_kind": "park",
             "owner_id": [r[0] for r in rows],
             "description": [
-                _PARK_TEMPLATES[t].format(park=park_names[j], node=name[w], kw=kw[w], chain=chain_name[w])
+                _PARK_TEMPLATES[t].format(
+                    park=park_names[j], node=name[w], kw=kw[w], chain=chain_name[w]
+                )
                 for t, (_, j, w) in zip(ptmpl, rows, strict=True)
             ],
             "chain_nodes": [nid[r[2]] for r in rows],

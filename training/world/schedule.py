@@ -89,8 +89,13 @@ def shown_pairs(
         li, si = np.nonzero(take)
         frames.append(
             pd.DataFrame(
-                {"kind": "supplier", "q": lead[li], "c": sup[keys[li, si]],
-                 "date": np.datetime64(row["date"], "D"), "event_id": row["event_id"]}
+                {
+                    "kind": "supplier",
+                    "q": lead[li],
+                    "c": sup[keys[li, si]],
+                    "date": np.datetime64(row["date"], "D"),
+                    "event_id": row["event_id"],
+                }
             )
         )
 
@@ -117,13 +122,31 @@ def shown_pairs(
         if n_parks and d_inv <= end:
             parks = np.sort(rng.choice(n_parks, min(n_inv, n_parks), replace=False))
             q, c = _lists(parks, park_chain[parks], helping_side, f_chain[helping_side], rng)
-            frames.append(pd.DataFrame({"kind": "investor", "q": q, "c": c,
-                                        "date": np.datetime64(d_inv, "D"), "event_id": ""}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kind": "investor",
+                        "q": q,
+                        "c": c,
+                        "date": np.datetime64(d_inv, "D"),
+                        "event_id": "",
+                    }
+                )
+            )
         if len(wb_sup) and len(leaders) and d_cus <= end:
             qs = np.sort(rng.choice(wb_sup, min(n_cust, len(wb_sup)), replace=False))
             q, c = _lists(qs, f_chain[qs], leaders, f_chain[leaders], rng)
-            frames.append(pd.DataFrame({"kind": "customer", "q": q, "c": c,
-                                        "date": np.datetime64(d_cus, "D"), "event_id": ""}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "kind": "customer",
+                        "q": q,
+                        "c": c,
+                        "date": np.datetime64(d_cus, "D"),
+                        "event_id": "",
+                    }
+                )
+            )
     pairs = pd.concat(frames, ignore_index=True)
     pairs["date"] = pairs["date"].astype("datetime64[s]")
     pairs = pairs.sort_values(["date", "kind", "q", "c"], kind="stable").reset_index(drop=True)
@@ -138,4 +161,4 @@ def _drop_repeats(pairs: pd.DataFrame) -> pd.DataFrame:
     """
     gap = pairs.groupby(["kind", "q", "c"], sort=False)["date"].diff().dt.days
     keep = gap.isna() | (gap >= REPEAT_GAP_DAYS)
-    return pairs[keep.to_numpy()].reset_index(drop=True)
+    return pd.DataFrame(pairs[keep.to_numpy()].reset_index(drop=True))

@@ -68,9 +68,7 @@ def valid_mask(codes: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     return np.asarray(ok & (check == vals[:, 17]), dtype=np.bool_)
 
 
-def make_usccs(
-    area_codes: npt.NDArray[np.str_], rng: np.random.Generator
-) -> npt.NDArray[np.str_]:
+def make_usccs(area_codes: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.str_]:
     """Random, valid and unique enterprise USCCs (``91`` + area code + 9 chars + check).
 
     The 9-character organisation codes are distinct, so the codes are too.

@@ -70,7 +70,7 @@ meetings are held. Documented bands, checked by the tests: contacted 0.30–0.50
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -112,6 +112,12 @@ class UtilityParams:
         """Plain dict for params.json."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> UtilityParams:
+        """Parameters from :meth:`to_dict` output (unknown keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
 
 @dataclass(frozen=True)
 class Ties:
@@ -133,15 +139,13 @@ class Ties:
     def empty() -> Ties:
         return Ties(np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"))
 
-    def flag(
-        self, keys: npt.NDArray[np.int64], as_of: npt.NDArray[np.datetime64]
-    ) -> FloatArray:
+    def flag(self, keys: npt.NDArray[np.int64], as_of: npt.NDArray[np.datetime64]) -> FloatArray:
         """1.0 where the key had a tie dated strictly before ``as_of``."""
         if len(self.keys) == 0:
             return np.zeros(len(keys))
         i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         hit = (self.keys[i] == keys) & (self.first[i] < as_of.astype("datetime64[D]"))
-        return hit.astype(float)
+        return np.asarray(hit, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,9 @@ def combine(terms: dict[str, FloatArray], tie: FloatArray, p: UtilityParams) -> 
     )
 
 
-def rows_of(model: PairModel, kind: str, query_ids: Any, candidate_ids: Any) -> tuple[IntArray, IntArray]:
+def rows_of(
+    model: PairModel, kind: str, query_ids: Any, candidate_ids: Any
+) -> tuple[IntArray, IntArray]:
     """Entity rows of ids; raises naming the first unknown id."""
     if kind not in QUERY_KINDS:
         raise InvalidInputError(f"kind must be one of {QUERY_KINDS}, got {kind!r}")
@@ -278,5 +284,5 @@ def true_utility(
         else np.broadcast_to(np.asarray(as_of, dtype="datetime64[D]"), (len(q),))
     )
     tie = truth.ties.flag(pair_keys(truth.model, kind, q, c), when)
-    params = UtilityParams(**{k: v for k, v in truth.params["utility"].items()})
+    params = UtilityParams.from_dict(truth.params["utility"])
     return combine(terms, tie, params)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +10,23 @@ import pandas as pd
 
 from features.reference import Reference
 from training.world.generate import World
-from training.world.model import build_model
-from training.world.utility import Ties, Truth, UtilityParams, pair_keys
+from training.world.model import PairModel, build_model
+from training.world.utility import Ties, Truth, pair_keys
 
 FILES = ("enterprises", "parks", "needs", "events", "participants", "outcomes")
-_TEXT = {"uscc": str, "industry_code": str, "owner_id": str, "query_id": str,
-         "candidate_id": str, "event_id": str, "park_id": str, "partner_city_code": str,
-         "chain_nodes": str, "available_slots": str, "gbt_divisions": str}
+_TEXT = {
+    "uscc": str,
+    "industry_code": str,
+    "owner_id": str,
+    "query_id": str,
+    "candidate_id": str,
+    "event_id": str,
+    "park_id": str,
+    "partner_city_code": str,
+    "chain_nodes": str,
+    "available_slots": str,
+    "gbt_divisions": str,
+}
 
 
 def write_world(world: World, out_dir: Path) -> dict[str, Path]:
@@ -56,7 +65,9 @@ def write_world(world: World, out_dir: Path) -> dict[str, Path]:
 def read_import_file(world_dir: Path, name: str) -> pd.DataFrame:
     """One import file of a written world, identifiers kept as text, blanks as ''."""
     return pd.read_csv(
-        Path(world_dir) / f"{name}.csv", dtype=_TEXT, keep_default_na=False,
+        Path(world_dir) / f"{name}.csv",
+        dtype=_TEXT,
+        keep_default_na=False,
         na_values={"amount_wan": [""], "area_ha": [""], "lat": [""], "lon": [""]},
         encoding="utf-8",
     )
@@ -78,33 +89,21 @@ def load_truth(world_dir: Path, *, reference: Reference) -> Truth:
     params = json.loads((d / "truth" / "params.json").read_text(encoding="utf-8"))
     hidden = firms.set_index("uscc")["hidden"].reindex(enterprises["uscc"]).to_numpy(float)
     model = build_model(reference, enterprises, reference.parks, needs, hidden)
-    return Truth(firms=firms, params=params, pairs=pairs, model=model,
-                 ties=ties_from_pairs(model, pairs))
+    return Truth(
+        firms=firms, params=params, pairs=pairs, model=model, ties=ties_from_pairs(model, pairs)
+    )
 
 
-def ties_from_pairs(model: object, pairs: pd.DataFrame) -> Ties:
+def ties_from_pairs(model: PairModel, pairs: pd.DataFrame) -> Ties:
     """Earliest intention date per pair key, from truth pairs."""
-    from training.world.model import PairModel
-
-    assert isinstance(model, PairModel)
     hit = pairs[pairs["grade"] >= 2]
     if hit.empty:
         return Ties.empty()
     keys, dates = [], []
     for kind, grp in hit.groupby("query_kind"):
-        if kind == "investor":
-            q = model.park_ids.get_indexer(grp["query_id"].astype(str))
-        else:
-            q = model.firm_ids.get_indexer(grp["query_id"].astype(str))
-        c = model.firm_ids.get_indexer(grp["candidate_id"].astype(str))
-        keys.append(pair_keys(model, str(kind), q, c))
+        queries = model.park_ids if kind == "investor" else model.firm_ids
+        q = queries.get_indexer(pd.Index(grp["query_id"].astype(str)))
+        c = model.firm_ids.get_indexer(pd.Index(grp["candidate_id"].astype(str)))
+        keys.append(pair_keys(model, str(kind), q.astype(np.int64), c.astype(np.int64)))
         dates.append(grp["intention_date"].to_numpy().astype("datetime64[D]"))
     return Ties.build(np.concatenate(keys), np.concatenate(dates))
-
-
-def utility_params(params: dict[str, object]) -> UtilityParams:
-    """UtilityParams from params.json's ``utility`` entry (unknown keys ignored)."""
-    raw = params.get("utility", {})
-    assert isinstance(raw, dict)
-    names = {f.name for f in fields(UtilityParams)}
-    return UtilityParams(**{k: v for k, v in raw.items() if k in names})

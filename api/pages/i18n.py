@@ -1,0 +1,173 @@
+"""A small dict-based i18n helper for the web pages: Chinese by default, English switchable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+LANGS: Final = ("zh", "en")
+DEFAULT_LANG: Final = "zh"
+
+# key -> (中文, English). Keys are short and stable; templates call t("key").
+MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
+    "app_name": ("链配 chainmatch", "chainmatch"),
+    "tagline": ("沪苏浙–皖北 结对合作 · 企业对接", "沪苏浙–皖北 pairing programme · partner matching"),
+    "menu.zhaoshang": ("招商", "Investment promotion"),
+    "menu.peitao": ("配套", "Supply pairing"),
+    "menu.events": ("对接会", "Matchmaking events"),
+    "menu.analysis": ("分析", "Analysis"),
+    "signin": ("登录", "Sign in"),
+    "signout": ("退出", "Sign out"),
+    "signin.title": ("使用 API 密钥登录", "Sign in with an API key"),
+    "signin.key": ("API 密钥", "API key"),
+    "signin.help": (
+        "密钥由管理员用 chainmatch keys create 生成，形如 cm_…",
+        "An administrator issues keys with chainmatch keys create; they look like cm_…",
+    ),
+    "signin.bad": ("密钥无效或已吊销", "Unknown or revoked API key"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "lang.other": ("English", "中文"),
+    "role.promotion_office": ("招商局", "Promotion office"),
+    "role.organiser": ("会务组织方", "Organiser"),
+    "role.analyst": ("分析员", "Analyst"),
+    "role.admin": ("管理员", "Administrator"),
+    "forbidden": ("当前角色无权访问此页面", "Your role may not open this page"),
+    "csrf": ("表单已过期，请刷新后重试", "The form expired; reload the page and try again"),
+    "print": ("打印", "Print"),
+    "export_xlsx": ("导出 Excel", "Export to Excel"),
+    "submit": ("提交", "Submit"),
+    "search": ("查询", "Search"),
+    "any": ("不限", "Any"),
+    "none": ("无", "None"),
+    "rank": ("排名", "Rank"),
+    "name": ("名称", "Name"),
+    "firm": ("企业", "Firm"),
+    "city": ("城市", "City"),
+    "province": ("省份", "Province"),
+    "products": ("主营产品", "Products"),
+    "score": ("得分", "Score"),
+    "p_success": ("成功概率", "P(success)"),
+    "reasons": ("推荐理由", "Reasons"),
+    "model_version": ("模型版本", "Model version"),
+    "as_of": ("数据截至", "As of"),
+    "no_results": ("没有符合条件的候选企业", "No candidates match"),
+    "error": ("出错了", "Something went wrong"),
+    "ranking_unavailable": (
+        "排序服务暂不可用：",
+        "The ranking service is not available: ",
+    ),
+    # 招商
+    "zs.title": ("招商目标企业库", "Investment target list"),
+    "zs.park": ("园区", "Park"),
+    "zs.node": ("产业链环节", "Chain node"),
+    "zs.srdi": ("专精特新", "专精特新 (SRDI)"),
+    "zs.size": ("企业规模", "Size"),
+    "zs.k": ("数量", "How many"),
+    "zs.map": ("地图", "Map"),
+    "zs.map.park": ("园区所在城市", "Park's city"),
+    "zs.map.partner": ("结对城市", "Paired city"),
+    "zs.map.cands": ("候选企业所在城市（圆越大企业越多）", "Candidates' cities (bigger = more)"),
+    "zs.pick": ("请选择园区", "Choose a park"),
+    "srdi.province": ("省级及以上", "Provincial or national"),
+    "srdi.national": ("国家级", "National"),
+    "size.micro": ("微型 (<20人)", "Micro (<20)"),
+    "size.small": ("小型 (20–99人)", "Small (20–99)"),
+    "size.medium": ("中型 (100–999人)", "Medium (100–999)"),
+    "size.large": ("大型 (≥1000人)", "Large (≥1000)"),
+    # 配套
+    "pt.title": ("龙头企业配套对接", "Supporting firms for a leading firm"),
+    "pt.leading": ("龙头企业", "Leading firm"),
+    "pt.pick": ("请选择龙头企业", "Choose a leading firm"),
+    "pt.record": ("记录进展", "Record progress"),
+    "pt.recorded": ("已记录", "Recorded"),
+    "pt.latest": ("最新进展", "Latest step"),
+    "pt.date": ("日期", "Date"),
+    "stage.recommended": ("已推荐", "Recommended"),
+    "stage.contacted": ("已联系", "Contacted"),
+    "stage.meeting": ("已会面", "Meeting held"),
+    "stage.intention": ("达成意向", "Intention"),
+    "stage.signed": ("已签约", "Signed"),
+    "stage.landed": ("已落地", "Landed"),
+    "stage.declined": ("已谢绝", "Declined"),
+    # 对接会
+    "ev.title": ("对接会", "Matchmaking events"),
+    "ev.list": ("对接会列表", "Events"),
+    "ev.new": ("新建对接会", "New event"),
+    "ev.id": ("编号", "ID"),
+    "ev.name": ("名称", "Name"),
+    "ev.date": ("日期", "Date"),
+    "ev.venue": ("地点", "Venue"),
+    "ev.slots": ("时段数", "Slots"),
+    "ev.slot_minutes": ("每场分钟", "Minutes per slot"),
+    "ev.tables": ("桌数", "Tables"),
+    "ev.participants": ("参会企业", "Participants"),
+    "ev.participants_file": ("参会企业文件 (CSV/XLSX)", "Participants file (CSV/XLSX)"),
+    "ev.participants_text": (
+        "或逐行填写：统一社会信用代码,leading|supporting",
+        "or one per line: USCC,leading|supporting",
+    ),
+    "ev.created": ("对接会已创建", "Event created"),
+    "ev.plan": ("运行排程", "Run the planner"),
+    "ev.replan": ("取消并重新排程", "Cancel and re-plan"),
+    "ev.grid": ("时段 × 桌号", "Slot × table"),
+    "ev.agendas": ("各企业日程", "Agendas per firm"),
+    "ev.time": ("时间", "Time"),
+    "ev.table": ("桌号", "Table"),
+    "ev.partner": ("对接企业", "Partner"),
+    "ev.role.leading": ("龙头企业", "Leading firm"),
+    "ev.role.supporting": ("配套企业", "Supporting firm"),
+    "ev.no_plan": ("尚未排程", "Not planned yet"),
+    "ev.meetings": ("场会谈", "meetings"),
+    "ev.plan_version": ("排程版本", "Plan version"),
+    "ev.bound": ("相对上界", "Of the upper bound"),
+    "ev.changes": ("调整情况", "What changed"),
+    "ev.change.removed": ("取消", "Removed"),
+    "ev.change.moved": ("调整", "Moved"),
+    "ev.change.added": ("补入", "Added"),
+    "ev.cancelled": ("已取消参会", "Cancelled"),
+    "ev.uniform": (
+        "未找到生产模型：所有配对按同等价值排程",
+        "No production model: every pair was valued equally",
+    ),
+    "ev.open": ("打开", "Open"),
+    # 分析
+    "an.title": ("效果分析与模型管理", "Outcomes and models"),
+    "an.upload": ("上传对接结果 (outcomes.csv / .xlsx)", "Upload outcomes (outcomes.csv / .xlsx)"),
+    "an.uploaded": ("导入成功", "Imported"),
+    "an.rejected": ("文件未导入：以下行有问题", "Nothing was imported: these rows are wrong"),
+    "an.line": ("行号", "Line"),
+    "an.column": ("列", "Column"),
+    "an.expected": ("应为", "Expected"),
+    "an.got": ("实际", "Got"),
+    "an.retrain": ("重新训练", "Retrain"),
+    "an.promote_if_better": ("优于当前模型时自动上线", "Promote if better"),
+    "an.jobs": ("训练任务", "Retrain jobs"),
+    "an.status": ("状态", "Status"),
+    "an.versions": ("模型版本", "Model versions"),
+    "an.production": ("生产", "production"),
+    "an.promote": ("上线", "Promote"),
+    "an.rollback": ("回滚到上一版本", "Roll back"),
+    "an.report": ("评估报告", "Report"),
+    "an.no_models": ("尚无模型", "No models yet"),
+    "an.log": ("日志", "Log"),
+    "an.created": ("创建时间", "Created"),
+    "an.metrics": ("指标", "Metrics"),
+    "job.queued": ("排队中", "queued"),
+    "job.running": ("训练中", "running"),
+    "job.succeeded": ("已完成", "succeeded"),
+    "job.failed": ("失败", "failed"),
+}
+
+
+def normalise_lang(lang: str | None) -> str:
+    """``lang`` if it is a supported language, else the default (Chinese)."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """The text of ``key`` in ``lang``; unknown keys come back as the key itself (visible)."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[0] if normalise_lang(lang) == "zh" else pair[1]
+    return text.format(**values) if values else text

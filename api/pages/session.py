@@ -1,0 +1,239 @@
+"""The web pages' session: an HMAC-signed cookie that refers to an API key, never holds it.
+
+The cookie carries the key's id and the first 16 hex digits of its stored sha256, the
+language, a CSRF token and the time it was issued. Every request looks the key up again, so
+revoking a key ends its sessions at once. The signing secret comes from the settings
+(``session_secret``, if the settings object has one) or else from ``$CHAINMATCH_HOME/
+session.key`` (32 random bytes, created on first use, mode 0600), so several API processes
+sharing a home accept each other's cookies.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep
+from api.pages.i18n import normalise_lang
+from recommender.db.models import ApiKey
+from recommender.security import Principal
+
+COOKIE: Final = "cm_session"
+MAX_AGE: Final = 12 * 3600  # seconds a sign-in lasts
+_HASH_REF: Final = 16  # hex digits of the key hash kept in the cookie
+_secret_lock = threading.Lock()
+
+# page -> roles that see it (the menu follows this table)
+PAGES: Final[dict[str, frozenset[str]]] = {
+    "zhaoshang": frozenset({"promotion_office", "admin"}),
+    "peitao": frozenset({"promotion_office", "organiser", "admin"}),
+    "events": frozenset({"organiser", "admin"}),
+    "analysis": frozenset({"analyst", "admin"}),
+}
+PAGE_PATHS: Final[dict[str, str]] = {
+    "zhaoshang": "/zhaoshang",
+    "peitao": "/peitao",
+    "events": "/events",
+    "analysis": "/analysis",
+}
+
+
+class LoginRequired(Exception):
+    """The request has no valid session; the pages answer with a redirect to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class PageForbidden(Exception):
+    """The signed-in role may not open this page (answered with a 403 page)."""
+
+
+@dataclass
+class SessionData:
+    """What the cookie says (all optional before sign-in)."""
+
+    key_id: int | None = None
+    key_ref: str = ""
+    lang: str = "zh"
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    issued: int = field(default_factory=lambda: int(time.time()))
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """The signed-in user of a page: the key's principal plus the session's language."""
+
+    principal: Principal
+    lang: str
+    csrf: str
+
+    @property
+    def role(self) -> str:
+        return self.principal.role
+
+    def may_open(self, page: str) -> bool:
+        """Whether this user's role sees ``page``."""
+        return self.principal.role in PAGES[page]
+
+    @property
+    def menu(self) -> list[tuple[str, str]]:
+        """``(page, path)`` for every page the role sees, in menu order."""
+        return [(p, PAGE_PATHS[p]) for p in PAGES if self.may_open(p)]
+
+
+# ----------------------------------------------------------------------------- signing
+def _secret(request: Request) -> bytes:
+    state = request.app.state
+    cached: bytes | None = getattr(state, "pages_secret", None)
+    if cached is not None:
+        return cached
+    with _secret_lock:
+        settings = state.settings
+        configured = getattr(settings, "session_secret", "") or ""
+        if configured:
+            secret = str(configured).encode("utf-8")
+        else:
+            secret = _secret_file(Path(settings.home) / "session.key")
+        state.pages_secret = secret
+    return secret
+
+
+def _secret_file(path: Path) -> bytes:
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    return data
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign(secret: bytes, data: SessionData) -> str:
+    """The cookie value for ``data``: ``payload.signature``, both base64url."""
+    payload = json.dumps(
+        {"k": data.key_id, "h": data.key_ref, "l": data.lang, "c": data.csrf, "t": data.issued},
+        separators=(",", ":"),
+    ).encode("utf-8")
+    mac = hmac.new(secret, payload, hashlib.sha256).digest()
+    return f"{_b64(payload)}.{_b64(mac)}"
+
+
+def unsign(secret: bytes, value: str, *, now: float | None = None) -> SessionData | None:
+    """The session in a cookie value, or None if it is forged, malformed or expired."""
+    try:
+        head, _, tail = value.partition(".")
+        payload, mac = _unb64(head), _unb64(tail)
+    except (ValueError, TypeError):
+        return None
+    if not hmac.compare_digest(mac, hmac.new(secret, payload, hashlib.sha256).digest()):
+        return None
+    try:
+        raw: dict[str, Any] = json.loads(payload)
+        data = SessionData(
+            key_id=None if raw["k"] is None else int(raw["k"]),
+            key_ref=str(raw["h"]),
+            lang=normalise_lang(str(raw["l"])),
+            csrf=str(raw["c"]),
+            issued=int(raw["t"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    if (now if now is not None else time.time()) - data.issued > MAX_AGE:
+        return None
+    return data
+
+
+def read_session(request: Request) -> SessionData:
+    """The request's session, or a fresh anonymous one."""
+    value = request.cookies.get(COOKIE)
+    data = unsign(_secret(request), value) if value else None
+    return data or SessionData()
+
+
+def write_session(request: Request, response: Response, data: SessionData) -> None:
+    """Set the signed cookie (HttpOnly, SameSite=Lax, Secure when served over https)."""
+    response.set_cookie(
+        COOKIE,
+        sign(_secret(request), data),
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def key_ref(row: ApiKey) -> str:
+    """The part of the stored key hash the cookie keeps."""
+    return str(row.key_hash)[:_HASH_REF]
+
+
+def principal_of(session: Session, data: SessionData) -> Principal | None:
+    """The key the session refers to, if it still exists, matches and is not revoked."""
+    if data.key_id is None:
+        return None
+    row = session.get(ApiKey, data.key_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key_ref(row), data.key_ref):
+        return None
+    return Principal(key_id=row.id, role=row.role, city_code=row.city_code or None, label=row.label)
+
+
+# ----------------------------------------------------------------------------- dependencies
+def current_user(request: Request, session: SessionDep) -> PageUser:
+    """The signed-in user; raises :class:`LoginRequired` (a redirect) when there is none."""
+    data = read_session(request)
+    principal = principal_of(session, data)
+    if principal is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return PageUser(principal=principal, lang=data.lang, csrf=data.csrf)
+
+
+UserDep = Annotated[PageUser, Depends(current_user)]
+
+
+def page_user(page: str) -> Any:
+    """``Depends`` on a signed-in user whose role may open ``page`` (else a 403 page)."""
+    if page not in PAGES:
+        raise ValueError(f"page must be one of {sorted(PAGES)}, got {page!r}")
+
+    def _dep(user: UserDep) -> PageUser:
+        if not user.may_open(page):
+            raise PageForbidden(page)
+        return user
+
+    return Depends(_dep)
+
+
+def check_csrf(user: PageUser, token: str) -> None:
+    """Refuse a form post whose CSRF token is not this session's."""
+    if not hmac.compare_digest(user.csrf.encode(), (token or "").encode()):
+        raise PageForbidden("csrf")
