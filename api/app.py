@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api import pages
 from api.errors import install_error_handlers
 from api.routes import (
     enterprises,
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)
+    pages.install(app)  # web pages, /static (issue 7)
     return app

@@ -103,7 +103,7 @@ class CandidateGenerator:
             "customer": firm & ctx.leading,
         }
         n_nodes = len(ctx.node_index)
-        n_sec = int(max(ctx.sector.max(), 0)) + 1
+        n_sec = int(np.asarray(ctx.reference.io_A).shape[0])
         self._node: dict[str, _Inverted] = {}
         self._sector: dict[str, _Inverted] = {}
         self._text: dict[str, tuple[sp.csr_matrix, IntArray, _Inverted]] = {}

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 FEATURE_SET_VERSION = "fs-2025.1"
 
-STATIC = "static: entity and reference attributes, no dated facts"
-ASOF_AGE = "computed at the as-of date (founding year vs as-of year)"
-ASOF_HISTORY = "outcomes dated strictly before the as-of date"
+STATIC = "static (entity and reference attributes)"
+ASOF_AGE = "as-of year minus founding year"
+ASOF_HISTORY = "outcomes dated strictly before as-of"
 
 
 @dataclass(frozen=True)

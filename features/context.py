@@ -100,6 +100,7 @@ class FeatureContext:
     founded: FloatArray
     prior: FloatArray
     history: History
+    registrations: tuple[IntArray, IntArray]  # (event code, entity row), sorted by entity row
 
     @property
     def n_entities(self) -> int:
@@ -135,7 +136,8 @@ class FeatureContext:
         enterprises, parks, needs, outcomes : DataFrame
             Entity frames per features.schema (checked; extra columns ignored).
         participants : DataFrame, optional
-            Event registrations; checked when given (no feature reads them yet).
+            Event registrations; candidate generation proposes firms registered at the
+            same events as the query.
         text_model : TextSimilarity, optional
             An unfitted transformer to use instead of the default; fitted here.
 
@@ -152,8 +154,12 @@ class FeatureContext:
         park_f = _parks_with_reference(conform(parks, PARK), reference)
         need_f = conform(needs, NEED)
         out_f = conform(outcomes, OUTCOME)
-        if participants is not None:
-            conform(participants, PARTICIPANT)
+        part_f = conform(
+            participants
+            if participants is not None
+            else pd.DataFrame(columns=PARTICIPANT.required),
+            PARTICIPANT,
+        )
         ids = pd.Index(
             np.concatenate(
                 [firms["uscc"].to_numpy(dtype=object), park_f["park_id"].to_numpy(dtype=object)]
@@ -331,6 +337,7 @@ class FeatureContext:
             founded=num("founded"),
             prior=prior,
             history=hist,
+            registrations=_registrations(part_f, ids),
         )
 
 
@@ -435,6 +442,15 @@ def _park_gap(
     c = city[park_rows]
     gap[park_rows] = city_need[c] & ~city_make[c] & chain_mask
     return gap
+
+
+def _registrations(part: pd.DataFrame, ids: pd.Index) -> tuple[IntArray, IntArray]:
+    """Event registrations as (event code, entity row), sorted by entity row."""
+    row = ids.get_indexer(pd.Index(part["uscc"].to_numpy(dtype=object))).astype(np.int64)
+    event = pd.factorize(part["event_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    keep = row >= 0
+    order = np.argsort(row[keep], kind="stable")
+    return event[keep][order], row[keep][order]
 
 
 def _history(

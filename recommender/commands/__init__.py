@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import db, io, keys, rank, reference, serve, world
+from recommender.commands import db, features, io, keys, rank, reference, serve, world
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     db.register,
+    features.register,
     io.register,
     keys.register,
     rank.register,

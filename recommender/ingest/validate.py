@@ -244,15 +244,16 @@ def validate_table(
         for column in SCHEMAS[kind].key:
             file_col = {"city_code": "city"}.get(column, column)
             key_ok &= ~bad_cells.get(file_col, np.zeros(n, dtype=bool))
-        dup = key_ok & np.asarray(keys.duplicated(keep="first"), dtype=bool)
+        dup = np.zeros(n, dtype=bool)
+        dup[key_ok] = np.asarray(keys[key_ok].duplicated(keep="first"), dtype=bool)
         if dup.any():
-            first = dict(zip(keys[key_ok & ~dup], lines[key_ok & ~dup], strict=True))
+            first = dict(zip(keys[key_ok & ~dup], lines[key_ok & ~dup].tolist(), strict=True))
             label = "+".join(SCHEMAS[kind].key)
-            shown = keys + " (first on line " + keys.map(first).astype("str") + ")"
             expected = "a key not already in the file"
             for i in np.flatnonzero(dup).tolist():
-                line = int(lines[i])
-                errors.append((line, -1, RowError(line, label, expected, str(shown.iat[i]))))
+                line, key = int(lines[i]), str(keys.iat[i])
+                got = f"{key} (first on line {first[key]})"
+                errors.append((line, 1000, RowError(line, label, expected, got)))
             good &= ~dup
         result = conformed_all.loc[good].reset_index(drop=True)
     else:

@@ -69,7 +69,12 @@ def test_get_unknown_is_404_and_duplicate_create_is_409(api: Api) -> None:
     dup = api.client.post(
         "/v1/parks",
         headers=h,
-        json={"park_id": api.ids["park_bb"], "name": "x", "city": "蚌埠", "leading_industries": "x"},
+        json={
+            "park_id": api.ids["park_bb"],
+            "name": "x",
+            "city": "蚌埠",
+            "leading_industries": "x",
+        },
     )
     assert dup.status_code == 409
 
@@ -145,7 +150,9 @@ def test_outcome_batch_is_all_or_nothing(api: Api) -> None:
     }
     bad = {**good, "candidate_id": "91330200MA9999999X", "date": "2025-08-02"}
     before = api.count("outcomes")
-    r = api.client.post("/v1/outcomes", headers=api.headers("admin"), json={"outcomes": [good, bad]})
+    r = api.client.post(
+        "/v1/outcomes", headers=api.headers("admin"), json={"outcomes": [good, bad]}
+    )
     assert r.status_code == 422
     assert r.json()["errors"] == [
         {
@@ -200,7 +207,9 @@ def test_import_rejects_every_bad_row_and_writes_nothing(
 
 
 def test_import_dry_run_then_real(api: Api, make_uscc: Callable[[str, int], str]) -> None:
-    csv = f"uscc,name,city,industry_code,products\n{make_uscc('340400', 701)},丙公司,淮南市,3973,x\n"
+    csv = (
+        f"uscc,name,city,industry_code,products\n{make_uscc('340400', 701)},丙公司,淮南市,3973,x\n"
+    )
     files = {"file": ("e.csv", csv.encode(), "text/csv")}
     h = api.headers("admin")
     dry = api.client.post("/v1/imports/enterprises?dry_run=true", headers=h, files=files).json()

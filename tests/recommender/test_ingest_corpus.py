@@ -80,7 +80,14 @@ def test_corpus_is_complete() -> None:
 
 @pytest.mark.parametrize(("name", "kind", "line", "column", "text"), BAD, ids=[b[0] for b in BAD])
 def test_bad_file_is_rejected_and_nothing_written(
-    seeded: Session, reference: Reference, name: str, kind: str, line: int, column: str, text: str
+    seeded: Session,
+    reference: Reference,
+    *,
+    name: str,
+    kind: str,
+    line: int,
+    column: str,
+    text: str,
 ) -> None:
     before = _counts(seeded)
     with pytest.raises(ImportValidationError) as caught:

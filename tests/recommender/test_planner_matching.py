@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -10,7 +12,7 @@ from recommender.planner import CityQuota, EventSpec, PlanSettings, greedy_plan,
 from recommender.planner.check import violations
 
 
-def _parts(rows: list[tuple[str, str, int, int]], **extra: list[object]) -> pd.DataFrame:
+def _parts(rows: list[tuple[str, str, int, int]], **extra: Any) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["uscc", "role", "min_meetings", "max_meetings"])
     frame["name"] = "企业" + frame["uscc"]
     for k, v in extra.items():
@@ -18,7 +20,7 @@ def _parts(rows: list[tuple[str, str, int, int]], **extra: list[object]) -> pd.D
     return frame
 
 
-def _pairs(rows: list[tuple[str, str, float]], **extra: list[object]) -> pd.DataFrame:
+def _pairs(rows: list[tuple[str, str, float]], **extra: Any) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["leading_uscc", "supporting_uscc", "value"])
     for k, v in extra.items():
         frame[k] = v
@@ -34,8 +36,14 @@ SPEC = EventSpec("E", n_slots=3, n_tables=2)
 
 def test_optimum_beats_greedy_on_the_classic_crossing_instance() -> None:
     # greedy takes L1-S1 (0.9) then only L2-S2 (0.1) fits: 1.0; the optimum crosses: 1.5
-    parts = _parts([("L1", "leading", 0, 1), ("L2", "leading", 0, 1),
-                    ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1)])
+    parts = _parts(
+        [
+            ("L1", "leading", 0, 1),
+            ("L2", "leading", 0, 1),
+            ("S1", "supporting", 0, 1),
+            ("S2", "supporting", 0, 1),
+        ]
+    )
     pairs = _pairs([("L1", "S1", 0.9), ("L1", "S2", 0.8), ("L2", "S1", 0.7), ("L2", "S2", 0.1)])
     plan = plan_event(SPEC, parts, pairs)
     assert _met(plan.meetings) == {("L1", "S2"), ("L2", "S1")}
@@ -50,8 +58,14 @@ def test_optimum_beats_greedy_on_the_classic_crossing_instance() -> None:
 
 
 def test_no_from_either_side_is_never_scheduled() -> None:
-    parts = _parts([("L1", "leading", 0, 3), ("S1", "supporting", 0, 3),
-                    ("S2", "supporting", 0, 3), ("S3", "supporting", 0, 3)])
+    parts = _parts(
+        [
+            ("L1", "leading", 0, 3),
+            ("S1", "supporting", 0, 3),
+            ("S2", "supporting", 0, 3),
+            ("S3", "supporting", 0, 3),
+        ]
+    )
     pairs = _pairs(
         [("L1", "S1", 0.99), ("L1", "S2", 0.98), ("L1", "S3", 0.1)],
         pref_leading=["no", None, None],
@@ -63,10 +77,14 @@ def test_no_from_either_side_is_never_scheduled() -> None:
 
 
 def test_must_from_both_is_scheduled_even_if_low_value() -> None:
-    parts = _parts([("L1", "leading", 0, 1), ("S1", "supporting", 0, 1),
-                    ("S2", "supporting", 0, 1)])
-    pairs = _pairs([("L1", "S1", 0.9), ("L1", "S2", 0.05)],
-                   pref_leading=["meet", "must"], pref_supporting=[None, "must"])
+    parts = _parts(
+        [("L1", "leading", 0, 1), ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1)]
+    )
+    pairs = _pairs(
+        [("L1", "S1", 0.9), ("L1", "S2", 0.05)],
+        pref_leading=["meet", "must"],
+        pref_supporting=[None, "must"],
+    )
     plan = plan_event(SPEC, parts, pairs)
     assert _met(plan.meetings) == {("L1", "S2")}
     assert bool(plan.meetings["must"].iloc[0]) is True
@@ -74,8 +92,9 @@ def test_must_from_both_is_scheduled_even_if_low_value() -> None:
 
 
 def test_met_before_excluded_or_down_weighted() -> None:
-    parts = _parts([("L1", "leading", 0, 1), ("S1", "supporting", 0, 1),
-                    ("S2", "supporting", 0, 1)])
+    parts = _parts(
+        [("L1", "leading", 0, 1), ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1)]
+    )
     pairs = _pairs([("L1", "S1", 0.9), ("L1", "S2", 0.6)], met_before=[True, False])
     assert _met(plan_event(SPEC, parts, pairs).meetings) == {("L1", "S2")}
     # down-weighted: 0.9 * 0.5 = 0.45 < 0.6 still loses; with weight 0.8: 0.72 wins
@@ -89,11 +108,16 @@ def test_met_before_excluded_or_down_weighted() -> None:
 
 def test_caps_and_minimums_shape_the_choice() -> None:
     # L1 is the best partner for everyone but takes 2; S3's minimum forces L2-S3
-    parts = _parts([("L1", "leading", 0, 2), ("L2", "leading", 0, 3),
-                    ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1),
-                    ("S3", "supporting", 1, 1)])
-    pairs = _pairs([("L1", "S1", 0.9), ("L1", "S2", 0.8), ("L1", "S3", 0.7),
-                    ("L2", "S3", 0.01)])
+    parts = _parts(
+        [
+            ("L1", "leading", 0, 2),
+            ("L2", "leading", 0, 3),
+            ("S1", "supporting", 0, 1),
+            ("S2", "supporting", 0, 1),
+            ("S3", "supporting", 1, 1),
+        ]
+    )
+    pairs = _pairs([("L1", "S1", 0.9), ("L1", "S2", 0.8), ("L1", "S3", 0.7), ("L2", "S3", 0.01)])
     plan = plan_event(SPEC, parts, pairs)
     assert _met(plan.meetings) == {("L1", "S1"), ("L1", "S2"), ("L2", "S3")}
     assert plan.report.unmet_minimums == []
@@ -104,8 +128,12 @@ def test_caps_and_minimums_shape_the_choice() -> None:
 def test_infeasible_minimum_is_reported_with_the_availability_reason() -> None:
     spec = EventSpec("E", n_slots=4, n_tables=4)
     parts = _parts(
-        [("L1", "leading", 0, 4), ("L2", "leading", 0, 4), ("L3", "leading", 0, 4),
-         ("S1", "supporting", 3, 4)],
+        [
+            ("L1", "leading", 0, 4),
+            ("L2", "leading", 0, 4),
+            ("L3", "leading", 0, 4),
+            ("S1", "supporting", 3, 4),
+        ],
         available_slots=[None, None, None, {0, 2}],
     )
     parts.loc[parts["uscc"] == "S1", "name"] = "皖北精密"
@@ -120,8 +148,13 @@ def test_infeasible_minimum_is_reported_with_the_availability_reason() -> None:
 
 def test_quota_is_met_when_feasible_at_a_cost_in_value() -> None:
     parts = _parts(
-        [("L1", "leading", 0, 2), ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1),
-         ("S3", "supporting", 0, 1), ("S4", "supporting", 0, 1)],
+        [
+            ("L1", "leading", 0, 2),
+            ("S1", "supporting", 0, 1),
+            ("S2", "supporting", 0, 1),
+            ("S3", "supporting", 0, 1),
+            ("S4", "supporting", 0, 1),
+        ],
         city_code=["310112", "340400", "340400", "341200", "341200"],
     )
     pairs = _pairs([("L1", "S1", 0.2), ("L1", "S2", 0.3), ("L1", "S3", 0.9), ("L1", "S4", 0.8)])
@@ -142,8 +175,10 @@ def test_quota_is_met_when_feasible_at_a_cost_in_value() -> None:
 
 
 def test_infeasible_quota_becomes_soft_and_is_reported() -> None:
-    parts = _parts([("L1", "leading", 0, 2), ("S1", "supporting", 0, 1),
-                    ("S2", "supporting", 0, 1)], city_code=["310112", "340400", "341200"])
+    parts = _parts(
+        [("L1", "leading", 0, 2), ("S1", "supporting", 0, 1), ("S2", "supporting", 0, 1)],
+        city_code=["310112", "340400", "341200"],
+    )
     pairs = _pairs([("L1", "S1", 0.5), ("L1", "S2", 0.5)])
     plan = plan_event(SPEC, parts, pairs, PlanSettings(quotas=(CityQuota("340400", "310112", 3),)))
     (status,) = plan.report.quotas
@@ -154,8 +189,10 @@ def test_infeasible_quota_becomes_soft_and_is_reported() -> None:
 
 def test_session_capacity_limits_the_total() -> None:
     spec = EventSpec("E", n_slots=1, n_tables=2)
-    parts = _parts([(f"L{i}", "leading", 0, 1) for i in range(3)]
-                   + [(f"S{i}", "supporting", 0, 1) for i in range(3)])
+    parts = _parts(
+        [(f"L{i}", "leading", 0, 1) for i in range(3)]
+        + [(f"S{i}", "supporting", 0, 1) for i in range(3)]
+    )
     pairs = _pairs([(f"L{i}", f"S{i}", v) for i, v in enumerate([0.3, 0.9, 0.6])])
     plan = plan_event(spec, parts, pairs)
     assert _met(plan.meetings) == {("L1", "S1"), ("L2", "S2")}
@@ -168,12 +205,21 @@ def test_session_capacity_limits_the_total() -> None:
         (pd.DataFrame({"uscc": ["A"], "role": ["boss"]}), _pairs([]), "leading or supporting"),
         (pd.DataFrame({"uscc": ["A"]}), _pairs([]), "lacks columns"),
         (_parts([("L", "leading", 0, 1)]), _pairs([("L", "X", 0.1)]), "registered"),
-        (_parts([("L", "leading", 0, 1), ("M", "leading", 0, 1)]), _pairs([("L", "M", 0.1)]),
-         "supporting firm"),
-        (_parts([("L", "leading", 0, 1), ("S", "supporting", 0, 1)]),
-         _pairs([("L", "S", 0.1)], pref_leading=["maybe"]), "must"),
-        (_parts([("L", "leading", 0, 1), ("S", "supporting", 0, 1)]),
-         _pairs([("L", "S", -0.1)]), ">= 0"),
+        (
+            _parts([("L", "leading", 0, 1), ("M", "leading", 0, 1)]),
+            _pairs([("L", "M", 0.1)]),
+            "supporting firm",
+        ),
+        (
+            _parts([("L", "leading", 0, 1), ("S", "supporting", 0, 1)]),
+            _pairs([("L", "S", 0.1)], pref_leading=["maybe"]),
+            "must",
+        ),
+        (
+            _parts([("L", "leading", 0, 1), ("S", "supporting", 0, 1)]),
+            _pairs([("L", "S", -0.1)]),
+            ">= 0",
+        ),
         (_parts([("L", "leading", 0, 1)], available_slots=[[7]]), _pairs([]), "0..2, got 7"),
     ],
 )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recommender.planner import CityQuota, EventSpec, PlanSettings, plan_event
+from recommender.planner import CityQuota, EventSpec, PlanSettings, plan_event, replan
 from recommender.planner.check import violations
 from recommender.planner.matching import forced_must, penalty
 from recommender.planner.model import build_instance
@@ -19,8 +19,9 @@ CITIES = ["310112", "340400", "341100"]
 
 
 @st.composite
-def events(draw: st.DrawFn, *, restricted: bool) -> tuple[EventSpec, pd.DataFrame, pd.DataFrame,
-                                                          PlanSettings]:
+def events(
+    draw: st.DrawFn, *, restricted: bool
+) -> tuple[EventSpec, pd.DataFrame, pd.DataFrame, PlanSettings]:
     n_lead = draw(st.integers(1, 4))
     n_supp = draw(st.integers(1, 6))
     n_slots = draw(st.integers(1, 4))
@@ -45,9 +46,7 @@ def events(draw: st.DrawFn, *, restricted: bool) -> tuple[EventSpec, pd.DataFram
             "available_slots": avail,
         }
     )
-    rows = [
-        (f"L{i}", f"S{j}") for i in range(n_lead) for j in range(n_supp) if rng.random() < 0.7
-    ]
+    rows = [(f"L{i}", f"S{j}") for i in range(n_lead) for j in range(n_supp) if rng.random() < 0.7]
     prefs = np.array([None, "meet", "must", "no"], dtype=object)
     pairs = pd.DataFrame(
         {
@@ -66,8 +65,9 @@ def events(draw: st.DrawFn, *, restricted: bool) -> tuple[EventSpec, pd.DataFram
     return spec, parts, pairs, PlanSettings(quotas=quotas)
 
 
-def brute_force(spec: EventSpec, parts: pd.DataFrame, pairs: pd.DataFrame,
-                cfg: PlanSettings) -> float:
+def brute_force(
+    spec: EventSpec, parts: pd.DataFrame, pairs: pd.DataFrame, cfg: PlanSettings
+) -> float:
     """Best penalised objective over every subset of allowed pairs (hard quotas if possible)."""
     inst = build_instance(spec, parts, pairs, cfg)
     forced = forced_must(inst)
@@ -84,12 +84,15 @@ def brute_force(spec: EventSpec, parts: pd.DataFrame, pairs: pd.DataFrame,
         if (forced & ~x).any() or x.sum() > spec.capacity:
             continue
         deg = np.bincount(inst.lead[x], minlength=inst.n_firms) + np.bincount(
-            inst.supp[x], minlength=inst.n_firms)
+            inst.supp[x], minlength=inst.n_firms
+        )
         if (deg > inst.cap).any():
             continue
         unmet = np.maximum(inst.min_m - deg, 0).sum()
-        short = sum(max(q.min_meetings - int(m[x].sum()), 0)
-                    for q, m in zip(cfg.quotas, qmasks, strict=True))
+        short = sum(
+            max(q.min_meetings - int(m[x].sum()), 0)
+            for q, m in zip(cfg.quotas, qmasks, strict=True)
+        )
         value = inst.value[x].sum()
         if short == 0:
             best_hard = max(best_hard, value - P * unmet)
@@ -142,7 +145,31 @@ def test_random_events_with_availability_are_valid(
     plan = plan_event(spec, parts, pairs, cfg)
     _assert_valid(plan, spec, parts, pairs)
     # availability respected, checked directly
-    avail = parts.set_index("uscc")["available_slots"]
+    avail: dict[str, object] = dict(zip(parts["uscc"], parts["available_slots"], strict=True))
     for row in plan.meetings.itertuples():
         for u in (row.leading_uscc, row.supporting_uscc):
-            assert avail[u] is None or row.slot in avail[u]
+            slots = avail[str(u)]
+            assert slots is None or row.slot in slots  # type: ignore[operator]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events(restricted=True), st.integers(0, 100))
+def test_replan_keeps_every_unaffected_meeting_in_place(
+    event: tuple[EventSpec, pd.DataFrame, pd.DataFrame, PlanSettings], pick: int
+) -> None:
+    spec, parts, pairs, cfg = event
+    plan = plan_event(spec, parts, pairs, cfg)
+    gone = str(parts["uscc"].iloc[pick % len(parts)])
+    new = replan(plan, gone)
+    assert violations(new) == []
+    key = ["leading_uscc", "supporting_uscc", "slot", "table"]
+    old = plan.meetings[
+        (plan.meetings["leading_uscc"] != gone) & (plan.meetings["supporting_uscc"] != gone)
+    ]
+    kept = set(map(tuple, old[key].to_numpy().tolist()))
+    assert kept <= set(map(tuple, new.meetings[key].to_numpy().tolist()))
+    assert not (new.meetings[["leading_uscc", "supporting_uscc"]] == gone).any().any()
+    changes = new.report.changes
+    assert changes is not None
+    assert (changes["change"] == "removed").sum() == len(plan.meetings) - len(old)
+    assert (changes["change"] == "added").sum() == len(new.meetings) - len(old)

@@ -23,8 +23,15 @@ from recommender.planner import (
 )
 from recommender.planner.check import violations
 
-SPEC = EventSpec("EV1", n_slots=3, n_tables=2, slot_minutes=20,
-                 start=datetime(2025, 6, 18, 9, 0), name="蚌埠对接会", venue="蚌埠会展中心")
+SPEC = EventSpec(
+    "EV1",
+    n_slots=3,
+    n_tables=2,
+    slot_minutes=20,
+    start=datetime(2025, 6, 18, 9, 0),
+    name="蚌埠对接会",
+    venue="蚌埠会展中心",
+)
 
 
 def _event() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -38,11 +45,24 @@ def _event() -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     pairs = pd.DataFrame(
-        [("L1", "S1", 0.9), ("L1", "S2", 0.8), ("L1", "S4", 0.3), ("L2", "S3", 0.7),
-         ("L2", "S4", 0.2), ("L2", "S1", 0.6), ("L1", "S5", 0.1)],
+        [
+            ("L1", "S1", 0.9),
+            ("L1", "S2", 0.8),
+            ("L1", "S4", 0.3),
+            ("L2", "S3", 0.7),
+            ("L2", "S4", 0.2),
+            ("L2", "S1", 0.6),
+            ("L1", "S5", 0.1),
+        ],
         columns=["leading_uscc", "supporting_uscc", "value"],
     )
     return parts, pairs
+
+
+def _where(meetings: pd.DataFrame, lead: str, supp: str) -> tuple[int, int]:
+    hit = meetings[(meetings["leading_uscc"] == lead) & (meetings["supporting_uscc"] == supp)]
+    assert len(hit) == 1
+    return int(hit["slot"].iloc[0]), int(hit["table"].iloc[0])
 
 
 def test_replan_keeps_unaffected_meetings_and_fills_freed_capacity() -> None:
@@ -68,7 +88,7 @@ def test_replan_adds_the_next_best_pair() -> None:
     parts, pairs = _event()
     plan = plan_event(SPEC, parts, pairs)
     before = plan.meetings.set_index(["leading_uscc", "supporting_uscc"])[["slot", "table"]]
-    freed = before.loc[("L1", "S1")]
+    freed = _where(plan.meetings, "L1", "S1")
     new = replan(plan, "S1")  # L1 (cap 2) loses S1; the next best free partner is S5
     changes = new.report.changes
     assert changes is not None
@@ -76,9 +96,8 @@ def test_replan_adds_the_next_best_pair() -> None:
         ["removed", "L1", "S1"],
         ["added", "L1", "S5"],
     ]
-    added = new.meetings.set_index(["leading_uscc", "supporting_uscc"]).loc[("L1", "S5")]
     # the freed slot, at L1's own table
-    assert (added["slot"], added["table"]) == (freed["slot"], freed["table"])
+    assert _where(new.meetings, "L1", "S5") == freed
     after = new.meetings.set_index(["leading_uscc", "supporting_uscc"])[["slot", "table"]]
     kept = before.drop(index=("L1", "S1"))
     pd.testing.assert_frame_equal(after.loc[kept.index], kept)
@@ -91,14 +110,17 @@ def test_replan_adds_the_next_best_pair() -> None:
 def test_agendas_and_grid_hold_a_known_meeting() -> None:
     parts, pairs = _event()
     plan = plan_event(SPEC, parts, pairs)
-    row = plan.meetings.set_index(["leading_uscc", "supporting_uscc"]).loc[("L1", "S1")]
-    slot, table = int(row["slot"]), int(row["table"])
+    slot, table = _where(plan.meetings, "L1", "S1")
     assert grid(plan).loc[slot, table] == "龙头甲 ↔ 配套一"
     assert (grid(plan) != "").to_numpy().sum() == 4
     ag = agendas(plan)
     s1 = ag[ag["uscc"] == "S1"].iloc[0]
     assert (s1["partner_name"], s1["slot"], s1["table"], s1["official"]) == (
-        "龙头甲", slot, table, "张科长")
+        "龙头甲",
+        slot,
+        table,
+        "张科长",
+    )
     assert sorted(ag.loc[ag["uscc"] == "L1", "partner_uscc"]) == ["S1", "S2"]
     assert len(ag) == 2 * len(plan.meetings)
 
@@ -106,19 +128,27 @@ def test_agendas_and_grid_hold_a_known_meeting() -> None:
 def test_excel_has_the_sheets_and_the_meeting_in_the_right_cell(tmp_path: Path) -> None:
     parts, pairs = _event()
     plan = plan_event(SPEC, parts, pairs)
-    row = plan.meetings.set_index(["leading_uscc", "supporting_uscc"]).loc[("L1", "S1")]
-    slot, table = int(row["slot"]), int(row["table"])
+    slot, table = _where(plan.meetings, "L1", "S1")
     path = write_excel(plan, tmp_path / "out" / "schedule.xlsx")
     wb = load_workbook(path)
     firm_sheets = ["龙头甲", "龙头乙", "配套一", "配套二", "配套三", "配套四"]
     assert wb.sheetnames[:5] == ["汇总", "全部会谈", "时段1", "时段2", "时段3"]
     assert sorted(wb.sheetnames[5:]) == sorted(firm_sheets)
     ws = wb[f"时段{slot + 1}"]
-    assert [c.value for c in ws[2]] == ["桌号", "龙头企业", "龙头企业代码", "配套企业",
-                                        "配套企业代码", "成功概率"]
+    assert [c.value for c in ws[2]] == [
+        "桌号",
+        "龙头企业",
+        "龙头企业代码",
+        "配套企业",
+        "配套企业代码",
+        "成功概率",
+    ]
     r = 2 + table
     assert (ws.cell(r, 1).value, ws.cell(r, 2).value, ws.cell(r, 4).value) == (
-        table, "龙头甲", "配套一")
+        table,
+        "龙头甲",
+        "配套一",
+    )
     assert ws.cell(r, 6).value == pytest.approx(0.9)
     assert ws["B1"].value == SPEC.slot_label(slot)
     agenda = wb["配套一"]

@@ -55,7 +55,10 @@ def test_availability_is_respected_by_greedy_with_repair() -> None:
     plan = plan_event(EventSpec("A", n_slots=2, n_tables=2), parts, pairs)
     assert "greedy with repair" in plan.report.schedule_method
     assert plan.report.per_firm.set_index("uscc")["cap"].to_dict() == {
-        "L0": 1, "L1": 1, "S0": 2, "S1": 2
+        "L0": 1,
+        "L1": 1,
+        "S0": 2,
+        "S1": 2,
     }
     slots = plan.meetings.set_index("leading_uscc")["slot"].to_dict()
     assert slots == {"L0": 1, "L1": 0}
@@ -149,5 +152,7 @@ def test_board_kempe_swap_when_no_single_move_helps() -> None:
     assert board.place(1)
     assert board.place(3)
     slots = board.slot.tolist()
-    assert sorted(slots[:2]) == [0, 1] and sorted(slots[2:]) == [0, 1]
-    assert slots[0] != slots[3] and slots[1] != slots[2]
+    assert sorted(slots[:2]) == [0, 1]
+    assert sorted(slots[2:]) == [0, 1]
+    assert slots[0] != slots[3]
+    assert slots[1] != slots[2]

@@ -71,7 +71,7 @@ def draw_funnel(
     size = np.zeros(n)
     for k in np.unique(kind):
         i = np.flatnonzero(kind == k)
-        terms = base_terms(model, str(k), q[i], c[i])
+        terms = base_terms(model, str(k), q[i], c[i], day[i])
         base[i] = combine(terms, np.zeros(len(i)), params)
         keys[i] = pair_keys(model, str(k), q[i], c[i])
         sup_rows = q[i] if k == "customer" else c[i]

@@ -23,6 +23,8 @@ IntArray = npt.NDArray[np.int64]
 EARTH_RADIUS_KM = 6371.0
 CHAIN_SAME = 0.3  # same chain, not a direct edge
 CHAIN_UPSTREAM_OF_PARK_NODE = 0.6
+NEVER = np.datetime64("9999-12-31", "D")
+DateArray = npt.NDArray[np.datetime64]
 
 
 @dataclass(frozen=True)
@@ -36,12 +38,13 @@ class PairModel:
         (sentinel ``n_sectors``) of each firm.
     f_logrev, f_quality, f_hidden : log revenue (10,000 CNY), quality score in [0, 1], hidden
         factor of each firm.
-    f_need_row : row of the firm in ``e_need`` (sentinel: the last, all-false row).
-    e_need : (owners + 1, n_nodes + 1) chain nodes each enterprise states a need for.
+    f_need_row : row of the firm in ``e_need`` (sentinel: the last row, all NEVER).
+    e_need : (owners + 1, n_nodes + 1) date each enterprise first stated a need for a node.
     p_city, p_partner : city row of each park and of its partner city (-1 if none).
     p_chain : (parks, n_nodes + 1) chain term of an investor pair by candidate node.
     p_io : (parks, n_sectors + 1) IO term of an investor pair by candidate sector.
-    p_need : (parks, n_nodes + 1) chain nodes each park states a need for.
+    p_need : (parks, n_nodes + 1) date each park first stated a need for a node; the park's
+        wanted nodes (for ``p_chain``) are all it ever states.
     c_lon, c_lat, c_partner : city coordinates and partner city row (-1 if none).
     sup : (n_nodes + 1, n_nodes + 1) chain term for supplier node i -> buyer node j.
     io : (n_sectors + 1, n_sectors + 1) IO term for supplier sector i -> buyer sector j.
@@ -56,12 +59,12 @@ class PairModel:
     f_quality: FloatArray
     f_hidden: FloatArray
     f_need_row: IntArray
-    e_need: npt.NDArray[np.bool_]
+    e_need: DateArray
     p_city: IntArray
     p_partner: IntArray
     p_chain: FloatArray
     p_io: FloatArray
-    p_need: npt.NDArray[np.bool_]
+    p_need: DateArray
     c_lon: FloatArray
     c_lat: FloatArray
     c_partner: IntArray
@@ -117,16 +120,26 @@ def _node_matrices(reference: Reference) -> tuple[dict[str, int], FloatArray, Fl
 
 def _need_matrix(
     owner_ids: pd.Index, needs: pd.DataFrame, kind: str, pos: dict[str, int], k: int
-) -> npt.NDArray[np.bool_]:
-    """(owners + 1, k + 1) bool: owner states a need for node (last row: no owner)."""
-    out = np.zeros((len(owner_ids) + 1, k + 1), np.bool_)
+) -> DateArray:
+    """(owners + 1, k + 1): earliest date the owner stated a need for the node, else NEVER.
+
+    The last row (no owner) and column (no node) stay NEVER; an undated need counts from
+    the beginning of time.
+    """
+    out = np.full((len(owner_ids) + 1, k + 1), NEVER)
     sub = needs[needs["owner_kind"].astype(str) == kind]
     rows = owner_ids.get_indexer(pd.Index(sub["owner_id"].astype(str)))
-    for r, cn in zip(rows, sub["chain_nodes"].astype(str), strict=True):
+    created = pd.to_datetime(sub["created"].replace("", None)) if "created" in sub else None
+    when = (
+        created.fillna(pd.Timestamp("1900-01-01")).to_numpy().astype("datetime64[D]")
+        if created is not None
+        else np.full(len(sub), np.datetime64("1900-01-01", "D"))
+    )
+    for r, cn, d in zip(rows, sub["chain_nodes"].astype(str), when, strict=True):
         if r >= 0:
             for nid in split_multi(cn):
                 if nid in pos:
-                    out[r, pos[nid]] = True
+                    out[r, pos[nid]] = min(out[r, pos[nid]], d)
     return out
 
 
@@ -182,7 +195,7 @@ def build_model(
     p_need = _need_matrix(park_ids, needs, "park", pos, k)[: len(parks)]
     p_chain = np.zeros((len(parks), k + 1))
     for j in range(len(parks)):
-        wanted = np.flatnonzero(p_need[j])
+        wanted = np.flatnonzero(p_need[j] < NEVER)
         if len(wanted):
             p_chain[j] = inv[:, wanted].max(axis=1)
     p_io = np.zeros((len(parks), n_sec + 1))

@@ -16,7 +16,7 @@ import pandas as pd
 
 from features.reference import Reference
 from training.world.events import EventPlan, month_starts
-from training.world.model import PairModel
+from training.world.model import NEVER, PairModel
 
 LIST_SIZE = (20, 50)
 SAME_CHAIN_SHARE = 0.6
@@ -112,7 +112,7 @@ def shown_pairs(
     n_parks = len(model.park_ids)
     park_chain = np.full(n_parks, -1, np.int64)
     for j in range(n_parks):
-        wanted = np.flatnonzero(model.p_need[j, :-1])
+        wanted = np.flatnonzero(model.p_need[j, :-1] < NEVER)
         if len(wanted):
             park_chain[j] = node_chain[rng.choice(wanted)]
     n_cust = int(np.clip(len(wb_sup) // 100, 5, 40))

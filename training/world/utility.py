@@ -31,8 +31,8 @@ candidates = supporting firms) and for ``investor`` queries (query = Wanbei park
   investor pairs: ``1 / (1 + exp(-(log revenue - 9)))`` (able to invest from ~1 亿元).
 * ``quality`` — of the candidate: 专精特新 national 1.0, provincial 0.6, plus 0.4 if 高新技术企业,
   capped at 1.
-* ``need`` — the buying side's stated interest: 1 if the buyer (leading firm or park) has a
-  need (needs.csv) naming the supplying firm's chain node.
+* ``need`` — the buying side's stated interest: 1 if the buyer (leading firm or park) stated
+  a need (needs.csv) naming the supplying firm's chain node, created before ``t``.
 * ``tie`` — 1 if the two (firm–firm in either role, or park–firm) reached intention or
   further on an earlier occasion, dated before ``t``.
 * ``h`` — the hidden per-firm factor, standard normal (parks: 0); truth/firms.parquet only.
@@ -178,8 +178,15 @@ def pair_keys(model: PairModel, kind: str, q: IntArray, c: IntArray) -> npt.NDAr
     return lo * nf + hi
 
 
-def base_terms(model: PairModel, kind: str, q: IntArray, c: IntArray) -> dict[str, FloatArray]:
-    """Every utility term except ``tie``, for query rows ``q`` and candidate firm rows ``c``."""
+def base_terms(
+    model: PairModel,
+    kind: str,
+    q: IntArray,
+    c: IntArray,
+    as_of: npt.NDArray[np.datetime64],
+) -> dict[str, FloatArray]:
+    """Every utility term except ``tie``, for query rows ``q`` and candidate firm rows ``c``;
+    ``need`` counts needs stated before ``as_of`` (one date per pair)."""
     m = model
     cc = m.f_city[c]
     if kind == "investor":
@@ -188,7 +195,7 @@ def base_terms(model: PairModel, kind: str, q: IntArray, c: IntArray) -> dict[st
         io = m.p_io[q, m.f_sector[c]]
         paired = (m.p_partner[q] == cc) | (m.c_partner[qc] == cc) | (m.c_partner[cc] == qc)
         size = 1.0 / (1.0 + np.exp(-(m.f_logrev[c] - 9.0)))
-        need = m.p_need[q, m.f_node[c]].astype(float)
+        need_date = m.p_need[q, m.f_node[c]]
         hidden = m.f_hidden[c]
     else:
         sup_, buy = (c, q) if kind == "supplier" else (q, c)
@@ -198,7 +205,7 @@ def base_terms(model: PairModel, kind: str, q: IntArray, c: IntArray) -> dict[st
         paired = (m.c_partner[qc] == cc) | (m.c_partner[cc] == qc)
         x = m.f_logrev[buy] - m.f_logrev[sup_]
         size = np.exp(-((x - 2.0) ** 2) / (2 * 1.5**2))
-        need = m.e_need[m.f_need_row[buy], m.f_node[sup_]].astype(float)
+        need_date = m.e_need[m.f_need_row[buy], m.f_node[sup_]]
         hidden = m.f_hidden[q] + m.f_hidden[c]
     dist = haversine_km(m.c_lon[qc], m.c_lat[qc], m.c_lon[cc], m.c_lat[cc])
     return {
@@ -208,7 +215,7 @@ def base_terms(model: PairModel, kind: str, q: IntArray, c: IntArray) -> dict[st
         "paired": paired.astype(float),
         "size_fit": np.asarray(size, float),
         "quality": m.f_quality[c],
-        "need": need,
+        "need": (need_date < as_of.astype("datetime64[D]")).astype(float),
         "hidden": np.asarray(hidden, float),
     }
 
@@ -268,8 +275,8 @@ def true_utility(
     query_ids : uscc of leading firms (supplier), park_id (investor) or uscc of supporting
         firms (customer).
     candidate_ids : uscc of the candidates, same length.
-    as_of : date (or one date per pair) at which past ties count; ``None`` counts every tie
-        the world holds.
+    as_of : date (or one date per pair) of the pair: past ties and needs count if dated
+        strictly before it; ``None`` counts every tie and need the world holds.
 
     Returns
     -------
@@ -277,12 +284,12 @@ def true_utility(
         One utility per pair, equal to ``truth.pairs.utility`` for the pairs drawn.
     """
     q, c = rows_of(truth.model, kind, query_ids, candidate_ids)
-    terms = base_terms(truth.model, kind, q, c)
     when = (
         np.full(len(q), np.datetime64("9999-12-31"), "datetime64[D]")
         if as_of is None
         else np.broadcast_to(np.asarray(as_of, dtype="datetime64[D]"), (len(q),))
     )
+    terms = base_terms(truth.model, kind, q, c, when)
     tie = truth.ties.flag(pair_keys(truth.model, kind, q, c), when)
     params = UtilityParams.from_dict(truth.params["utility"])
     return combine(terms, tie, params)

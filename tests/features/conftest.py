@@ -1,4 +1,4 @@
-"""A hand-made mini world for the feature tests (no dependence on the synthetic world).
+"""Fixtures of the feature tests: a hand-made mini world (no dependence on the synthetic world).
 
 Cities sit on the equator one degree apart so distances are easy to work by hand:
 宁波 (lon 1) and 蚌埠 (lon 0) are 111.195 km apart; 南京 (lon 2) and 滁州 (lon 3).
@@ -7,8 +7,11 @@ One chain: sensor.chip -> sensor.module -> sensor.device.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from features.context import FeatureContext
 from features.reference import Reference
@@ -41,7 +44,11 @@ def mini_reference() -> Reference:
         }
     )
     io_sectors = pd.DataFrame(
-        {"io_code": ["01", "02", "03"], "name": ["电子", "汽车", "化工"], "name_en": ["e", "a", "c"]}
+        {
+            "io_code": ["01", "02", "03"],
+            "name": ["电子", "汽车", "化工"],
+            "name_en": ["e", "a", "c"],
+        }
     )
     gbt_to_io = pd.DataFrame({"division": ["39", "36", "26"], "io_code": ["01", "02", "03"]})
     chain_nodes = pd.DataFrame(
@@ -139,3 +146,24 @@ def mini_frames() -> dict[str, pd.DataFrame]:
 def mini_context(**overrides: pd.DataFrame) -> FeatureContext:
     frames = mini_frames() | overrides
     return FeatureContext.build(mini_reference(), **frames)
+
+
+@pytest.fixture(scope="session")
+def mini() -> SimpleNamespace:
+    """The mini world's ids, IO matrix and builders (frames, reference, context)."""
+    return SimpleNamespace(
+        A=A,
+        L1=L1,
+        S1=S1,
+        S2=S2,
+        S3=S3,
+        reference=mini_reference,
+        frames=mini_frames,
+        context=mini_context,
+    )
+
+
+@pytest.fixture(scope="session")
+def mini_ctx() -> FeatureContext:
+    """The mini world's feature context, built once."""
+    return mini_context()

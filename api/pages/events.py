@@ -1,0 +1,319 @@
+"""对接会: list and create events, run the planner, see the grid and agendas, print or
+export, cancel a participant and re-plan (showing what moved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, File, Form, Path as PathParam, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import ReferenceDep, SessionDep
+from api.pages import lookups, planning
+from api.pages.render import render
+from api.pages.session import PageUser, check_csrf, page_user
+from recommender import records
+from recommender.errors import ChainmatchError, ImportValidationError
+from recommender.planner import Plan, write_excel
+
+router = APIRouter(prefix="/events", include_in_schema=False)
+User = Annotated[PageUser, page_user("events")]
+EventId = Annotated[str, PathParam(min_length=1, max_length=64)]
+Csrf = Annotated[str, Form(max_length=64)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _errors(exc: ChainmatchError) -> tuple[str, list[dict[str, object]]]:
+    if isinstance(exc, ImportValidationError):
+        return exc.message or f"{exc.source}: {len(exc.errors)}", [vars(e) for e in exc.errors]
+    return str(exc), []
+
+
+# ----------------------------------------------------------------------------- views
+def grid_rows(meetings: pd.DataFrame, spec: Any) -> list[dict[str, Any]]:
+    """One row per slot: its time and one cell per table (None = free)."""
+    cells: dict[tuple[int, int], dict[str, Any]] = {
+        (int(m.slot), int(m.table)): {
+            "leading": m.leading_name, "supporting": m.supporting_name,
+            "leading_uscc": m.leading_uscc, "supporting_uscc": m.supporting_uscc,
+        }
+        for m in meetings.itertuples(index=False)
+    }
+    return [
+        {
+            "slot": s,
+            "time": spec.slot_label(s),
+            "cells": [cells.get((s, t)) for t in range(1, spec.n_tables + 1)],
+        }
+        for s in range(spec.n_slots)
+    ]
+
+
+def agenda_rows(meetings: pd.DataFrame, participants: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per firm (leading firms first): its meetings in time order."""
+    out = []
+    for p in participants.sort_values(["role", "name"]).itertuples(index=False):
+        mine = meetings[(meetings["leading_uscc"] == p.uscc) | (meetings["supporting_uscc"] == p.uscc)]
+        items = [
+            {
+                "time": m.time,
+                "table": int(m.table),
+                "partner": m.supporting_name if m.leading_uscc == p.uscc else m.leading_name,
+            }
+            for m in mine.sort_values("slot").itertuples(index=False)
+        ]
+        out.append({"uscc": p.uscc, "name": p.name, "role": p.role, "items": items})
+    return out
+
+
+def _detail(
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: PageUser,
+    event_id: str,
+    *,
+    plan: Plan | None = None,
+    used_model: bool = True,
+    notice: str = "",
+    error: str = "",
+    row_errors: list[dict[str, object]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    event = planning.load_event(session, user.principal, event_id)
+    meetings, version = planning.stored_meetings(session, event)
+    changes: list[dict[str, Any]] = []
+    if plan is not None and plan.report.changes is not None:
+        names = dict(zip(event.participants["uscc"], event.participants["name"], strict=True))
+        for c in plan.report.changes.itertuples(index=False):
+            changes.append(
+                {
+                    "change": c.change,
+                    "leading": names.get(c.leading_uscc, c.leading_uscc),
+                    "supporting": names.get(c.supporting_uscc, c.supporting_uscc),
+                    "old": event.spec.slot_label(int(c.old_slot)) + f" #{c.old_table}"
+                    if c.old_slot >= 0 else "–",
+                    "new": event.spec.slot_label(int(c.new_slot)) + f" #{c.new_table}"
+                    if c.new_slot >= 0 else "–",
+                }
+            )
+    return render(
+        request,
+        "event.html",
+        user=user,
+        page="events",
+        event=event.row,
+        spec=event.spec,
+        city_names=lookups.city_names(reference, user.lang),
+        participants=event.participants.to_dict(orient="records"),
+        cancelled=set(event.cancelled),
+        n_meetings=len(meetings),
+        version=version,
+        grid=grid_rows(meetings, event.spec) if version else [],
+        agendas=agenda_rows(meetings, planning.active(event)) if version else [],
+        report=plan.report if plan is not None else None,
+        changes=changes,
+        used_model=used_model,
+        notice=notice,
+        error=error,
+        row_errors=row_errors or [],
+        status_code=status_code,
+    )
+
+
+@router.get("")
+def list_events(
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    """Events (newest first) and the form for a new one."""
+    return _list_page(request, session, reference, user, q=q)
+
+
+def _list_page(
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: PageUser,
+    *,
+    q: str = "",
+    error: str = "",
+    row_errors: list[dict[str, object]] | None = None,
+) -> HTMLResponse:
+    items, total = records.list_records(
+        session, kind="events", principal=user.principal, offset=0, limit=500, search=q or None
+    )
+    items.sort(key=lambda r: (str(r["date"]), r["event_id"]), reverse=True)
+    cities = reference.cities[reference.cities["role"].isin(["wanbei", "helping"])]
+    names = lookups.city_names(reference, user.lang)
+    return render(
+        request,
+        "events.html",
+        user=user,
+        page="events",
+        events=items[:100],
+        total=total,
+        q=q,
+        city_names=names,
+        host_cities=[(str(c), names.get(str(c), str(c))) for c in cities["city_code"]],
+        today=dt.date.today().isoformat(),
+        error=error,
+        row_errors=row_errors or [],
+        status_code=422 if error else 200,
+    )
+
+
+def _participant_rows(upload: UploadFile | None, text: str) -> tuple[list[dict[str, str]], str]:
+    if upload is not None and upload.filename:
+        name = Path(upload.filename).name
+        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (".csv", ".xlsx") else ".csv"
+        with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
+            path = Path(tmp) / f"participants{suffix}"
+            with path.open("wb") as out:
+                shutil.copyfileobj(upload.file, out)
+            try:
+                return planning.rows_from_file(path), name
+            except ImportValidationError as exc:
+                exc.source = name
+                exc.message = exc.message.replace(str(path), name)
+                raise
+    return planning.rows_from_text(text), "participants"
+
+
+@router.post("", response_model=None)
+def create_event(
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    csrf: Csrf,
+    event_id: Annotated[str, Form(max_length=64)],
+    name: Annotated[str, Form(max_length=256)],
+    date: Annotated[str, Form(max_length=10)],
+    city: Annotated[str, Form(max_length=6)],
+    venue: Annotated[str, Form(max_length=256)] = "",
+    n_slots: Annotated[int, Form(ge=1, le=48)] = 8,
+    slot_minutes: Annotated[int, Form(ge=5, le=240)] = 20,
+    n_tables: Annotated[int, Form(ge=1, le=200)] = 5,
+    participants_file: Annotated[UploadFile | None, File()] = None,
+    participants_text: Annotated[str, Form(max_length=200_000)] = "",
+) -> Response:
+    """Create an event and register its participants (file or list); all checked first."""
+    check_csrf(user, csrf)
+    data = {
+        "event_id": event_id.strip(), "name": name.strip(), "date": date, "city_code": city,
+        "venue": venue, "n_slots": n_slots, "slot_minutes": slot_minutes, "n_tables": n_tables,
+        "theme_chains": [],
+    }
+    try:
+        rows, source = _participant_rows(participants_file, participants_text)
+        records.create_record(
+            session, kind="events", data=data, principal=user.principal, reference=reference
+        )
+        if rows:
+            planning.add_participants(
+                session, event_id=data["event_id"], rows=rows, reference=reference, source=source
+            )
+    except ChainmatchError as exc:
+        session.rollback()
+        message, errors = _errors(exc)
+        return _list_page(request, session, reference, user, error=message, row_errors=errors)
+    return RedirectResponse(f"/events/{data['event_id']}", status_code=303)
+
+
+@router.get("/{event_id}")
+def event_page(
+    request: Request, session: SessionDep, reference: ReferenceDep, user: User, event_id: EventId
+) -> HTMLResponse:
+    """One event: participants, the latest plan's grid and agendas."""
+    return _detail(request, session, reference, user, event_id)
+
+
+@router.post("/{event_id}/participants")
+def add_participants(
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    event_id: EventId,
+    csrf: Csrf,
+    participants_file: Annotated[UploadFile | None, File()] = None,
+    participants_text: Annotated[str, Form(max_length=200_000)] = "",
+) -> HTMLResponse:
+    """Register more participants (file or list), validated like participants.csv."""
+    check_csrf(user, csrf)
+    try:
+        event = planning.load_event(session, user.principal, event_id)
+        planning.check_write(user.principal, event.row)
+        rows, source = _participant_rows(participants_file, participants_text)
+        n = planning.add_participants(
+            session, event_id=event_id, rows=rows, reference=reference, source=source
+        )
+    except ChainmatchError as exc:
+        session.rollback()
+        message, errors = _errors(exc)
+        return _detail(request, session, reference, user, event_id, error=message,
+                       row_errors=errors, status_code=422)
+    return _detail(request, session, reference, user, event_id, notice=f"+{n}")
+
+
+@router.post("/{event_id}/plan")
+def run_planner(
+    request: Request, session: SessionDep, reference: ReferenceDep, user: User,
+    event_id: EventId, csrf: Csrf,
+) -> HTMLResponse:
+    """Plan the event from scratch (a new plan version)."""
+    check_csrf(user, csrf)
+    try:
+        event = planning.load_event(session, user.principal, event_id)
+        planning.check_write(user.principal, event.row)
+        plan, used_model, _ = planning.run_plan(request, session, event)
+    except ChainmatchError as exc:
+        session.rollback()
+        return _detail(request, session, reference, user, event_id, error=str(exc),
+                       status_code=422)
+    return _detail(request, session, reference, user, event_id, plan=plan, used_model=used_model)
+
+
+@router.post("/{event_id}/cancel")
+def cancel_participant(
+    request: Request, session: SessionDep, reference: ReferenceDep, user: User,
+    event_id: EventId, csrf: Csrf, uscc: Annotated[str, Form(max_length=32)],
+) -> HTMLResponse:
+    """A participant cancelled: keep every other meeting, fill the gaps, show the changes."""
+    check_csrf(user, csrf)
+    try:
+        event = planning.load_event(session, user.principal, event_id)
+        planning.check_write(user.principal, event.row)
+        plan, _ = planning.cancel_and_replan(request, session, event, uscc)
+    except ChainmatchError as exc:
+        session.rollback()
+        return _detail(request, session, reference, user, event_id, error=str(exc),
+                       status_code=422)
+    return _detail(request, session, reference, user, event_id, plan=plan)
+
+
+@router.get("/{event_id}/plan.xlsx", response_class=Response)
+def export_plan(
+    request: Request, session: SessionDep, user: User, event_id: EventId
+) -> Response:
+    """The latest plan as the planner's Excel workbook (grid, agendas, summary)."""
+    event = planning.load_event(session, user.principal, event_id)
+    plan, _, version = planning.current_plan(request, session, event)
+    if plan is None:
+        return Response("no plan yet", status_code=404, media_type="text/plain; charset=utf-8")
+    with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
+        data = write_excel(plan, Path(tmp) / "plan.xlsx").read_bytes()
+    return Response(
+        data,
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{event_id}_v{version}.xlsx"'},
+    )

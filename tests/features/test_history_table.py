@@ -1,0 +1,42 @@
+"""As-of lookups count only records strictly before the date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.history import AsOfTable, pair_key, smoothed_rate, to_days
+
+
+def test_lookup_counts_sums_and_best_grade_before_the_date() -> None:
+    # key 7: grades 1 (day 10), 3 (day 20), 0 (day 30); key 9: grade 2 (day 15)
+    t = AsOfTable.build(
+        keys=np.array([7, 9, 7, 7]),
+        days=np.array([10, 15, 30, 20]),
+        values=np.array([1.0, 1.0, 0.0, 1.0]),
+        grade=np.array([1.0, 2.0, 0.0, 3.0]),
+    )
+    n, sums, best = t.lookup(np.array([7, 7, 7, 9, 5, -1]), np.array([10, 20, 31, 16, 99, 99]))
+    np.testing.assert_array_equal(n, [0, 1, 3, 1, 0, 0])
+    np.testing.assert_array_equal(sums[:, 0], [0, 1, 2, 1, 0, 0])
+    np.testing.assert_array_equal(best, [0, 1, 3, 2, 0, 0])
+
+
+def test_pair_key_ignores_order() -> None:
+    np.testing.assert_array_equal(pair_key(np.array([3, 5]), np.array([5, 3]), 10), [35, 35])
+
+
+def test_smoothed_rate_uses_a_beta_1_4_prior() -> None:
+    np.testing.assert_allclose(
+        smoothed_rate(np.array([0.0, 2.0]), np.array([0.0, 2.0])), [0.2, 3 / 7]
+    )
+
+
+def test_to_days_accepts_a_scalar_or_one_date_per_row() -> None:
+    one = to_days(pd.Timestamp("1900-01-11"), 2)
+    np.testing.assert_array_equal(one, [10, 10])
+    many = to_days(np.array(["1900-01-01", "1900-02-01"], dtype="datetime64[ns]"), 2)
+    np.testing.assert_array_equal(many, [0, 31])
+    with pytest.raises(ValueError, match="3 dates"):
+        to_days(np.array(["2020-01-01"], dtype="datetime64[ns]"), 3)

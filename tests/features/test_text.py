@@ -1,0 +1,55 @@
+"""TextSimilarity follows the sklearn transformer contract and gives hand-worked cosines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from features.errors import NotFittedError
+from features.text import TextSimilarity, pair_cosine
+
+
+def test_cosine_of_two_short_texts_matches_the_hand_worked_value() -> None:
+    # unigrams, smooth idf: a appears in both docs (idf 1), b and c in one (1 + ln 1.5);
+    # the padding space is dropped. cos = 1 / (1 + (1 + ln 1.5)^2)
+    model = TextSimilarity(ngram_range=(1, 1), sublinear_tf=False).fit(["ab", "ac"])
+    X = model.transform(["ab", "ac"])
+    got = pair_cosine(X, X, np.array([0]), np.array([1]))
+    assert got[0] == pytest.approx(1 / (1 + (1 + np.log(1.5)) ** 2), rel=1e-5)
+
+
+def test_identical_texts_have_cosine_one_and_disjoint_texts_zero() -> None:
+    model = TextSimilarity().fit(["MEMS芯片;传感器模组", "锂电池", "汽车座椅"])
+    X = model.transform(["MEMS芯片", "MEMS芯片", "锂电池"])
+    got = pair_cosine(X, X, np.array([0, 0, -1]), np.array([1, 2, 0]))
+    np.testing.assert_allclose(got, [1.0, 0.0, 0.0], atol=1e-6)
+
+
+def test_separators_keep_ngrams_inside_one_item() -> None:
+    model = TextSimilarity(ngram_range=(2, 2)).fit(["片;传", "片传"])
+    assert "片传" in set(model.get_feature_names_out())
+    X = model.transform(["片;传"])
+    names = model.get_feature_names_out()
+    assert "片传" not in {names[j] for j in X.indices}
+
+
+def test_fit_returns_self_and_clone_keeps_parameters() -> None:
+    model = TextSimilarity(ngram_range=(2, 3), min_df=2)
+    assert model.fit(["传感器", "传感器模组"]) is model
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    assert not hasattr(twin, "vectorizer_")
+    twin.set_params(min_df=1)
+    assert twin.min_df == 1
+
+
+def test_transform_before_fit_raises_not_fitted() -> None:
+    with pytest.raises(NotFittedError, match="not fitted"):
+        TextSimilarity().transform(["传感器"])
+
+
+def test_pair_cosine_rejects_unequal_lengths() -> None:
+    X = TextSimilarity().fit(["a"]).transform(["a"])
+    with pytest.raises(ValueError, match="same length"):
+        pair_cosine(X, X, np.array([0, 0]), np.array([0]))
