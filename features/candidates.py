@@ -8,7 +8,12 @@ Sources, each a ranked list (static prior: size and quality flags):
 - ``text``: firms whose products (customer: whose needs) are TF-IDF neighbours of the
   query's need text (customer: of its products);
 - ``sector``: firms in the IO sectors that supply most to the query's sector (customer: that
-  buy most from it).
+  buy most from it);
+- ``event``: firms registered at the same matchmaking events as the query;
+- ``place``: firms of the query city's official partner, then of co-built-park partners, then
+  of the other cities by distance;
+- ``division``: investor queries: firms in the park's GB/T divisions;
+- ``prior``: the pool's best firms by the static prior (a fallback that fills short lists).
 
 Each source fills its quota of the cap first; unused quota goes to the others in order.
 """
@@ -24,12 +29,22 @@ import scipy.sparse as sp
 
 from features import nodes
 from features.context import FeatureContext
+from features.entities import N_DIVISIONS
 from features.history import to_days
 from features.schema import QUERY_KINDS
 
 IntArray = npt.NDArray[np.int64]
 HELPING_PROVINCES = ("上海市", "江苏省", "浙江省")
-DEFAULT_QUOTAS = {"history": 0.05, "node": 0.45, "text": 0.3, "sector": 0.2}
+DEFAULT_QUOTAS = {
+    "history": 0.05,
+    "event": 0.15,
+    "node": 0.3,
+    "text": 0.15,
+    "place": 0.15,
+    "division": 0.05,
+    "sector": 0.1,
+    "prior": 0.05,
+}
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,23 @@ class CandidateGenerator:
                 used,
                 _Inverted.build(local.astype(np.int64), prow, ctx.prior, len(used)),
             )
+        n_cities = len(ctx.city_partner)
+        self._city: dict[str, _Inverted] = {}
+        self._best: dict[str, IntArray] = {}
+        for kind, pool in self._pool.items():
+            rows = np.flatnonzero(pool & (ctx.city >= 0))
+            self._city[kind] = _Inverted.build(ctx.city[rows], rows, ctx.prior, n_cities)
+            prow = np.flatnonzero(pool)
+            self._best[kind] = prow[np.argsort(-ctx.prior[prow], kind="stable")][: self.cap]
+        self._city_order = _city_order(ctx)
+        rows = np.flatnonzero(self._pool["investor"] & (ctx.division >= 0))
+        self._division = _Inverted.build(ctx.division[rows], rows, ctx.prior, N_DIVISIONS)
+        ev, er = ctx.registrations
+        self._reg_event, self._reg_row = ev, er
+        by_event = np.argsort(ev, kind="stable")
+        self._ev_rows = er[by_event]
+        self._ev_ptr = np.zeros(int(ev.max()) + 2 if len(ev) else 1, dtype=np.int64)
+        np.cumsum(np.bincount(ev, minlength=len(self._ev_ptr) - 1), out=self._ev_ptr[1:])
         h = ctx.history
         a = np.concatenate([h.query, h.cand])
         b = np.concatenate([h.cand, h.query])
@@ -178,16 +210,15 @@ class CandidateGenerator:
         pool = self._pool[kind]
         sources = {
             "history": self._history(q, pool, as_of),
+            "event": self._events(q, pool, limit),
             "node": self._nodes(kind, q, limit),
             "text": self._text_neighbours(kind, q, limit),
+            "place": self._places(kind, q, limit),
+            "division": self._divisions(kind, q, limit),
             "sector": self._sectors(kind, q, limit),
+            "prior": self._best[kind][:limit],
         }
-        firsts = [
-            s[: int(np.ceil(self.quotas.get(name, 0.0) * limit))] for name, s in sources.items()
-        ]
-        merged = pd.unique(np.concatenate([*firsts, *sources.values()]))
-        merged = merged[merged != q]
-        return np.asarray(merged[:limit], dtype=np.int64)
+        return _merge(sources, self.quotas, limit, exclude=q)
 
     def _history(self, q: int, pool: npt.NDArray[np.bool_], as_of: pd.Timestamp | None) -> IntArray:
         lo, hi = np.searchsorted(self._h_a, [q, q + 1])
@@ -196,14 +227,53 @@ class CandidateGenerator:
         partners = self._h_b[lo:hi][::-1]  # latest first
         return np.asarray(pd.unique(partners[pool[partners]]), dtype=np.int64)
 
+    def _events(self, q: int, pool: npt.NDArray[np.bool_], k: int) -> IntArray:
+        lo, hi = np.searchsorted(self._reg_row, [q, q + 1])
+        parts = [
+            self._ev_rows[self._ev_ptr[e] : self._ev_ptr[e + 1]] for e in self._reg_event[lo:hi]
+        ]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        rows = pd.unique(np.concatenate(parts))
+        rows = rows[pool[rows]]
+        return np.asarray(
+            rows[np.argsort(-self.ctx.prior[rows], kind="stable")][:k], dtype=np.int64
+        )
+
+    def _divisions(self, kind: str, q: int, k: int) -> IntArray:
+        if kind != "investor":
+            return np.zeros(0, dtype=np.int64)
+        return self._division.top(_set_bits(self.ctx.park_divisions[q]), k, self.ctx.prior)
+
+    def _places(self, kind: str, q: int, k: int) -> IntArray:
+        c = int(self.ctx.city[q])
+        if c < 0:
+            return np.zeros(0, dtype=np.int64)
+        idx = self._city[kind]
+        parts: list[IntArray] = []
+        got = 0
+        for city in self._city_order[c]:  # at most the number of cities
+            part = idx.rows[idx.ptr[city] : min(idx.ptr[city] + k - got, idx.ptr[city + 1])]
+            parts.append(part)
+            got += len(part)
+            if got >= k:
+                break
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def _nodes(self, kind: str, q: int, k: int) -> IntArray:
         ctx = self.ctx
         idx = self._node[kind]
         if kind == "customer":
-            return idx.top(_set_bits(ctx.makes[q]), k, ctx.prior)
-        exact = idx.top(_set_bits(ctx.needs[q] | ctx.park_gap[q]), k, ctx.prior)
+            made = _set_bits(ctx.makes[q])
+            chain = np.flatnonzero(np.isin(ctx.node_chain, ctx.node_chain[made]))
+            both = [idx.top(made, k, ctx.prior), idx.top(chain.astype(np.int64), k, ctx.prior)]
+            return np.asarray(pd.unique(np.concatenate(both)), dtype=np.int64)
+        wanted = _set_bits(ctx.needs[q] | ctx.park_gap[q])
+        exact = idx.top(wanted, k, ctx.prior)
         near = idx.top(_set_bits(ctx.reach[1][q] & ~ctx.needs[q]), k, ctx.prior)
-        return np.asarray(pd.unique(np.concatenate([exact, near])), dtype=np.int64)
+        chain = np.flatnonzero(np.isin(ctx.node_chain, ctx.node_chain[wanted]))
+        same_chain = idx.top(chain.astype(np.int64), k, ctx.prior)
+        return np.asarray(pd.unique(np.concatenate([exact, near, same_chain])), dtype=np.int64)
 
     def _text_neighbours(self, kind: str, q: int, k: int) -> IntArray:
         ctx = self.ctx
@@ -233,3 +303,27 @@ class CandidateGenerator:
         weight = A[s, :] if kind == "customer" else A[:, s]
         top = np.argsort(-weight, kind="stable")[:n_sectors].astype(np.int64)
         return self._sector[kind].top(top, k, ctx.prior)
+
+
+def _city_order(ctx: FeatureContext) -> IntArray:
+    """Per city: its official partner, then co-built-park partners, then the rest by distance."""
+    n = len(ctx.city_partner)
+    score = ctx.city_dist.copy()
+    score[np.isnan(score)] = np.inf
+    a, b = np.divmod(ctx.cobuilt_pairs, max(n, 1))
+    score[a, b] = -1.0
+    score[b, a] = -1.0
+    has = ctx.city_partner >= 0
+    score[np.flatnonzero(has), ctx.city_partner[has]] = -2.0
+    return np.asarray(np.argsort(score, axis=1, kind="stable"), dtype=np.int64)
+
+
+def _merge(
+    sources: dict[str, IntArray], quotas: dict[str, float], limit: int, *, exclude: int
+) -> IntArray:
+    """Each source's top share (its quota of ``limit``) first, in source order; then the rest
+    of every source in the same order; duplicates and the query itself dropped."""
+    firsts = [a[: int(np.ceil(quotas.get(name, 0.0) * limit))] for name, a in sources.items()]
+    merged = pd.unique(np.concatenate([*firsts, *sources.values()]))
+    merged = merged[merged != exclude]
+    return np.asarray(merged[:limit], dtype=np.int64)

@@ -18,8 +18,8 @@ import scipy.sparse as sp
 from features import entities, geo, nodes
 from features.catalogue import NODE_PATH_CAP
 from features.errors import SchemaError
-from features.history import AsOfTable, pair_key, to_days
-from features.schema import ENTERPRISE, NEED, OUTCOME, PARK, PARTICIPANT, STAGE_GRADE, conform
+from features.history import History, build_history, build_registrations, pair_key
+from features.schema import ENTERPRISE, NEED, OUTCOME, PARK, PARTICIPANT, conform
 from features.text import TextSimilarity
 
 if TYPE_CHECKING:
@@ -29,23 +29,6 @@ log = logging.getLogger(__name__)
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class History:
-    """Outcome records as entity rows and days, plus the as-of tables built on them."""
-
-    query: IntArray
-    cand: IntArray
-    day: IntArray
-    grade: FloatArray
-    event_id: npt.NDArray[np.object_]
-    pair: AsOfTable  # key: unordered entity pair; values: [records]; grade max
-    by_cand: AsOfTable  # key: candidate entity; values: [records, positives]
-    by_query: AsOfTable  # key: query entity; values: [records, positives]
-    city_pair: AsOfTable  # key: unordered city pair; values: [records, positives]
-    cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
-    query_sector: AsOfTable  # key: query * S + sector(candidate); values: [positives]
 
 
 @dataclass(frozen=True)
@@ -151,7 +134,7 @@ class FeatureContext:
             A frame lacks a required column, or ids repeat.
         """
         firms = conform(enterprises, ENTERPRISE)
-        park_f = _parks_with_reference(conform(parks, PARK), reference)
+        park_f = entities.parks_with_reference(conform(parks, PARK), reference)
         need_f = conform(needs, NEED)
         out_f = conform(outcomes, OUTCOME)
         part_f = conform(
@@ -180,8 +163,8 @@ class FeatureContext:
         city = cities["entity_city"].astype(np.int64)
         province = cities["province"]
         city_dist = geo.distance_matrix(cities["lon"], cities["lat"])
-        place, county_pairs, n_places = _places(reference, firms, park_f, city)
-        cobuilt = _cobuilt_pairs(park_f, reference)
+        place, county_pairs, n_places = entities.places(reference, firms, park_f, city)
+        cobuilt = entities.cobuilt_pairs(park_f, reference)
         city_index = pd.Index(entities.text_col(reference.cities["city_code"]))
         ca = city_index.get_indexer(cobuilt[0])
         cb = city_index.get_indexer(cobuilt[1])
@@ -225,7 +208,7 @@ class FeatureContext:
         reach = np.stack([nodes.to_bits(need_m @ Rk.T, n_nodes) for Rk in R])
         need_bits = reach[0]
         makes_bits = nodes.to_bits(makes_m, n_nodes)
-        gap = _park_gap(
+        gap = entities.park_gap(
             park_m=park_m,
             need_m=need_m,
             makes_m=makes_m,
@@ -240,7 +223,7 @@ class FeatureContext:
             [firms["products"], park_f["leading_industries"]], ignore_index=True
         )
         node_names = pd.Series(entities.text_col(cn["name"]).to_numpy(), index=np.arange(n_nodes))
-        park_node_names = _names_of(park_own, node_names)
+        park_node_names = entities.names_of(park_own, node_names)
         need_text_all = (
             need_text
             + ";"
@@ -288,7 +271,7 @@ class FeatureContext:
             + 0.5 * np.nan_to_num(flag("listed"))
             + leading
         )
-        hist = _history(out_f, ids, city, sector, len(city_index))
+        hist = build_history(out_f, ids, city, sector, len(city_index))
         log.info(
             "feature context: %d firms, %d parks, %d nodes, %d outcome records",
             F,
@@ -337,158 +320,5 @@ class FeatureContext:
             founded=num("founded"),
             prior=prior,
             history=hist,
-            registrations=_registrations(part_f, ids),
+            registrations=build_registrations(part_f, ids),
         )
-
-
-def _parks_with_reference(parks: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    """Add ``gbt_divisions`` and ``kind`` from Reference.parks where the frame lacks them."""
-    out = parks.copy()
-    ref = reference.parks
-    by_id = ref.set_index(entities.text_col(ref["park_id"])) if len(ref) else None
-    for col, default in (("gbt_divisions", ""), ("kind", "catalogue")):
-        if col in out.columns:
-            out[col] = entities.text_col(out[col])
-            continue
-        if by_id is not None and col in by_id.columns:
-            out[col] = entities.text_col(by_id[col].reindex(out["park_id"]).reset_index(drop=True))
-        else:
-            out[col] = default
-        out.loc[out[col] == "", col] = default
-    return out
-
-
-def _names_of(M: sp.csr_matrix, names: pd.Series) -> pd.Series:
-    """``;``-joined node names per row of a membership matrix."""
-    C = M.tocoo()
-    s = pd.Series(names.to_numpy()[C.col], index=C.row).groupby(level=0).agg(";".join)
-    return s.reindex(np.arange(M.shape[0]), fill_value="").reset_index(drop=True)
-
-
-def _places(
-    reference: Reference, firms: pd.DataFrame, parks: pd.DataFrame, city: IntArray
-) -> tuple[IntArray, IntArray, int]:
-    """District ids per entity and the sorted keys of paired counties (both orders)."""
-
-    def key(codes: pd.Series, names: pd.Series) -> pd.Series:
-        n = entities.normalise_place(names)
-        return (entities.text_col(codes).str[:4] + "|" + n).where(n != "", "")
-
-    ent = key(
-        pd.concat([firms["city_code"], parks["city_code"]], ignore_index=True),
-        pd.concat([firms["district"], pd.Series([""] * len(parks))], ignore_index=True),
-    )
-    cp = reference.county_pairs
-    if len(cp):
-        a = key(cp["helping_code"], cp["helping_name"])
-        b = key(cp["wanbei_code"], cp["wanbei_name"])
-    else:
-        a = b = pd.Series([], dtype=object)
-    codes, uniques = pd.factorize(pd.concat([ent, a, b], ignore_index=True))
-    empty_code = uniques.get_loc("") if "" in set(uniques) else -2
-    codes = np.where(codes == empty_code, -1, codes).astype(np.int64)
-    n = len(uniques)
-    E = len(ent)
-    pa, pb = codes[E : E + len(a)], codes[E + len(a) :]
-    ok = (pa >= 0) & (pb >= 0)
-    keys = np.unique(np.concatenate([pa[ok] * n + pb[ok], pb[ok] * n + pa[ok]]))
-    return codes[:E], keys, n
-
-
-def _cobuilt_pairs(parks: pd.DataFrame, reference: Reference) -> tuple[np.ndarray, np.ndarray]:
-    """(Wanbei city, partner city) codes of co-built parks, from the frame and the reference."""
-    frames = [parks[["city_code", "partner_city_code", "kind"]]]
-    rp = reference.parks
-    if len(rp) and {"city_code", "partner_city_code"} <= set(rp.columns):
-        frames.append(rp.reindex(columns=["city_code", "partner_city_code", "kind"]))
-    allp = pd.concat(frames, ignore_index=True)
-    partner = entities.text_col(allp["partner_city_code"])
-    keep = (partner != "").to_numpy()
-    return (
-        entities.text_col(allp["city_code"]).to_numpy(dtype=object)[keep],
-        partner.to_numpy(dtype=object)[keep],
-    )
-
-
-def _park_gap(
-    *,
-    park_m: sp.csr_matrix,
-    need_m: sp.csr_matrix,
-    makes_m: sp.csr_matrix,
-    city: IntArray,
-    is_park: BoolArray,
-    node_chain: IntArray,
-    n_nodes: int,
-) -> nodes.Bits:
-    """Per park: nodes of its chains that firms in its city need and none there make."""
-    E = len(city)
-    gap = np.zeros((E, nodes.n_words(n_nodes)), dtype=np.uint64)
-    if not is_park.any() or n_nodes == 0:
-        return gap
-    firm = ~is_park & (city >= 0)
-    n_city = int(city.max()) + 1 if (city >= 0).any() else 0
-    CF = sp.csr_matrix(
-        (np.ones(int(firm.sum()), dtype=np.float32), (city[firm], np.flatnonzero(firm))),
-        shape=(n_city, E),
-    )
-    city_need = nodes.to_bits(CF @ need_m, n_nodes)
-    city_make = nodes.to_bits(CF @ makes_m, n_nodes)
-    NC = sp.csr_matrix(
-        (np.ones(n_nodes, dtype=np.float32), (np.arange(n_nodes), node_chain)),
-        shape=(n_nodes, int(node_chain.max()) + 1),
-    )
-    park_rows = np.flatnonzero(is_park & (city >= 0))
-    chain_mask = nodes.to_bits((park_m[park_rows] @ NC) @ NC.T, n_nodes)
-    c = city[park_rows]
-    gap[park_rows] = city_need[c] & ~city_make[c] & chain_mask
-    return gap
-
-
-def _registrations(part: pd.DataFrame, ids: pd.Index) -> tuple[IntArray, IntArray]:
-    """Event registrations as (event code, entity row), sorted by entity row."""
-    row = ids.get_indexer(pd.Index(part["uscc"].to_numpy(dtype=object))).astype(np.int64)
-    event = pd.factorize(part["event_id"].to_numpy(dtype=object))[0].astype(np.int64)
-    keep = row >= 0
-    order = np.argsort(row[keep], kind="stable")
-    return event[keep][order], row[keep][order]
-
-
-def _history(
-    out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray, n_cities: int
-) -> History:
-    q = ids.get_indexer(pd.Index(out["query_id"].to_numpy(dtype=object))).astype(np.int64)
-    c = ids.get_indexer(pd.Index(out["candidate_id"].to_numpy(dtype=object))).astype(np.int64)
-    keep = (q >= 0) & (c >= 0) & out["date"].notna().to_numpy()
-    dropped = int((~keep).sum())
-    if dropped:
-        log.info(
-            "history: %d outcome records name unknown entities or lack a date; ignored", dropped
-        )
-    q, c = q[keep], c[keep]
-    kept = out.loc[keep]
-    day = to_days(kept["date"].to_numpy(), len(kept))
-    grade: FloatArray = np.asarray(
-        kept["stage"].map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64), dtype=np.float64
-    )
-    pos = (grade >= 1).astype(np.float64)
-    one = np.ones(len(q))
-    E = len(ids)
-    S = int(sector.max()) + 2 if len(sector) else 1
-    cq, cc = city[q], city[c]
-    city_ok = (cq >= 0) & (cc >= 0)
-    ck = np.where(city_ok, pair_key(cq, cc, max(n_cities, 1)), -1)
-    both = np.column_stack([one, pos])
-    p = pos > 0
-    return History(
-        query=q,
-        cand=c,
-        day=day,
-        grade=grade,
-        event_id=kept["event_id"].to_numpy(dtype=object),
-        pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
-        by_cand=AsOfTable.build(c, day, both),
-        by_query=AsOfTable.build(q, day, both),
-        city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok]),
-        cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
-        query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),
-    )

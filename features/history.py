@@ -8,14 +8,18 @@ are invisible.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from features.schema import STAGE_GRADE
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+log = logging.getLogger(__name__)
 
 EPOCH = np.datetime64("1900-01-01", "D")
 DAY_SPAN = 1 << 17  # days per key: 1900 .. 2258
@@ -97,4 +101,71 @@ def smoothed_rate(pos: npt.ArrayLike, n: npt.ArrayLike) -> FloatArray:
     return np.asarray(
         (np.asarray(pos, dtype=np.float64) + PRIOR_POS)
         / (np.asarray(n, dtype=np.float64) + PRIOR_POS + PRIOR_NEG)
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    """Outcome records as entity rows and days, plus the as-of tables built on them."""
+
+    query: IntArray
+    cand: IntArray
+    day: IntArray
+    grade: FloatArray
+    event_id: npt.NDArray[np.object_]
+    pair: AsOfTable  # key: unordered entity pair; values: [records]; grade max
+    by_cand: AsOfTable  # key: candidate entity; values: [records, positives]
+    by_query: AsOfTable  # key: query entity; values: [records, positives]
+    city_pair: AsOfTable  # key: unordered city pair; values: [records, positives]
+    cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
+    query_sector: AsOfTable  # key: query * S + sector(candidate); values: [positives]
+
+
+def build_registrations(part: pd.DataFrame, ids: pd.Index) -> tuple[IntArray, IntArray]:
+    """Event registrations as (event code, entity row), sorted by entity row."""
+    row = ids.get_indexer(pd.Index(part["uscc"].to_numpy(dtype=object))).astype(np.int64)
+    event = pd.factorize(part["event_id"].to_numpy(dtype=object))[0].astype(np.int64)
+    keep = row >= 0
+    order = np.argsort(row[keep], kind="stable")
+    return event[keep][order], row[keep][order]
+
+
+def build_history(
+    out: pd.DataFrame, ids: pd.Index, city: IntArray, sector: IntArray, n_cities: int
+) -> History:
+    q = ids.get_indexer(pd.Index(out["query_id"].to_numpy(dtype=object))).astype(np.int64)
+    c = ids.get_indexer(pd.Index(out["candidate_id"].to_numpy(dtype=object))).astype(np.int64)
+    keep = (q >= 0) & (c >= 0) & out["date"].notna().to_numpy()
+    dropped = int((~keep).sum())
+    if dropped:
+        log.info(
+            "history: %d outcome records name unknown entities or lack a date; ignored", dropped
+        )
+    q, c = q[keep], c[keep]
+    kept = out.loc[keep]
+    day = to_days(kept["date"].to_numpy(), len(kept))
+    grade: FloatArray = np.asarray(
+        kept["stage"].map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64), dtype=np.float64
+    )
+    pos = (grade >= 1).astype(np.float64)
+    one = np.ones(len(q))
+    E = len(ids)
+    S = int(sector.max()) + 2 if len(sector) else 1
+    cq, cc = city[q], city[c]
+    city_ok = (cq >= 0) & (cc >= 0)
+    ck = np.where(city_ok, pair_key(cq, cc, max(n_cities, 1)), -1)
+    both = np.column_stack([one, pos])
+    p = pos > 0
+    return History(
+        query=q,
+        cand=c,
+        day=day,
+        grade=grade,
+        event_id=kept["event_id"].to_numpy(dtype=object),
+        pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
+        by_cand=AsOfTable.build(c, day, both),
+        by_query=AsOfTable.build(q, day, both),
+        city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok]),
+        cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
+        query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),
     )

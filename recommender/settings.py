@@ -20,6 +20,7 @@ class Settings(BaseSettings):
         default=Path(__file__).resolve().parent.parent / "data" / "reference",
         description="the reference tables built from ../shared/data",
     )
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, description="largest import file")
     log_level: str = "INFO"
 
     @property

@@ -30,7 +30,7 @@ from features.candidates import CandidateGenerator
 from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
 from features.pairs import pair_features
-from training.calibration import IsotonicCalibrator
+from training.calibration import IsotonicCalibrator, brier_score, reliability_table
 from training.dataset import LabelConfig, assign_query_groups, label_pairs, time_split
 from training.metrics import MetricResult, evaluate
 from training.rankers import (
@@ -57,6 +57,7 @@ class TrainConfig:
     valid_frac: float = 0.15
     test_frac: float = 0.2
     sampled_negatives: int = 5
+    candidate_cap: int = 500
     params: RankerParams = field(default_factory=RankerParams)
     eval_k: int = 10
     kinds: tuple[str, ...] = ("supplier", "investor", "customer")
@@ -142,7 +143,7 @@ def _sample_negatives(
     train = labels[labels["part"] == "train"]
     instances = train.drop_duplicates(["query_kind", "query_id", "exposed"])
     shown = train.groupby(["query_kind", "query_id", "exposed"])["candidate_id"].agg(set)
-    gen = CandidateGenerator(ctx, cap=500)
+    gen = CandidateGenerator(ctx, cap=config.candidate_cap)
     out: dict[str, list[object]] = {
         c: [] for c in ("query_kind", "query_id", "candidate_id", "exposed")
     }
@@ -150,8 +151,8 @@ def _sample_negatives(
         index=False
     ):
         pool = gen.generate(kind, qid, as_of=exposed)
-        seen = shown[(kind, qid, exposed)]
-        pool = np.array([c for c in pool if c not in seen], dtype=object)
+        seen = np.array(sorted(shown[(kind, qid, exposed)]), dtype=object)
+        pool = pool[~np.isin(pool, seen)]
         if not len(pool):
             continue
         pick = rng.choice(pool, size=min(config.sampled_negatives, len(pool)), replace=False)
@@ -175,6 +176,7 @@ class TrainResult:
     metrics: dict[str, dict[str, dict[str, float]]]  # model -> kind ('all' too) -> metric -> value
     feature_importance: pd.DataFrame
     calibration: pd.DataFrame
+    brier: float
     windows: dict[str, str]
     data_hash: str
     n_rows: dict[str, int]
@@ -217,7 +219,7 @@ def train_and_evaluate(
         scores["production"] = np.asarray(production.predict(te_X[production.feature_name()]))
     if oracle is not None:
         scores["oracle"] = _oracle_scores(oracle, te_rows)
-    metrics = {name: _metrics_by_kind(te_rows, s, k=config.eval_k) for name, s in scores.items()}
+    metrics = {name: metrics_by_kind(te_rows, s, k=config.eval_k) for name, s in scores.items()}
     calib_source = va_rows if len(va_rows) else tr_rows
     calib_X = va_X if len(va_rows) else tr_X
     calibrator = IsotonicCalibrator().fit(
@@ -226,8 +228,6 @@ def train_and_evaluate(
     )
     p_test = calibrator.transform(scores["lambdarank"])
     y_test = (te_rows["grade"].to_numpy() >= SIGNED_GRADE).astype(int)
-    from training.calibration import reliability_table
-
     importance = pd.DataFrame(
         {
             "feature": booster.feature_name(),
@@ -240,7 +240,8 @@ def train_and_evaluate(
         "test_start": str(prepared.test_start.date()),
         "test_end": str(te_rows["exposed"].max().date()),
     }
-    test_scores = te_rows[["query_kind", "query_id", "candidate_id", "exposed", "qid", "grade"]].assign(
+    keep = ["query_kind", "query_id", "candidate_id", "exposed", "qid", "grade"]
+    test_scores = te_rows[keep].assign(
         **{f"score_{k}": v for k, v in scores.items()}, p_signed=p_test
     )
     return TrainResult(
@@ -249,6 +250,7 @@ def train_and_evaluate(
         metrics=metrics,
         feature_importance=importance,
         calibration=reliability_table(p_test, y_test),
+        brier=brier_score(p_test, y_test),
         windows=windows,
         data_hash=prepared.data_hash(),
         n_rows={"train": len(tr_rows), "valid": len(va_rows), "test": len(te_rows)},
@@ -268,9 +270,23 @@ def _oracle_scores(oracle: OracleFn, rows: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _metrics_by_kind(
+def metrics_by_kind(
     rows: pd.DataFrame, scores: np.ndarray, *, k: int
 ) -> dict[str, dict[str, float]]:
+    """Every ranking metric per query kind and over all kinds (``"all"``).
+
+    Parameters
+    ----------
+    rows : test rows with ``query_kind``, ``qid``, ``grade`` and ``candidate_id``.
+    scores : one score per row.
+    k : cutoff.
+
+    Returns
+    -------
+    dict
+        ``kind -> metric -> value``, plus ``n_queries`` and ``n_skipped`` (queries without a
+        relevant candidate, left out of the headline) per kind.
+    """
     out: dict[str, dict[str, float]] = {}
     groups: list[tuple[str, np.ndarray]] = [("all", np.arange(len(rows)))]
     groups += [(str(kd), g.index.to_numpy()) for kd, g in rows.groupby("query_kind", sort=True)]

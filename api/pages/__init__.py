@@ -14,13 +14,13 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import analysis, auth, events, peitao, zhaoshang
 from api.pages.render import STATIC_DIR, render
-from api.pages.session import LoginRequired, PageForbidden, current_user
+from api.pages.session import LoginRequiredError, PageForbiddenError, current_user
 
 __all__ = ["STATIC_DIR", "install"]
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LoginRequired)
+    assert isinstance(exc, LoginRequiredError)
     return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
 
@@ -29,7 +29,7 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     session = request.app.state.session_factory()
     try:
         user = current_user(request, session)
-    except LoginRequired:
+    except LoginRequiredError:
         user = None
     finally:
         session.close()
@@ -41,5 +41,5 @@ def install(app: FastAPI) -> None:
     for module in (auth, zhaoshang, peitao, events, analysis):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    app.add_exception_handler(LoginRequired, _login_redirect)
-    app.add_exception_handler(PageForbidden, _forbidden)
+    app.add_exception_handler(LoginRequiredError, _login_redirect)
+    app.add_exception_handler(PageForbiddenError, _forbidden)

@@ -54,9 +54,7 @@ def index(request: Request, session: SessionDep) -> RedirectResponse:
 def login_form(request: Request, next: NextUrl = "/") -> HTMLResponse:
     """The sign-in form."""
     data = read_session(request)
-    return render(
-        request, "login.html", user=None, lang=data.lang, next=safe_next(next), error=""
-    )
+    return render(request, "login.html", user=None, lang=data.lang, next=safe_next(next), error="")
 
 
 @router.post("/login", response_model=None)
@@ -87,7 +85,9 @@ def login(
         target = home_of(principal.role)
     response = RedirectResponse(target, status_code=303)
     write_session(
-        request, response, SessionData(key_id=principal.key_id, key_ref=key_ref(row), lang=data.lang)
+        request,
+        response,
+        SessionData(key_id=principal.key_id, key_ref=key_ref(row), lang=data.lang),
     )
     return response
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, File, Form, Path as PathParam, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ReferenceDep, SessionDep
@@ -38,11 +39,13 @@ def _errors(exc: ChainmatchError) -> tuple[str, list[dict[str, object]]]:
 def grid_rows(meetings: pd.DataFrame, spec: Any) -> list[dict[str, Any]]:
     """One row per slot: its time and one cell per table (None = free)."""
     cells: dict[tuple[int, int], dict[str, Any]] = {
-        (int(m.slot), int(m.table)): {
-            "leading": m.leading_name, "supporting": m.supporting_name,
-            "leading_uscc": m.leading_uscc, "supporting_uscc": m.supporting_uscc,
+        (int(m["slot"]), int(m["table"])): {
+            "leading": m["leading_name"],
+            "supporting": m["supporting_name"],
+            "leading_uscc": m["leading_uscc"],
+            "supporting_uscc": m["supporting_uscc"],
         }
-        for m in meetings.itertuples(index=False)
+        for m in meetings.to_dict(orient="records")
     }
     return [
         {
@@ -57,18 +60,24 @@ def grid_rows(meetings: pd.DataFrame, spec: Any) -> list[dict[str, Any]]:
 def agenda_rows(meetings: pd.DataFrame, participants: pd.DataFrame) -> list[dict[str, Any]]:
     """Per firm (leading firms first): its meetings in time order."""
     out = []
-    for p in participants.sort_values(["role", "name"]).itertuples(index=False):
-        mine = meetings[(meetings["leading_uscc"] == p.uscc) | (meetings["supporting_uscc"] == p.uscc)]
+    for p in participants.sort_values(["role", "name"]).to_dict(orient="records"):
+        uscc = p["uscc"]
+        mine = meetings[(meetings["leading_uscc"] == uscc) | (meetings["supporting_uscc"] == uscc)]
         items = [
             {
-                "time": m.time,
-                "table": int(m.table),
-                "partner": m.supporting_name if m.leading_uscc == p.uscc else m.leading_name,
+                "time": m["time"],
+                "table": int(m["table"]),
+                "partner": m["supporting_name"] if m["leading_uscc"] == uscc else m["leading_name"],
             }
-            for m in mine.sort_values("slot").itertuples(index=False)
+            for m in mine.sort_values("slot").to_dict(orient="records")
         ]
-        out.append({"uscc": p.uscc, "name": p.name, "role": p.role, "items": items})
+        out.append({"uscc": uscc, "name": p["name"], "role": p["role"], "meetings": items})
     return out
+
+
+def _when(spec: Any, slot: Any, table: Any) -> str:
+    """'09:20-09:40 #3', or '–' for no slot."""
+    return f"{spec.slot_label(int(slot))} #{int(table)}" if int(slot) >= 0 else "–"
 
 
 def _detail(
@@ -90,16 +99,14 @@ def _detail(
     changes: list[dict[str, Any]] = []
     if plan is not None and plan.report.changes is not None:
         names = dict(zip(event.participants["uscc"], event.participants["name"], strict=True))
-        for c in plan.report.changes.itertuples(index=False):
+        for c in plan.report.changes.to_dict(orient="records"):
             changes.append(
                 {
-                    "change": c.change,
-                    "leading": names.get(c.leading_uscc, c.leading_uscc),
-                    "supporting": names.get(c.supporting_uscc, c.supporting_uscc),
-                    "old": event.spec.slot_label(int(c.old_slot)) + f" #{c.old_table}"
-                    if c.old_slot >= 0 else "–",
-                    "new": event.spec.slot_label(int(c.new_slot)) + f" #{c.new_table}"
-                    if c.new_slot >= 0 else "–",
+                    "change": c["change"],
+                    "leading": names.get(c["leading_uscc"], c["leading_uscc"]),
+                    "supporting": names.get(c["supporting_uscc"], c["supporting_uscc"]),
+                    "old": _when(event.spec, c["old_slot"], c["old_table"]),
+                    "new": _when(event.spec, c["new_slot"], c["new_table"]),
                 }
             )
     return render(
@@ -174,7 +181,9 @@ def _list_page(
 def _participant_rows(upload: UploadFile | None, text: str) -> tuple[list[dict[str, str]], str]:
     if upload is not None and upload.filename:
         name = Path(upload.filename).name
-        suffix = Path(name).suffix.lower() if Path(name).suffix.lower() in (".csv", ".xlsx") else ".csv"
+        suffix = (
+            Path(name).suffix.lower() if Path(name).suffix.lower() in (".csv", ".xlsx") else ".csv"
+        )
         with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
             path = Path(tmp) / f"participants{suffix}"
             with path.open("wb") as out:
@@ -190,6 +199,7 @@ def _participant_rows(upload: UploadFile | None, text: str) -> tuple[list[dict[s
 
 @router.post("", response_model=None)
 def create_event(
+    *,
     request: Request,
     session: SessionDep,
     reference: ReferenceDep,
@@ -208,25 +218,33 @@ def create_event(
 ) -> Response:
     """Create an event and register its participants (file or list); all checked first."""
     check_csrf(user, csrf)
-    data = {
-        "event_id": event_id.strip(), "name": name.strip(), "date": date, "city_code": city,
-        "venue": venue, "n_slots": n_slots, "slot_minutes": slot_minutes, "n_tables": n_tables,
+    eid = event_id.strip()
+    data: dict[str, object] = {
+        "event_id": eid,
+        "name": name.strip(),
+        "date": date,
+        "city_code": city,
+        "venue": venue,
+        "n_slots": n_slots,
+        "slot_minutes": slot_minutes,
+        "n_tables": n_tables,
         "theme_chains": [],
     }
     try:
         rows, source = _participant_rows(participants_file, participants_text)
-        records.create_record(
-            session, kind="events", data=data, principal=user.principal, reference=reference
+        planning.create_event(
+            session,
+            principal=user.principal,
+            data=data,
+            rows=rows,
+            reference=reference,
+            source=source,
         )
-        if rows:
-            planning.add_participants(
-                session, event_id=data["event_id"], rows=rows, reference=reference, source=source
-            )
     except ChainmatchError as exc:
         session.rollback()
         message, errors = _errors(exc)
         return _list_page(request, session, reference, user, error=message, row_errors=errors)
-    return RedirectResponse(f"/events/{data['event_id']}", status_code=303)
+    return RedirectResponse(f"/events/{eid}", status_code=303)
 
 
 @router.get("/{event_id}")
@@ -239,6 +257,7 @@ def event_page(
 
 @router.post("/{event_id}/participants")
 def add_participants(
+    *,
     request: Request,
     session: SessionDep,
     reference: ReferenceDep,
@@ -260,15 +279,28 @@ def add_participants(
     except ChainmatchError as exc:
         session.rollback()
         message, errors = _errors(exc)
-        return _detail(request, session, reference, user, event_id, error=message,
-                       row_errors=errors, status_code=422)
+        return _detail(
+            request,
+            session,
+            reference,
+            user,
+            event_id,
+            error=message,
+            row_errors=errors,
+            status_code=422,
+        )
     return _detail(request, session, reference, user, event_id, notice=f"+{n}")
 
 
 @router.post("/{event_id}/plan")
 def run_planner(
-    request: Request, session: SessionDep, reference: ReferenceDep, user: User,
-    event_id: EventId, csrf: Csrf,
+    *,
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    event_id: EventId,
+    csrf: Csrf,
 ) -> HTMLResponse:
     """Plan the event from scratch (a new plan version)."""
     check_csrf(user, csrf)
@@ -278,15 +310,20 @@ def run_planner(
         plan, used_model, _ = planning.run_plan(request, session, event)
     except ChainmatchError as exc:
         session.rollback()
-        return _detail(request, session, reference, user, event_id, error=str(exc),
-                       status_code=422)
+        return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
     return _detail(request, session, reference, user, event_id, plan=plan, used_model=used_model)
 
 
 @router.post("/{event_id}/cancel")
 def cancel_participant(
-    request: Request, session: SessionDep, reference: ReferenceDep, user: User,
-    event_id: EventId, csrf: Csrf, uscc: Annotated[str, Form(max_length=32)],
+    *,
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    event_id: EventId,
+    csrf: Csrf,
+    uscc: Annotated[str, Form(max_length=32)],
 ) -> HTMLResponse:
     """A participant cancelled: keep every other meeting, fill the gaps, show the changes."""
     check_csrf(user, csrf)
@@ -296,15 +333,12 @@ def cancel_participant(
         plan, _ = planning.cancel_and_replan(request, session, event, uscc)
     except ChainmatchError as exc:
         session.rollback()
-        return _detail(request, session, reference, user, event_id, error=str(exc),
-                       status_code=422)
+        return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
     return _detail(request, session, reference, user, event_id, plan=plan)
 
 
 @router.get("/{event_id}/plan.xlsx", response_class=Response)
-def export_plan(
-    request: Request, session: SessionDep, user: User, event_id: EventId
-) -> Response:
+def export_plan(request: Request, session: SessionDep, user: User, event_id: EventId) -> Response:
     """The latest plan as the planner's Excel workbook (grid, agendas, summary)."""
     event = planning.load_event(session, user.principal, event_id)
     plan, _, version = planning.current_plan(request, session, event)

@@ -11,7 +11,10 @@ DEFAULT_LANG: Final = "zh"
 # key -> (中文, English). Keys are short and stable; templates call t("key").
 MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
     "app_name": ("链配 chainmatch", "chainmatch"),
-    "tagline": ("沪苏浙–皖北 结对合作 · 企业对接", "沪苏浙–皖北 pairing programme · partner matching"),
+    "tagline": (
+        "沪苏浙–皖北 结对合作 · 企业对接",
+        "沪苏浙–皖北 pairing programme · partner matching",
+    ),
     "menu.zhaoshang": ("招商", "Investment promotion"),
     "menu.peitao": ("配套", "Supply pairing"),
     "menu.events": ("对接会", "Matchmaking events"),

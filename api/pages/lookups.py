@@ -30,9 +30,7 @@ def city_names(reference: Reference, lang: str = "zh") -> dict[str, str]:
 def parks_for(session: Session, principal: Principal) -> list[dict[str, str]]:
     """Parks the user may rank for: a promotion office sees its own city's only."""
     t = models.Park
-    stmt = select(t.park_id, t.name, t.city_code, t.partner_city_code).order_by(
-        t.city_code, t.name
-    )
+    stmt = select(t.park_id, t.name, t.city_code, t.partner_city_code).order_by(t.city_code, t.name)
     if principal.scoped:
         stmt = stmt.where(t.city_code == principal.city_code)
     return [
@@ -71,7 +69,9 @@ def enterprise_names(session: Session, ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        out.update({u: n for u, n in session.execute(select(t.uscc, t.name).where(t.uscc.in_(chunk)))})
+        out.update(
+            dict(session.execute(select(t.uscc, t.name).where(t.uscc.in_(chunk))).tuples().all())
+        )
     return out
 
 

@@ -75,12 +75,12 @@ def city_map(
     base: list[Dot] = []
     marked: list[Dot] = []
     where: dict[str, tuple[float, float]] = {}
-    for row in shown.itertuples(index=False):
-        code = str(row.city_code)
-        x, y = xy(float(row.lon), float(row.lat))
+    for row in shown.to_dict(orient="records"):
+        code = str(row["city_code"])
+        x, y = xy(float(row["lon"]), float(row["lat"]))
         where[code] = (x, y)
         n = int(candidate_counts.get(code, 0))
-        label = str(row.short_name)
+        label = str(row["short_name"])
         if code == park_city:
             marked.append(Dot(code, label, x, y, 9.0, "park", n))
         elif code == partner_city:

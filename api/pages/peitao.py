@@ -41,8 +41,14 @@ def _page(
     stages: dict[str, dict[str, object]] = {}
     if firm:
         result = rank_for_page(
-            request, session, user.principal, kind="supplier", query_id=firm, k=k,
-            filters=RankFiltersIn(), lang=user.lang,
+            request,
+            session,
+            user.principal,
+            kind="supplier",
+            query_id=firm,
+            k=k,
+            filters=RankFiltersIn(),
+            lang=user.lang,
         )
         stages = lookups.latest_stages(session, kind="supplier", query_id=firm)
     return render(
@@ -67,6 +73,7 @@ def _page(
 
 @router.get("")
 def peitao(
+    *,
     request: Request,
     session: SessionDep,
     reference: ReferenceDep,
@@ -81,6 +88,7 @@ def peitao(
 
 @router.post("/outcome", response_model=None)
 def record_outcome(
+    *,
     request: Request,
     session: SessionDep,
     reference: ReferenceDep,
@@ -108,11 +116,13 @@ def record_outcome(
     except ImportValidationError as exc:
         session.rollback()
         errors = [vars(e) for e in exc.errors]
-        return _page(request, session, reference, user, firm=firm, k=k, row_errors=errors,
-                     status_code=422)
+        return _page(
+            request, session, reference, user, firm=firm, k=k, row_errors=errors, status_code=422
+        )
     except ChainmatchError as exc:
         session.rollback()
-        return _page(request, session, reference, user, firm=firm, k=k, error=str(exc),
-                     status_code=403)
+        return _page(
+            request, session, reference, user, firm=firm, k=k, error=str(exc), status_code=403
+        )
     target = query_string({"firm": firm, "k": k, "done": f"{candidate}:{stage}"})
     return RedirectResponse(f"/peitao?{target}", status_code=303)

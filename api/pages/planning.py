@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from api.routes.rank import get_holder
 from features.pairs import pair_features
 from recommender.db import repo, repo_api, repo_events
-from recommender.errors import ChainmatchError, NotFoundError, ValidationError
+from recommender.errors import ChainmatchError, ConflictError, NotFoundError, ValidationError
 from recommender.planner import EventSpec, Plan, PlanSettings, plan_event, replan
 from recommender.security import Principal, allowed_roles
 
@@ -47,7 +47,9 @@ class EventData:
 def check_write(principal: Principal, event_row: dict[str, Any]) -> None:
     """Only roles that may write events, and a scoped key only for its own city's."""
     principal.require_role(allowed_roles("events", "write"))
-    principal.check_city("events", [str(event_row["city_code"])], what=f"event {event_row['event_id']}")
+    principal.check_city(
+        "events", [str(event_row["city_code"])], what=f"event {event_row['event_id']}"
+    )
 
 
 def load_event(session: Session, principal: Principal, event_id: str) -> EventData:
@@ -67,7 +69,11 @@ def load_event(session: Session, principal: Principal, event_id: str) -> EventDa
         venue=str(row.get("venue") or ""),
     )
     parts = repo.load_frame(session, kind="participants", where={"event_id": event_id})
-    firms = repo.load_frame(session, kind="enterprises", where={"uscc": list(parts["uscc"])}) if len(parts) else None
+    firms = (
+        repo.load_frame(session, kind="enterprises", where={"uscc": list(parts["uscc"])})
+        if len(parts)
+        else None
+    )
     names = {} if firms is None else dict(zip(firms["uscc"], firms["name"], strict=True))
     cities = {} if firms is None else dict(zip(firms["uscc"], firms["city_code"], strict=True))
     frame = pd.DataFrame(
@@ -98,7 +104,10 @@ def value_pairs(request: Request, participants: pd.DataFrame) -> tuple[pd.DataFr
         service = get_holder(request).get()
         model = service.models.current()
         X = pair_features(
-            service.ctx, kind="supplier", query_ids=q, candidate_ids=c,
+            service.ctx,
+            kind="supplier",
+            query_ids=q,
+            candidate_ids=c,
             as_of=pd.Timestamp.now().normalize(),
         )
     except (ChainmatchError, KeyError):
@@ -181,7 +190,11 @@ def current_plan(
     parts = active(event)
     pairs, used_model = value_pairs(request, parts)
     base = plan_event(event.spec, parts, pairs, PLAN_SETTINGS)
-    return dataclasses.replace(base, meetings=meetings, cancelled=event.cancelled), used_model, version
+    return (
+        dataclasses.replace(base, meetings=meetings, cancelled=event.cancelled),
+        used_model,
+        version,
+    )
 
 
 def cancel_and_replan(
@@ -205,8 +218,42 @@ def cancel_and_replan(
 
 def _cancelled_row(session: Session, event_id: str, uscc: str) -> pd.DataFrame:
     row = repo.load_frame(session, kind="participants", where={"event_id": event_id, "uscc": uscc})
-    return row.assign(min_meetings=pd.array([0] * len(row), dtype="Int64"),
-                      max_meetings=pd.array([0] * len(row), dtype="Int64"))
+    return row.assign(
+        min_meetings=pd.array([0] * len(row), dtype="Int64"),
+        max_meetings=pd.array([0] * len(row), dtype="Int64"),
+    )
+
+
+def create_event(
+    session: Session,
+    *,
+    principal: Principal,
+    data: dict[str, object],
+    rows: list[dict[str, str]],
+    reference: Any,
+    source: str,
+) -> None:
+    """Create an event and its participants in one transaction: all checked, all or none."""
+    from recommender import records
+
+    event_id = str(data["event_id"])
+    principal.require_role(allowed_roles("events", "write"))
+    if not repo_api.get_frame(session, kind="events", key=event_id).empty:
+        raise ConflictError(f"event {event_id!r} exists already; choose another id")
+    frame = repo_api.validate_rows(
+        session,
+        kind="events",
+        rows=[records.to_file_row(data)],
+        reference=reference,
+        source="event form",
+    )
+    principal.check_city("events", [str(frame["city_code"].iat[0])], what=f"event {event_id}")
+    repo.upsert_frame(session, kind="events", frame=frame)
+    session.flush()
+    add_participants(
+        session, event_id=event_id, rows=rows, reference=reference, source=source, commit=False
+    )
+    session.commit()
 
 
 def add_participants(
@@ -216,8 +263,11 @@ def add_participants(
     rows: list[dict[str, str]],
     reference: Any,
     source: str,
+    commit: bool = True,
 ) -> int:
     """Validate participant rows (like participants.csv) for this event; write all or none."""
+    if not rows:
+        return 0
     for i, r in enumerate(rows):
         given = (r.get("event_id") or "").strip()
         if given and given != event_id:
@@ -229,7 +279,8 @@ def add_participants(
         session, kind="participants", rows=rows, reference=reference, source=source
     )
     repo.upsert_frame(session, kind="participants", frame=frame)
-    session.commit()
+    if commit:
+        session.commit()
     return len(frame)
 
 
@@ -238,7 +289,9 @@ def rows_from_file(path: Path) -> list[dict[str, str]]:
     from recommender.ingest import read_table
 
     table = read_table(path, kind="participants")
-    return [{str(k): str(v) for k, v in rec.items()} for rec in table.frame.to_dict(orient="records")]
+    return [
+        {str(k): str(v) for k, v in rec.items()} for rec in table.frame.to_dict(orient="records")
+    ]
 
 
 def rows_from_text(text: str) -> list[dict[str, str]]:

@@ -51,7 +51,7 @@ PAGE_PATHS: Final[dict[str, str]] = {
 }
 
 
-class LoginRequired(Exception):
+class LoginRequiredError(Exception):
     """The request has no valid session; the pages answer with a redirect to /login."""
 
     def __init__(self, next_url: str) -> None:
@@ -59,7 +59,7 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-class PageForbidden(Exception):
+class PageForbiddenError(Exception):
     """The signed-in role may not open this page (answered with a 403 page)."""
 
 
@@ -208,12 +208,12 @@ def principal_of(session: Session, data: SessionData) -> Principal | None:
 
 # ----------------------------------------------------------------------------- dependencies
 def current_user(request: Request, session: SessionDep) -> PageUser:
-    """The signed-in user; raises :class:`LoginRequired` (a redirect) when there is none."""
+    """The signed-in user; raises :class:`LoginRequiredError` (a redirect) when there is none."""
     data = read_session(request)
     principal = principal_of(session, data)
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
+        raise LoginRequiredError(target)
     return PageUser(principal=principal, lang=data.lang, csrf=data.csrf)
 
 
@@ -227,7 +227,7 @@ def page_user(page: str) -> Any:
 
     def _dep(user: UserDep) -> PageUser:
         if not user.may_open(page):
-            raise PageForbidden(page)
+            raise PageForbiddenError(page)
         return user
 
     return Depends(_dep)
@@ -236,4 +236,4 @@ def page_user(page: str) -> Any:
 def check_csrf(user: PageUser, token: str) -> None:
     """Refuse a form post whose CSRF token is not this session's."""
     if not hmac.compare_digest(user.csrf.encode(), (token or "").encode()):
-        raise PageForbidden("csrf")
+        raise PageForbiddenError("csrf")

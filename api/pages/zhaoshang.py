@@ -44,6 +44,7 @@ def _filters(province: str, city: str, node: str, size: str, srdi: str) -> RankF
 
 @router.get("")
 def zhaoshang(
+    *,
     request: Request,
     session: SessionDep,
     reference: ReferenceDep,
@@ -60,8 +61,13 @@ def zhaoshang(
     parks = lookups.parks_for(session, user.principal)
     names = lookups.city_names(reference, user.lang)
     params: dict[str, Any] = {
-        "park": park, "node": node, "province": province, "city": city,
-        "size": size, "srdi": srdi, "k": k,
+        "park": park,
+        "node": node,
+        "province": province,
+        "city": city,
+        "size": size,
+        "srdi": srdi,
+        "k": k,
     }
     result = None
     cmap = None
@@ -72,8 +78,14 @@ def zhaoshang(
         result_error = ""
     if chosen is not None:
         result = rank_for_page(
-            request, session, user.principal, kind="investor", query_id=park, k=k,
-            filters=_filters(province, city, node, size, srdi), lang=user.lang,
+            request,
+            session,
+            user.principal,
+            kind="investor",
+            query_id=park,
+            k=k,
+            filters=_filters(province, city, node, size, srdi),
+            lang=user.lang,
         )
         counts = Counter(r["city_code"] for r in result.rows)
         cmap = city_map(
@@ -109,6 +121,7 @@ def zhaoshang(
 
 @router.get("/export.xlsx", response_class=Response)
 def export_xlsx(
+    *,
     request: Request,
     session: SessionDep,
     user: User,
@@ -122,8 +135,14 @@ def export_xlsx(
 ) -> Response:
     """The list on the page as an Excel workbook (Chinese headers, reasons in one column)."""
     result = rank_for_page(
-        request, session, user.principal, kind="investor", query_id=park, k=k,
-        filters=_filters(province, city, node, size, srdi), lang=user.lang,
+        request,
+        session,
+        user.principal,
+        kind="investor",
+        query_id=park,
+        k=k,
+        filters=_filters(province, city, node, size, srdi),
+        lang=user.lang,
     )
     if result.ranked is None:
         return Response(result.error, status_code=422, media_type="text/plain; charset=utf-8")

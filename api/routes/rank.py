@@ -85,7 +85,7 @@ def _check_scope(session: SessionDep, key: Principal, kind: str, query_id: str) 
 
 def _out(r: RankedList) -> RankedListOut:
     return RankedListOut(
-        kind=r.kind,  # type: ignore[arg-type]
+        kind=r.kind,
         query_id=r.query_id,
         query_name=r.query_name,
         model_version=r.model_version,
@@ -165,7 +165,7 @@ def rank_one(
 ) -> RankedListOut:
     """Ranked, explained candidates for one query (park id or uscc)."""
     filters = RankFiltersIn(
-        province=province or [],  # type: ignore[arg-type]
+        province=province or [],
         city=city or [],
         industry=industry,
         node=node,

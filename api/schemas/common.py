@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_PAGE = 500
 T = TypeVar("T")
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # the database stores naive UTC; answers carry the offset (RFC 3339)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
 
 # identifiers in paths and bodies: no surrounding blanks, bounded length
 Ident = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -78,6 +87,7 @@ class WriteCounts(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "请求体无法解析 (not JSON / not multipart)"},
     401: {"model": ErrorBody, "description": "缺少、未知或已吊销的 API key"},
     403: {"model": ErrorBody, "description": "该 key 的角色或城市无权访问"},
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import UtcDatetime
 
 RoleName = Literal["promotion_office", "organiser", "analyst", "admin"]
 
@@ -41,7 +42,7 @@ class KeyOut(BaseModel):
                     "role": "promotion_office",
                     "city_code": "340300",
                     "label": "蚌埠市投资促进局",
-                    "created_at": "2025-05-01T08:00:00",
+                    "created_at": "2025-05-01T08:00:00Z",
                     "revoked_at": None,
                 }
             ]
@@ -53,8 +54,8 @@ class KeyOut(BaseModel):
     role: str
     city_code: str | None
     label: str
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class KeyCreated(KeyOut):

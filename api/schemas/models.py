@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from api.schemas.common import UtcDatetime
 
 
 class ModelVersionOut(BaseModel):
@@ -17,7 +18,7 @@ class ModelVersionOut(BaseModel):
                 {
                     "version": "investor-20250601-0930",
                     "kind": "investor",
-                    "created_at": "2025-06-01T09:30:00",
+                    "created_at": "2025-06-01T09:30:00Z",
                     "status": "production",
                     "metrics": {"ndcg@10": 0.412, "map@20": 0.287},
                 }
@@ -27,7 +28,7 @@ class ModelVersionOut(BaseModel):
 
     version: str
     kind: str
-    created_at: dt.datetime
+    created_at: UtcDatetime
     status: str
     metrics: dict[str, Any]
 

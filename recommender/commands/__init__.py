@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import db, features, io, keys, rank, reference, serve, world
+from recommender.commands import db, events, features, io, keys, rank, reference, serve, world
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     db.register,
+    events.register,
     features.register,
     io.register,
     keys.register,

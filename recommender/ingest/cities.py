@@ -77,7 +77,7 @@ class CityResolver:
 
         Vectorised over the distinct values: each distinct spelling is looked up once.
         """
-        text = values.astype("str").str.replace(_SPACES, "", regex=True)
+        text = values.astype("str").str.replace(r"\s+", "", regex=True)
         uniques = pd.unique(text.to_numpy(dtype=object))
         found = {u: self.resolve_one(str(u)) for u in uniques}
         return text.map(found).astype("str")

@@ -109,11 +109,11 @@ def _text(family: str, feats: pd.Series, det: pd.Series) -> tuple[str, str]:
         return ("企业资质: " + "、".join(zh), "Quality: " + ", ".join(en))
     if family == "history":
         event, day = _fmt(g("last_meeting_event_id")), g("last_meeting_date")
-        if event or (day is not None and not pd.isna(day)):
-            when = f"{pd.Timestamp(day).year} 年" if day is not None and not pd.isna(day) else ""
+        year = "" if day is None or pd.isna(day) else str(pd.Timestamp(str(day)).year)
+        if event or year:
             return (
-                f"{when}曾对接洽谈 ({event or '会外'})",
-                f"Met before{f' in {pd.Timestamp(day).year}' if when else ''} ({event or 'off-event'})",
+                f"{year + ' 年' if year else ''}曾对接洽谈 ({event or '会外'})",
+                f"Met before{' in ' + year if year else ''} ({event or 'off-event'})",
             )
         conv = float(feats.get("hist_cand_conversion", 0.0))
         return (f"历史对接转化率 {conv:.0%}", f"Past conversion {conv:.0%}")

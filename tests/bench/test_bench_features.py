@@ -81,6 +81,7 @@ def load_world(folder: Path, reference: Reference) -> dict[str, pd.DataFrame]:
         "parks": parks,
         "needs": read("needs", ("created",)),
         "outcomes": outcomes,
+        "participants": read("participants"),
     }
 
 
@@ -93,8 +94,16 @@ def reference() -> Reference:
 def world(reference: Reference) -> dict[str, pd.DataFrame]:
     if not (WORLD / "enterprises.csv").exists():
         subprocess.run(
-            [sys.executable, "-m", "recommender.cli", "world", "--firms", "20000", "--seed", "7",
-             "--out", str(WORLD)],
+            [
+                str(Path(sys.executable).parent / "chainmatch"),
+                "world",
+                "--firms",
+                "20000",
+                "--seed",
+                "7",
+                "--out",
+                str(WORLD),
+            ],
             check=True,
         )
     return load_world(WORLD, reference)

@@ -11,7 +11,9 @@ from recommender.cli import app
 def test_every_feature_has_one_entry_with_both_meanings() -> None:
     assert len(FEATURE_NAMES) == len(set(FEATURE_NAMES))
     for f in FEATURES:
-        assert f.meaning_zh and f.meaning_en and f.as_of_rule
+        assert f.meaning_zh
+        assert f.meaning_en
+        assert f.as_of_rule
     assert set(FAMILIES) == {
         "kind",
         "chain",

@@ -1,4 +1,4 @@
-"""Pair features on the hand-made mini world (see feature_world.py for the numbers)."""
+"""Pair features on the hand-made mini world (see conftest.py for the numbers)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 
 from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
-
-L1, S1, S2, S3 = "L1", "S1", "S2", "S3"
 from features.errors import SchemaError
 from features.pairs import pair_details, pair_features
+
+L1, S1, S2, S3 = "L1", "S1", "S2", "S3"
 
 AS_OF = pd.Timestamp("2024-01-01")
 

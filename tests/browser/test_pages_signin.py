@@ -1,0 +1,67 @@
+"""Sign-in, menus by role, language switch and the 403 page, in Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MENUS = {
+    "promotion_office": ["招商", "配套"],
+    "organiser": ["配套", "对接会"],
+    "analyst": ["分析"],
+    "admin": ["招商", "配套", "对接会", "分析"],
+}
+
+
+def test_a_page_without_a_session_asks_for_a_key_and_refuses_a_wrong_one(
+    page: Any, server: Any, shots: Path
+) -> None:
+    page.goto(f"{server.url}/zhaoshang")
+    assert page.url.startswith(f"{server.url}/login?next=/zhaoshang")
+    assert page.inner_text("h1") == "使用 API 密钥登录"
+    page.screenshot(path=str(shots / "login.png"), full_page=True)
+    page.fill("input[name=api_key]", "cm_not_a_key")
+    page.click("form[action='/login'] button[type=submit]")
+    assert page.inner_text("p.error") == "密钥无效或已吊销"
+
+
+@pytest.mark.parametrize("role", list(MENUS))
+def test_the_menu_follows_the_role(page: Any, server: Any, sign_in: Any, role: str) -> None:
+    sign_in(page, role)
+    assert page.locator("nav.menu a").all_inner_texts() == MENUS[role]
+    first = {"promotion_office": "/zhaoshang", "organiser": "/events", "analyst": "/analysis"}
+    assert page.url == server.url + first.get(role, "/zhaoshang")
+
+
+def test_a_role_is_refused_a_page_outside_its_menu(page: Any, server: Any, sign_in: Any) -> None:
+    sign_in(page, "analyst")
+    response = page.goto(f"{server.url}/events")
+    assert response.status == 403
+    assert page.inner_text("p.error") == "当前角色无权访问此页面"
+
+
+def test_english_can_be_switched_on_and_off(page: Any, server: Any, sign_in: Any) -> None:
+    sign_in(page, "admin", "/analysis")
+    page.click("a.lang")
+    assert page.locator("nav.menu a").all_inner_texts() == [
+        "Investment promotion",
+        "Supply pairing",
+        "Matchmaking events",
+        "Analysis",
+    ]
+    assert page.url == f"{server.url}/analysis"
+    assert page.inner_text("h1") == "Outcomes and models"
+    page.click("a.lang")
+    assert page.inner_text("h1") == "效果分析与模型管理"
+
+
+def test_signing_out_ends_the_session(page: Any, server: Any, sign_in: Any) -> None:
+    sign_in(page, "organiser")
+    page.click("header form[action='/logout'] button")
+    assert page.url.startswith(f"{server.url}/login")
+    page.goto(f"{server.url}/events")
+    assert page.url.startswith(f"{server.url}/login")
