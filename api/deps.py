@@ -67,9 +67,8 @@ def get_current_key(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
     """The caller's key from ``X-API-Key`` or ``Authorization: Bearer``; 401 if none works."""
-    plaintext = x_api_key.strip() if x_api_key and x_api_key.strip() else None
-    if plaintext is None and bearer is not None and bearer.credentials.strip():
-        plaintext = bearer.credentials.strip()
+    authorization = f"Bearer {bearer.credentials}" if bearer is not None else None
+    plaintext = security.parse_key(x_api_key=x_api_key, authorization=authorization)
     return security.authenticate(session, plaintext)
 
 

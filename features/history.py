@@ -64,7 +64,9 @@ class AsOfTable:
         """Sort the records and precompute running sums and maxima."""
         keys = np.asarray(keys, dtype=np.int64)
         days = np.asarray(days, dtype=np.int64)
-        values = np.asarray(values, dtype=np.float64).reshape(len(keys), -1)
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
         comp = keys * DAY_SPAN + days
         order = np.argsort(comp, kind="stable")
         comp = comp[order]

@@ -142,6 +142,7 @@ def event_inputs(session: Session, *, event_id: str) -> tuple[EventSpec, pd.Data
             .fillna("")
             .astype(str)
             .to_numpy(dtype=object),
+            "official": "",  # the accompanying 招商 official; not stored yet
         }
     )
     return spec, participants

@@ -20,8 +20,10 @@ kinds only is registered but never promoted automatically, since production serv
 from __future__ import annotations
 
 import logging
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -124,23 +126,51 @@ def decide(
     prod = metrics.get("production", {}).get("all", {}).get(name)
     prod_v = None if prod is None else float(prod)
     if not all_kinds:
-        return Decision(False, "not promoted: trained on some query kinds only; production "
-                        "serves every kind", new, prod_v, tolerance)
+        return Decision(
+            False,
+            "not promoted: trained on some query kinds only; production serves every kind",
+            new,
+            prod_v,
+            tolerance,
+        )
     if production_status.startswith("corrupt"):
-        return Decision(False, f"not promoted: the production model failed its integrity "
-                        f"check ({production_status}); inspect the registry first",
-                        new, prod_v, tolerance)
+        return Decision(
+            False,
+            f"not promoted: the production model failed its integrity "
+            f"check ({production_status}); inspect the registry first",
+            new,
+            prod_v,
+            tolerance,
+        )
     if production_status == "none":
-        return Decision(True, f"promote: no model in production (new {name} {new:.4f})",
-                        new, None, tolerance)
+        return Decision(
+            True, f"promote: no model in production (new {name} {new:.4f})", new, None, tolerance
+        )
     if prod_v is None:
-        return Decision(True, f"promote: production is {production_status}, so it cannot be "
-                        f"compared or served (new {name} {new:.4f})", new, None, tolerance)
+        return Decision(
+            True,
+            f"promote: production is {production_status}, so it cannot be "
+            f"compared or served (new {name} {new:.4f})",
+            new,
+            None,
+            tolerance,
+        )
     if new >= prod_v - tolerance:
-        return Decision(True, f"promote: new {name} {new:.4f} >= production {prod_v:.4f} "
-                        f"- tolerance {tolerance:.4f}", new, prod_v, tolerance)
-    return Decision(False, f"keep production: new {name} {new:.4f} < production {prod_v:.4f} "
-                    f"- tolerance {tolerance:.4f}", new, prod_v, tolerance)
+        return Decision(
+            True,
+            f"promote: new {name} {new:.4f} >= production {prod_v:.4f} - tolerance {tolerance:.4f}",
+            new,
+            prod_v,
+            tolerance,
+        )
+    return Decision(
+        False,
+        f"keep production: new {name} {new:.4f} < production {prod_v:.4f} "
+        f"- tolerance {tolerance:.4f}",
+        new,
+        prod_v,
+        tolerance,
+    )
 
 
 def _production(registry: ModelRegistry) -> tuple[str | None, lgb.Booster | None, str]:
@@ -241,8 +271,9 @@ def run_training(
             n_rows=result.n_rows,
         ),
     )
-    log.info("model %s registered%s; report %s", version, " and promoted" if promoted else "",
-             report)
+    log.info(
+        "model %s registered%s; report %s", version, " and promoted" if promoted else "", report
+    )
     return RunSummary(
         version=version,
         promoted=promoted,
@@ -260,8 +291,6 @@ def run_training(
 
 
 def _with_data_end(config: TrainConfig, as_of: pd.Timestamp) -> TrainConfig:
-    from dataclasses import replace
-
     return replace(config, label=replace(config.label, data_end=as_of))
 
 
@@ -283,7 +312,7 @@ def _metadata(
         kinds=list(config.kinds),
         params=params,
         window=TrainingWindow(
-            start=result.windows["train_start"],
+            start=date.fromisoformat(result.windows["train_start"]),
             end=data_end.date(),
             as_of=data_end.date(),
         ),
@@ -296,6 +325,9 @@ def _metadata(
 
 def _json_metrics(metrics: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
     return {
-        m: {k: {n: (None if v != v else float(v)) for n, v in per.items()} for k, per in d.items()}
+        m: {
+            k: {n: (None if math.isnan(v) else float(v)) for n, v in per.items()}
+            for k, per in d.items()
+        }
         for m, d in metrics.items()
     }

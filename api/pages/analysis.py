@@ -43,7 +43,7 @@ def _page(
     status_code: int = 200,
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    jobs = retrain.job_rows(session, settings)
+    jobs = retrain.job_rows(session)
     busy = any(j["status"] in ("queued", "running") for j in jobs)
     reports = retrain.report_files(settings)
     html = [r for r in reports if r.endswith(".html")]
@@ -129,15 +129,12 @@ def start_retrain(
     request: Request,
     user: User,
     csrf: Csrf,
-    promote_if_better: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    """Start ``chainmatch train`` in the background; the page follows its progress."""
+    """Retrain in the background (promoted only if better); the page follows its progress."""
     check_csrf(user, csrf)
     state = request.app.state
     try:
-        job = retrain.start_job(
-            state.settings, state.session_factory, promote_if_better=promote_if_better
-        )
+        job = retrain.start_job(state.settings, state.session_factory)
     except ChainmatchError as exc:
         return _back(error=str(exc))
     return _back(notice=f"job {job}")

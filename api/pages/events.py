@@ -20,7 +20,9 @@ from api.pages.render import render
 from api.pages.session import PageUser, check_csrf, page_user
 from recommender import records
 from recommender.errors import ChainmatchError, ImportValidationError
-from recommender.planner import Plan, write_excel
+from recommender.events_service import StoredPlan
+from recommender.planner import write_excel
+from recommender.settings import Settings
 
 router = APIRouter(prefix="/events", include_in_schema=False)
 User = Annotated[PageUser, page_user("events")]
@@ -87,45 +89,50 @@ def _detail(
     user: PageUser,
     event_id: str,
     *,
-    plan: Plan | None = None,
-    used_model: bool = True,
+    fresh: StoredPlan | None = None,
     notice: str = "",
     error: str = "",
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    event = planning.load_event(session, user.principal, event_id)
-    meetings, version = planning.stored_meetings(session, event)
+    """The event page; ``fresh`` is a plan just made (its report and changes are shown)."""
+    row = planning.event_row(session, user.principal, event_id)
+    settings: Settings = request.app.state.settings
+    stored = planning.latest(session, settings, event_id)
+    parts = planning.participants(session, event_id)
+    plan = stored.plan if stored is not None else None
     changes: list[dict[str, Any]] = []
-    if plan is not None and plan.report.changes is not None:
-        names = dict(zip(event.participants["uscc"], event.participants["name"], strict=True))
-        for c in plan.report.changes.to_dict(orient="records"):
+    if fresh is not None and fresh.plan.report.changes is not None:
+        names = {p["uscc"]: p["name"] for p in parts}
+        spec = fresh.plan.spec
+        for c in fresh.plan.report.changes.to_dict(orient="records"):
             changes.append(
                 {
                     "change": c["change"],
                     "leading": names.get(c["leading_uscc"], c["leading_uscc"]),
                     "supporting": names.get(c["supporting_uscc"], c["supporting_uscc"]),
-                    "old": _when(event.spec, c["old_slot"], c["old_table"]),
-                    "new": _when(event.spec, c["new_slot"], c["new_table"]),
+                    "old": _when(spec, c["old_slot"], c["old_table"]),
+                    "new": _when(spec, c["new_slot"], c["new_table"]),
                 }
             )
+    active = [p for p in parts if plan is None or p["uscc"] not in plan.cancelled]
     return render(
         request,
         "event.html",
         user=user,
         page="events",
-        event=event.row,
-        spec=event.spec,
+        event=row,
+        spec=plan.spec if plan is not None else None,
         city_names=lookups.city_names(reference, user.lang),
-        participants=event.participants.to_dict(orient="records"),
-        cancelled=set(event.cancelled),
-        n_meetings=len(meetings),
-        version=version,
-        grid=grid_rows(meetings, event.spec) if version else [],
-        agendas=agenda_rows(meetings, planning.active(event)) if version else [],
-        report=plan.report if plan is not None else None,
+        participants=parts,
+        cancelled=set(plan.cancelled) if plan is not None else set(),
+        n_meetings=len(plan.meetings) if plan is not None else 0,
+        version=stored.version if stored is not None else 0,
+        model_version=stored.model_version if stored is not None else "",
+        grid=grid_rows(plan.meetings, plan.spec) if plan is not None else [],
+        agendas=agenda_rows(plan.meetings, pd.DataFrame(active)) if plan is not None else [],
+        report=fresh.plan.report if fresh is not None else None,
         changes=changes,
-        used_model=used_model,
         notice=notice,
         error=error,
         row_errors=row_errors or [],
@@ -270,8 +277,7 @@ def add_participants(
     """Register more participants (file or list), validated like participants.csv."""
     check_csrf(user, csrf)
     try:
-        event = planning.load_event(session, user.principal, event_id)
-        planning.check_write(user.principal, event.row)
+        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
         rows, source = _participant_rows(participants_file, participants_text)
         n = planning.add_participants(
             session, event_id=event_id, rows=rows, reference=reference, source=source
@@ -305,13 +311,12 @@ def run_planner(
     """Plan the event from scratch (a new plan version)."""
     check_csrf(user, csrf)
     try:
-        event = planning.load_event(session, user.principal, event_id)
-        planning.check_write(user.principal, event.row)
-        plan, used_model, _ = planning.run_plan(request, session, event)
+        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
+        stored = planning.run_plan(request, session, event_id)
     except ChainmatchError as exc:
         session.rollback()
         return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
-    return _detail(request, session, reference, user, event_id, plan=plan, used_model=used_model)
+    return _detail(request, session, reference, user, event_id, fresh=stored)
 
 
 @router.post("/{event_id}/cancel")
@@ -328,26 +333,27 @@ def cancel_participant(
     """A participant cancelled: keep every other meeting, fill the gaps, show the changes."""
     check_csrf(user, csrf)
     try:
-        event = planning.load_event(session, user.principal, event_id)
-        planning.check_write(user.principal, event.row)
-        plan, _ = planning.cancel_and_replan(request, session, event, uscc)
+        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
+        stored = planning.cancel(session, request.app.state.settings, event_id, uscc)
     except ChainmatchError as exc:
         session.rollback()
         return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
-    return _detail(request, session, reference, user, event_id, plan=plan)
+    return _detail(request, session, reference, user, event_id, fresh=stored)
 
 
 @router.get("/{event_id}/plan.xlsx", response_class=Response)
 def export_plan(request: Request, session: SessionDep, user: User, event_id: EventId) -> Response:
     """The latest plan as the planner's Excel workbook (grid, agendas, summary)."""
-    event = planning.load_event(session, user.principal, event_id)
-    plan, _, version = planning.current_plan(request, session, event)
-    if plan is None:
+    planning.event_row(session, user.principal, event_id)
+    stored = planning.latest(session, request.app.state.settings, event_id)
+    if stored is None:
         return Response("no plan yet", status_code=404, media_type="text/plain; charset=utf-8")
     with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
-        data = write_excel(plan, Path(tmp) / "plan.xlsx").read_bytes()
+        data = write_excel(stored.plan, Path(tmp) / "plan.xlsx").read_bytes()
     return Response(
         data,
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{event_id}_v{version}.xlsx"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{event_id}_v{stored.version}.xlsx"'
+        },
     )

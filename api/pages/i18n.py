@@ -128,10 +128,6 @@ MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
     "ev.change.moved": ("调整", "Moved"),
     "ev.change.added": ("补入", "Added"),
     "ev.cancelled": ("已取消参会", "Cancelled"),
-    "ev.uniform": (
-        "未找到生产模型：所有配对按同等价值排程",
-        "No production model: every pair was valued equally",
-    ),
     "ev.open": ("打开", "Open"),
     # 分析
     "an.title": ("效果分析与模型管理", "Outcomes and models"),
@@ -143,7 +139,10 @@ MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
     "an.expected": ("应为", "Expected"),
     "an.got": ("实际", "Got"),
     "an.retrain": ("重新训练", "Retrain"),
-    "an.promote_if_better": ("优于当前模型时自动上线", "Promote if better"),
+    "an.promote_if_better": (
+        "新模型在测试集上优于当前生产模型时才会上线",
+        "The new model goes live only if it beats production on the test window",
+    ),
     "an.jobs": ("训练任务", "Retrain jobs"),
     "an.status": ("状态", "Status"),
     "an.versions": ("模型版本", "Model versions"),

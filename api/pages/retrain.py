@@ -1,27 +1,24 @@
 """Retrain jobs started from the 分析 page, and the model registry as the page shows it.
 
-A job is a ``retrain_jobs`` row plus a ``chainmatch train`` child process (the lead's
-command) whose output goes to ``$CHAINMATCH_HOME/logs/retrain-<id>.log``; a thread waits for
-it and records the result. One job at a time per database. Promotion and rollback go
-through :class:`training.registry.ModelRegistry` (the pointer the ranking service follows)
-and are mirrored into ``model_versions`` when that table knows the version.
+A job is a ``retrain_jobs`` row run by :func:`recommender.training_jobs.run_retrain_job`
+(train on the database's outcomes, promote only if better) in a background thread of the
+API process; the page follows the row's status. One job at a time per database.
+Promotion and rollback go through :class:`training.registry.ModelRegistry` (the pointer the
+ranking service follows) and are mirrored into ``model_versions``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import subprocess
-import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from recommender import training_jobs
 from recommender.db import repo
 from recommender.errors import ConflictError, NotFoundError
 from recommender.settings import Settings
@@ -29,30 +26,12 @@ from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
-LOG_TAIL: Final = 4000  # characters of a job's log the page shows
-_REPORT_NAME = re.compile(r"^[A-Za-z0-9_.\-]+\.(html|png|json)$")
+_REPORT_NAME: Final = re.compile(r"^[A-Za-z0-9_.\-]+\.(html|png|json)$")
 _start_lock = threading.Lock()
 
 
-def log_path(settings: Settings, job_id: int) -> Path:
-    """Where a job's output goes."""
-    return Path(settings.home) / "logs" / f"retrain-{job_id}.log"
-
-
-def train_command(promote_if_better: bool) -> list[str]:
-    """The child process: ``chainmatch train`` with this interpreter."""
-    cmd = [sys.executable, "-c", "from recommender.cli import main; main()", "train"]
-    return [*cmd, "--promote-if-better"] if promote_if_better else cmd
-
-
-def start_job(
-    settings: Settings,
-    factory: sessionmaker[Session],
-    *,
-    promote_if_better: bool,
-    on_done: Callable[[], None] | None = None,
-) -> int:
-    """Queue a job and start its process in the background; its id.
+def start_job(settings: Settings, factory: sessionmaker[Session]) -> int:
+    """Queue a retrain job and run it in a background thread; its id.
 
     Raises :class:`ConflictError` while another job is queued or running.
     """
@@ -64,73 +43,21 @@ def start_job(
         ]
         if busy:
             raise ConflictError(f"retrain job {busy[0].id} is still {busy[0].status}; wait for it")
-        job = repo.create_retrain_job(
-            session, message="promote if better" if promote_if_better else "train only"
-        )
+        job = repo.create_retrain_job(session, message="web page: promote if better")
         session.commit()
         job_id = int(job.id)
-    thread = threading.Thread(
-        target=_run,
-        args=(settings, factory, job_id, train_command(promote_if_better), on_done),
+    threading.Thread(
+        target=training_jobs.run_retrain_job,
+        args=(settings, job_id),
         name=f"retrain-{job_id}",
         daemon=True,
-    )
-    thread.start()
+    ).start()
+    log.info("retrain job %d started from the web page", job_id)
     return job_id
 
 
-def _run(
-    settings: Settings,
-    factory: sessionmaker[Session],
-    job_id: int,
-    cmd: list[str],
-    on_done: Callable[[], None] | None,
-) -> None:
-    path = log_path(settings, job_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "CHAINMATCH_HOME": str(Path(settings.home).resolve()),
-        "CHAINMATCH_DATABASE_URL": settings.effective_database_url,
-    }
-    before = {i.version for i in ModelRegistry(settings.models_dir).list()}
-    with factory() as session:
-        repo.update_retrain_job(session, job_id=job_id, status="running")
-        session.commit()
-    try:
-        with path.open("wb") as out:
-            code = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, check=False
-            ).returncode
-    except OSError as exc:
-        path.write_text(f"could not start {cmd[0]}: {exc}\n", encoding="utf-8")
-        code = -1
-    new = sorted({i.version for i in ModelRegistry(settings.models_dir).list()} - before)
-    last = _tail(path, 400).strip().splitlines()
-    message = last[-1] if last else ""
-    with factory() as session:
-        repo.update_retrain_job(
-            session,
-            job_id=job_id,
-            status="succeeded" if code == 0 else "failed",
-            message=message if code == 0 else f"exit {code}: {message}",
-            version=new[-1] if new else "",
-        )
-        session.commit()
-    log.info("retrain job %d finished with exit code %d", job_id, code)
-    if on_done is not None and code == 0:
-        on_done()
-
-
-def _tail(path: Path, n: int) -> str:
-    if not path.exists():
-        return ""
-    data = path.read_bytes()[-n:]
-    return data.decode("utf-8", errors="replace")
-
-
-def job_rows(session: Session, settings: Settings, *, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest jobs with the tail of their logs."""
+def job_rows(session: Session, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest jobs, newest first."""
     return [
         {
             "id": j.id,
@@ -140,7 +67,6 @@ def job_rows(session: Session, settings: Settings, *, limit: int = 10) -> list[d
             "finished_at": j.finished_at,
             "message": j.message,
             "version": j.version,
-            "log": _tail(log_path(settings, int(j.id)), LOG_TAIL),
         }
         for j in repo.list_retrain_jobs(session, limit=limit)
     ]
@@ -222,21 +148,24 @@ def report_path(settings: Settings, name: str) -> Path:
 
 
 def promote(settings: Settings, session: Session, version: str) -> None:
-    """Make ``version`` production in the registry (and in model_versions if listed)."""
-    ModelRegistry(settings.models_dir).promote(version)
-    _mirror(session, version)
+    """Make ``version`` production in the registry and in ``model_versions``."""
+    registry = ModelRegistry(settings.models_dir)
+    previous = registry.production()
+    registry.promote(version)
+    _mirror(session, registry, [previous, version])
 
 
 def rollback(settings: Settings, session: Session) -> str:
     """Return production to the previous version; its id."""
-    version = ModelRegistry(settings.models_dir).rollback()
-    _mirror(session, version)
+    registry = ModelRegistry(settings.models_dir)
+    current = registry.production()
+    version = registry.rollback()
+    _mirror(session, registry, [current, version])
     return version
 
 
-def _mirror(session: Session, version: str) -> None:
-    try:
-        repo.promote_model_version(session, version=version)
-        session.commit()
-    except NotFoundError:
-        session.rollback()
+def _mirror(session: Session, registry: ModelRegistry, versions: list[str | None]) -> None:
+    for v in versions:
+        if v:
+            training_jobs.mirror_version(session, registry, v)
+    session.commit()

@@ -6,10 +6,23 @@ from collections.abc import Callable
 
 import typer
 
-from recommender.commands import db, events, features, io, keys, rank, reference, serve, world
+from recommender.commands import (
+    db,
+    demo,
+    events,
+    features,
+    io,
+    keys,
+    rank,
+    reference,
+    serve,
+    train,
+    world,
+)
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     db.register,
+    demo.register,
     events.register,
     features.register,
     io.register,
@@ -17,5 +30,6 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [
     rank.register,
     reference.register,
     serve.register,
+    train.register,
     world.register,
 ]

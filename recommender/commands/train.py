@@ -23,7 +23,7 @@ def metrics_table(metrics: dict[str, dict[str, dict[str, float]]], *, k: int = 1
     rule = metrics.get("rule", {}).get("all", {}).get(name, float("nan"))
     for m in models:
         row = [metrics[m].get(kd, {}).get(name, float("nan")) for kd in kinds]
-        lift = row[0] / rule if rule and rule == rule else float("nan")
+        lift = row[0] / rule if rule > 0 else float("nan")
         lines.append(f"{m:<12}" + "".join(f"{v:>10.4f}" for v in row) + f"{lift:>12.2f}")
     return "\n".join(lines)
 
@@ -34,8 +34,10 @@ def print_summary(summary: RunSummary) -> None:
     typer.echo(f"rows: {summary.n_rows}  windows: {summary.windows}")
     typer.echo(f"model {summary.version} registered ({summary.seconds:.1f} s)")
     typer.echo(f"decision: {summary.decision.reason}")
-    typer.echo(f"promoted: {'yes' if summary.promoted else 'no'}; "
-               f"production: {summary.production_after or '-'}")
+    typer.echo(
+        f"promoted: {'yes' if summary.promoted else 'no'}; "
+        f"production: {summary.production_after or '-'}"
+    )
     typer.echo(f"report: {summary.report_path}")
 
 
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("train")
     def train(
-        kind: list[str] = typer.Option(  # noqa: B008 - typer declares options this way
+        kind: list[str] = typer.Option(
             [], "--kind", help="query kind(s) to train on (repeatable; default: all)"
         ),
         as_of: str | None = typer.Option(
@@ -98,8 +100,9 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from exc
         print_summary(summary)
 
-    models = typer.Typer(help="The model registry: list, show, promote, rollback.",
-                         no_args_is_help=True)
+    models = typer.Typer(
+        help="The model registry: list, show, promote, rollback.", no_args_is_help=True
+    )
     app.add_typer(models, name="models")
 
     @models.command("list")

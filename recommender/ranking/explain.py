@@ -2,24 +2,35 @@
 
 Contributions are summed per feature family (chain, text, geo, programme, quality, history,
 reciprocity, park); the families that pushed a candidate up most become its reasons, each
-filled with concrete values from ``pair_details`` and the feature values, in Chinese and
-English. Families that pushed it down are not shown as reasons.
+filled with concrete values in Chinese and English: the chain nodes that match, the product
+closest to the need, the two cities and their distance, the official pairing, the year and
+city of an earlier meeting. Families that pushed a candidate down are not shown as reasons,
+and the ``kind`` indicator columns never are.
+
+Only the top k of a list is explained, so the per-row work here is small; the values are
+gathered from the feature context's arrays (no DataFrame per row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from features.catalogue import FEATURES
+from features.context import FeatureContext
+from features.entities import text_col
+from features.text import pair_cosine
+from recommender.ranking.models import ServingModel
 
 _FAMILY_OF = {f.name: f.family for f in FEATURES}
 SILENT_FAMILIES = frozenset({"kind"})
-SRDI_ZH = {1: "省级专精特新", 2: "国家级专精特新"}
+SRDI_ZH = {1: "省级专精特新", 2: "国家级专精特新“小巨人”"}
 SRDI_EN = {1: "provincial SRDI ('specialised and innovative')", 2: "national SRDI little giant"}
+_ITEM_SPLIT = r"[;；,，、|/]"
 
 
 @dataclass(frozen=True)
@@ -32,128 +43,270 @@ class Reason:
     text_en: str
 
 
-def family_contributions(contrib: np.ndarray, feature_names: Sequence[str]) -> pd.DataFrame:
-    """Sum a ``(n, F + 1)`` contribution matrix (last column = bias) per feature family."""
+def family_contributions(
+    contrib: npt.NDArray[np.float64], feature_names: Sequence[str]
+) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """Sum an ``(n, F + 1)`` contribution matrix (last column = bias) per feature family.
+
+    Returns the family names (catalogue order of first appearance, ``kind`` left out) and
+    an ``(n, n_families)`` matrix.
+    """
     names = list(feature_names)
-    if contrib.shape[1] != len(names) + 1:
+    if contrib.ndim != 2 or contrib.shape[1] != len(names) + 1:
         raise ValueError(
             f"contributions must have {len(names) + 1} columns (features + bias), "
-            f"got {contrib.shape[1]}"
+            f"got shape {contrib.shape}"
         )
-    fams = np.array([_FAMILY_OF.get(n, "other") for n in names])
-    out = {}
-    for fam in dict.fromkeys(fams):
-        out[fam] = contrib[:, : len(names)][:, fams == fam].sum(axis=1)
-    return pd.DataFrame(out)
+    fams = [_FAMILY_OF.get(n, "other") for n in names]
+    families = [f for f in dict.fromkeys(fams) if f not in SILENT_FAMILIES]
+    onehot = np.zeros((len(names), len(families)))
+    for j, f in enumerate(fams):
+        if f in families:
+            onehot[j, families.index(f)] = 1.0
+    return families, contrib[:, : len(names)] @ onehot
 
 
-def _fmt(value: object, default: str = "") -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return default
-    return str(value)
+@dataclass(frozen=True)
+class _Row:
+    """What the text of one candidate's reasons needs."""
+
+    kind: str
+    feats: Mapping[str, float]
+    nodes: str
+    keyword: str
+    query_city: str
+    cand_city: str
+    paired: str
+    meeting_year: int | None
+    meeting_city: str
+    park_industries: str
 
 
-def _text(family: str, feats: pd.Series, det: pd.Series) -> tuple[str, str]:
-    g = det.get
+def _num(feats: Mapping[str, float], name: str) -> float:
+    v = feats.get(name, 0.0)
+    return 0.0 if v is None or np.isnan(v) else float(v)
+
+
+def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
+    """The (Chinese, English) text of one family's reason for one candidate.
+
+    None when the family has nothing concrete to say for this pair (the reason is skipped).
+    """
+    f = row.feats
+    customer = row.kind == "customer"
     if family == "chain":
-        nodes = _fmt(g("matched_nodes"))
-        if feats.get("node_need_match", 0) > 0 and nodes:
+        nodes = row.nodes
+        if _num(f, "node_need_match") > 0 and nodes:
+            if customer:
+                return (
+                    f"产业链匹配: 需要贵司生产的{nodes}",
+                    f"Chain match: needs the {nodes} you make",
+                )
             return (f"产业链匹配: 生产{nodes}, 正是所需环节", f"Chain match: makes {nodes}")
-        if feats.get("node_direct_upstream", 0) > 0 and nodes:
+        if _num(f, "node_direct_upstream") > 0 and nodes:
+            if customer:
+                return (
+                    f"下游客户: 以贵司生产的{nodes}为直接投入",
+                    f"Downstream customer: uses the {nodes} you make as a direct input",
+                )
             return (
                 f"上游配套: 生产{nodes}, 为所需环节的直接投入",
                 f"Upstream supplier: makes {nodes}, a direct input to what is needed",
             )
-        coef = float(feats.get("io_a_forward", 0.0))
+        coef = _num(f, "io_a_forward")
         return (
             f"行业投入产出关联: 直接消耗系数 {coef:.3f}",
             f"Input-output link: direct coefficient {coef:.3f}",
         )
     if family == "text":
-        kw = _fmt(g("best_keyword"))
-        sim = float(feats.get("text_need_products", 0.0))
-        if kw:
+        sim = _num(f, "text_need_products")
+        if row.keyword:
             return (
-                f"产品契合: {kw} (相似度 {sim:.2f})",
-                f"Product fit: {kw} (similarity {sim:.2f})",
+                f"产品契合: {row.keyword} (相似度 {sim:.2f})",
+                f"Product fit: {row.keyword} (similarity {sim:.2f})",
             )
         return (f"产品文本相似度 {sim:.2f}", f"Product text similarity {sim:.2f}")
     if family == "geo":
-        km = float(feats.get("distance_km", np.nan))
-        city = _fmt(g("candidate_city"))
-        where = f"{city}, " if city else ""
-        return (f"距离 {where}{km:.0f} km", f"Distance {where}{km:.0f} km")
+        km = f.get("distance_km", np.nan)
+        if km is None or np.isnan(km):
+            return ("距离未知", "Distance unknown")
+        where = f" ({row.query_city}—{row.cand_city})" if row.query_city and row.cand_city else ""
+        return (f"距离 {km:.0f} km{where}", f"Distance {km:.0f} km{where}")
     if family == "programme":
-        pair = _fmt(g("paired_cities"))
-        if feats.get("official_pair", 0) > 0:
-            return (f"结对城市: {pair}", f"Official pairing: {pair}")
-        if feats.get("cobuilt_partner", 0) > 0:
-            return (f"共建园区合作方: {pair}", f"Co-built park partner: {pair}")
+        if _num(f, "official_pair") > 0 and row.paired:
+            return (f"结对城市: {row.paired}", f"Official pairing: {row.paired}")
+        if _num(f, "county_pair") > 0:
+            return ("结对区县", "Paired counties")
+        if _num(f, "cobuilt_partner") > 0:
+            pair = f"{row.cand_city}—{row.query_city}"
+            return (f"共建园区合作城市: {pair}", f"Co-built park partner cities: {pair}")
         return ("沪苏浙—皖北结对合作范围内", "Within the 沪苏浙–皖北 pairing programme")
     if family == "quality":
         zh: list[str] = []
         en: list[str] = []
-        lvl = int(feats.get("cand_srdi_level", 0) or 0)
+        lvl = int(_num(f, "cand_srdi_level"))
         if lvl in SRDI_ZH:
             zh.append(SRDI_ZH[lvl])
             en.append(SRDI_EN[lvl])
-        if feats.get("cand_high_tech", 0) > 0:
+        if _num(f, "cand_high_tech") > 0:
             zh.append("高新技术企业")
             en.append("high-tech enterprise")
-        if feats.get("cand_listed", 0) > 0:
+        if _num(f, "cand_listed") > 0:
             zh.append("上市公司")
             en.append("listed")
         if not zh:
-            zh.append("企业规模匹配")
-            en.append("size fit")
+            emp = np.expm1(_num(f, "cand_log_employees"))
+            return (f"企业规模: 约 {emp:.0f} 人", f"Size: about {emp:.0f} employees")
         return ("企业资质: " + "、".join(zh), "Quality: " + ", ".join(en))
     if family == "history":
-        event, day = _fmt(g("last_meeting_event_id")), g("last_meeting_date")
-        year = "" if day is None or pd.isna(day) else str(pd.Timestamp(str(day)).year)
-        if event or year:
+        if row.meeting_year is not None:
+            where = f"在{row.meeting_city}" if row.meeting_city else ""
+            en_where = f" in {row.meeting_city}" if row.meeting_city else ""
             return (
-                f"{year + ' 年' if year else ''}曾对接洽谈 ({event or '会外'})",
-                f"Met before{' in ' + year if year else ''} ({event or 'off-event'})",
+                f"{row.meeting_year} 年曾{where}对接洽谈",
+                f"Met{en_where} in {row.meeting_year}",
             )
-        conv = float(feats.get("hist_cand_conversion", 0.0))
+        conv = _num(f, "hist_cand_conversion")
         return (f"历史对接转化率 {conv:.0%}", f"Past conversion {conv:.0%}")
     if family == "reciprocity":
-        return (
-            "双向匹配: 对方以往客户多在贵方行业",
-            "Two-way fit: its past partners are in your sector",
-        )
+        share = _num(f, "recip_cand_serves_sector")
+        if share > 0:
+            return (
+                f"双向匹配: 对方以往合作中 {share:.0%} 在贵方行业",
+                f"Two-way fit: {share:.0%} of its past partners are in your sector",
+            )
+        seeks = _num(f, "recip_query_seeks_sector")
+        if seeks > 0:
+            return (
+                f"双向匹配: 贵方以往合作中 {seeks:.0%} 在对方行业",
+                f"Two-way fit: {seeks:.0%} of your past partners are in its sector",
+            )
+        return None
     if family == "park":
-        if feats.get("park_gap_fill", 0) > 0:
+        if _num(f, "park_gap_fill") > 0:
             return (
                 "补链: 园区所在城市需要而本地缺少的环节",
                 "Fills a chain gap of the park's city",
             )
-        return ("符合园区主导产业", "Matches the park's leading industries")
+        ind = f": {row.park_industries}" if row.park_industries else ""
+        return (f"符合园区主导产业{ind}", f"Matches the park's leading industries{ind}")
     return (family, family)
 
 
-def reasons_for(
-    contrib: np.ndarray,
-    feature_names: Sequence[str],
-    X: pd.DataFrame,
-    details: pd.DataFrame,
-    *,
-    top: int = 3,
-) -> list[list[Reason]]:
-    """The top positive families of every row as :class:`Reason` lists, best first."""
-    fam = family_contributions(contrib, feature_names)
-    fam = fam.drop(columns=[c for c in fam.columns if c in SILENT_FAMILIES])
-    values = fam.to_numpy()
-    order = np.argsort(-values, axis=1, kind="stable")[:, :top]
-    cols = list(fam.columns)
-    result: list[list[Reason]] = []
-    for i in range(len(fam)):  # top-k rows only (k ≤ a few hundred), after ranking
-        row: list[Reason] = []
-        feats, det = X.iloc[i], details.iloc[i] if len(details) else pd.Series(dtype=object)
-        for j in order[i]:
-            if values[i, j] <= 0:
-                break
-            zh, en = _text(cols[j], feats, det)
-            row.append(Reason(cols[j], float(values[i, j]), zh, en))
-        result.append(row)
-    return result
+class Explainer:
+    """Turns contributions of the top k into reasons, with values from the feature context."""
+
+    def __init__(self, ctx: FeatureContext) -> None:
+        self.ctx = ctx
+        cities = ctx.reference.cities.reset_index(drop=True)
+        self._short = np.append(text_col(cities["short_name"]).to_numpy(dtype=object), "")
+        self._node_names = text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object)
+        self._products = text_col(ctx.firms["products"]).to_numpy(dtype=object)
+        self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
+        self._families: dict[str, tuple[list[str], npt.NDArray[np.float64]]] = {}
+
+    def reasons(
+        self,
+        *,
+        kind: str,
+        query: int,
+        candidates: npt.NDArray[np.int64],
+        contrib: npt.NDArray[np.float64],
+        X: npt.NDArray[np.float32],
+        model: ServingModel,
+        meeting_years: Sequence[int | None],
+        meeting_cities: Sequence[str],
+        top: int = 3,
+    ) -> list[list[Reason]]:
+        """The top positive families of every candidate as :class:`Reason` lists, best first."""
+        families, values = family_contributions(contrib, model.feature_names)
+        order = np.argsort(-values, axis=1, kind="stable")[:, : top + 1]
+        ctx = self.ctx
+        n = len(candidates)
+        want_text = np.array(
+            [any(families[j] == "text" and values[i, j] > 0 for j in order[i]) for i in range(n)],
+            dtype=bool,
+        )
+        q = np.full(n, query, dtype=np.int64)
+        prov, dem = (q, candidates) if kind == "customer" else (candidates, q)
+        keywords = self._keywords(prov, dem, want_text)
+        nodes = self._matched_nodes(prov, dem)
+        cq = int(ctx.city[query])
+        cc = ctx.city[candidates]
+        qcity = str(self._short[cq])
+        helping_q = cq >= 0 and bool(ctx.city_helping[cq])
+        park_ind = (
+            str(self._park_industries[query - ctx.n_firms]) if query >= ctx.n_firms else ""
+        )
+        names = list(model.feature_names)
+        result: list[list[Reason]] = []
+        for i in range(n):
+            ccity = str(self._short[cc[i]])
+            row = _Row(
+                kind=kind,
+                feats=dict(zip(names, X[i].astype(np.float64).tolist(), strict=True)),
+                nodes=nodes[i],
+                keyword=keywords[i],
+                query_city=qcity,
+                cand_city=ccity,
+                paired=f"{qcity}→{ccity}" if helping_q else f"{ccity}→{qcity}",
+                meeting_year=meeting_years[i],
+                meeting_city=meeting_cities[i],
+                park_industries=park_ind,
+            )
+            reasons: list[Reason] = []
+            for j in order[i]:
+                if values[i, j] <= 0 or len(reasons) == top:
+                    break
+                text = reason_text(families[j], row)
+                if text is not None:
+                    reasons.append(Reason(families[j], float(values[i, j]), *text))
+            result.append(reasons)
+        return result
+
+    def _matched_nodes(
+        self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64]
+    ) -> list[str]:
+        """Names of the provider's nodes the demander needs, else of its direct upstream ones."""
+        ctx = self.ctx
+        make = ctx.makes[prov]
+        direct = make & ctx.needs[dem]
+        upstream = make & ctx.pred[dem]
+        n_nodes = len(self._node_names)
+        out: list[str] = []
+        for i in range(len(prov)):
+            bits = direct[i] if direct[i].any() else upstream[i]
+            idx = np.flatnonzero(
+                np.unpackbits(bits.view(np.uint8), bitorder="little")[:n_nodes]
+            )
+            out.append("、".join(self._node_names[idx].tolist()))
+        return out
+
+    def _keywords(
+        self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64], want: npt.NDArray[np.bool_]
+    ) -> list[str]:
+        """The provider's product item closest to the demander's need text ("" if none)."""
+        out = [""] * len(prov)
+        rows = np.flatnonzero(want)
+        if not len(rows):
+            return out
+        items = (
+            pd.Series(self._products[prov[rows]], index=rows)
+            .str.split(_ITEM_SPLIT)
+            .explode()
+            .str.strip()
+        )
+        items = items[items.notna() & (items != "")]
+        if items.empty:
+            return out
+        ctx = self.ctx
+        pair_of = items.index.to_numpy()
+        M = ctx.text_model.transform(items.to_numpy(dtype=object))
+        sims = pair_cosine(ctx.need_matrix, M, ctx.need_row[dem[pair_of]], np.arange(len(items)))
+        best: dict[int, tuple[float, str]] = {}
+        for r, s, item in zip(pair_of.tolist(), sims.tolist(), items.tolist(), strict=True):
+            if s > 0 and (r not in best or s > best[r][0]):
+                best[r] = (s, str(item))
+        for r, (_, item) in best.items():
+            out[r] = item
+        return out

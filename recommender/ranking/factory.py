@@ -7,7 +7,6 @@ import threading
 import time
 
 import pandas as pd
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from features.context import FeatureContext
@@ -15,19 +14,30 @@ from features.reference import Reference
 from recommender.db import repo
 from recommender.ranking.models import ModelProvider
 from recommender.ranking.rules import Rules
-from recommender.ranking.service import RankingService
+from recommender.ranking.service import DEFAULT_CANDIDATE_CAP, RankingService
 from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
 
+def load_frames(session: Session) -> dict[str, pd.DataFrame]:
+    """Every entity frame the ranking service needs, conformed, by kind."""
+    return {
+        kind: repo.load_frame(session, kind=kind)
+        for kind in ("enterprises", "parks", "needs", "outcomes", "participants", "events")
+    }
+
+
 def load_context(session: Session, reference: Reference) -> tuple[FeatureContext, pd.DataFrame]:
     """Read every entity frame from the database and build the feature context."""
+    ctx, frames = _context(load_frames(session), reference)
+    return ctx, frames["outcomes"]
+
+
+def _context(
+    frames: dict[str, pd.DataFrame], reference: Reference
+) -> tuple[FeatureContext, dict[str, pd.DataFrame]]:
     t0 = time.perf_counter()
-    frames = {
-        kind: repo.load_frame(session, kind=kind)
-        for kind in ("enterprises", "parks", "needs", "outcomes", "participants")
-    }
     ctx = FeatureContext.build(
         reference=reference,
         enterprises=frames["enterprises"],
@@ -42,7 +52,7 @@ def load_context(session: Session, reference: Reference) -> tuple[FeatureContext
         len(frames["outcomes"]),
         time.perf_counter() - t0,
     )
-    return ctx, frames["outcomes"]
+    return ctx, frames
 
 
 class ServiceHolder:
@@ -58,8 +68,11 @@ class ServiceHolder:
         reference: Reference,
         registry: ModelRegistry,
         rules: Rules,
+        *,
+        candidate_cap: int = DEFAULT_CANDIDATE_CAP,
     ) -> None:
         self._factory = session_factory
+        self._candidate_cap = candidate_cap
         self._reference = reference
         self._models = ModelProvider(registry)
         self._rules = rules
@@ -86,5 +99,15 @@ class ServiceHolder:
 
     def _build(self) -> RankingService:
         with self._factory() as session:
-            ctx, outcomes = load_context(session, self._reference)
-        return RankingService(ctx, self._models, self._rules, outcomes=outcomes)
+            frames = load_frames(session)
+        ctx, frames = _context(frames, self._reference)
+        service = RankingService(
+            ctx,
+            self._models,
+            self._rules,
+            outcomes=frames["outcomes"],
+            events=frames["events"],
+            candidate_cap=self._candidate_cap,
+        )
+        del frames  # the context keeps what it needs; let the raw frames go
+        return service

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightgbm as lgb
@@ -18,6 +18,7 @@ import lightgbm as lgb
 from features.catalogue import FEATURE_NAMES
 from recommender.errors import ModelError
 from training.calibration import IsotonicCalibrator
+from training.errors import TrainingError
 from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,10 @@ class ServingModel:
     booster: lgb.Booster
     calibrator: IsotonicCalibrator | None
     feature_names: tuple[str, ...]
+    column: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column", {n: j for j, n in enumerate(self.feature_names)})
 
 
 class ModelProvider:
@@ -53,20 +58,32 @@ class ModelProvider:
     def current(self) -> ServingModel:
         """The production model; raises :class:`ModelError` when there is none."""
         stamp = self._pointer_stamp()
-        if stamp != self._stamp or self._model is None:
+        model = self._model
+        if stamp != self._stamp or model is None:
             with self._lock:
-                if stamp != self._stamp or self._model is None:
-                    self._model = self._load(stamp[0])
+                model = self._model
+                if stamp != self._stamp or model is None:
+                    try:
+                        model = self._load(stamp[0])
+                    except ModelError:
+                        if self._model is None:
+                            raise
+                        # keep serving the model we have rather than fail every request
+                        log.exception("could not load production model %s", stamp[0])
+                        model = self._model
+                    self._model = model
                     self._stamp = stamp
-        assert self._model is not None
-        return self._model
+        return model
 
     def _load(self, version: str | None) -> ServingModel:
         if version is None:
             raise ModelError(
                 "no production model: train one with `chainmatch train --promote-if-better`"
             )
-        loaded = self.registry.load(version, expected_features=list(FEATURE_NAMES))
+        try:
+            loaded = self.registry.load(version, expected_features=list(FEATURE_NAMES))
+        except TrainingError as exc:
+            raise ModelError(f"production model {version} cannot be served: {exc}") from exc
         log.info("serving model %s", version)
         return ServingModel(
             version=version,

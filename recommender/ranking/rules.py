@@ -8,16 +8,23 @@ defaults below are what the service uses without a file::
     co_built_park = 0.05      # ... when it partners a co-built park of the query city
 
     [exclusions]
-    existing_partners = true  # drop pairs that already signed or landed
-    declined_within_months = 12
-    no_thanks = true          # drop pairs either side marked "no" (a declined outcome counts)
+    existing_partners = true  # drop pairs that already signed or landed (either direction)
+    declined_within_months = 12  # drop pairs with a "declined" outcome in the last N months
+                                 # (0 = declines never exclude)
+    no_thanks = true          # a decline counts whichever side asked: a firm that said "no" to
+                              # a query is not proposed to it the other way round either
+                              # (false: only declines recorded for this query's own requests)
 
     [diversity]
     max_per_city = 5          # in the top k, candidates beyond this per city are moved down
-    max_per_node = 6          # ... and per chain node
+    max_per_node = 6          # ... and per chain node (0 switches a cap off)
 
     [exposure]
-    max_per_candidate_per_batch = 5  # across one batch of lists, a firm appears at most this often
+    max_per_candidate_per_batch = 5  # across one batch of lists, a firm appears at most this
+                                     # often (0 = no cap)
+
+Only outcomes dated before the request's as-of date count. An unknown section or key, a
+wrong type or a negative number is an error naming the file, the key and what was expected.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import numpy.typing as npt
 
 from recommender.errors import ValidationError
 
@@ -122,51 +129,72 @@ def load_rules(path: Path | None) -> Rules:
     return rules_from_dict(data, source=str(path))
 
 
-def apply_boosts(frame: pd.DataFrame, rules: Rules) -> np.ndarray:
-    """Final score = model score + boosts (columns ``score``, ``official_pair``, ``co_built``)."""
-    b = rules.boosts
-    return (
-        frame["score"].to_numpy(dtype=float)
-        + b.official_pair * frame["official_pair"].to_numpy(dtype=float)
-        + b.co_built_park * frame["co_built"].to_numpy(dtype=float)
-    )
+def _rank_within(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For a sequence of group codes: how many earlier items share each item's group."""
+    order = np.argsort(codes, kind="stable")
+    sc = codes[order]
+    n = len(sc)
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]]) if n else np.zeros(0, np.int64)
+    lengths = np.diff(np.r_[starts, n])
+    within = np.arange(n) - np.repeat(starts, lengths)
+    out = np.empty(n, dtype=np.int64)
+    out[order] = within
+    return out
 
 
-def diversify(frame: pd.DataFrame, rules: Rules, *, k: int) -> pd.DataFrame:
-    """Order by ``final_score`` and move candidates beyond the per-city / per-node caps down.
+def diversify_order(
+    final_score: npt.NDArray[np.float64],
+    tie_break: npt.NDArray[np.int64],
+    *,
+    city: npt.NDArray[np.int64],
+    node: npt.NDArray[np.int64],
+    rules: Rules,
+    k: int,
+) -> npt.NDArray[np.int64]:
+    """Positions in display order: by final score, with the diversity caps applied.
 
-    Vectorised: the rank of each candidate inside its city and its node is computed on the
-    score order; those over a cap keep their relative order but come after all that are not.
+    Candidates are ordered by ``final_score`` (descending; ties by ``tie_break`` ascending).
+    Walking down that order, a candidate whose city already has ``max_per_city`` candidates
+    above it, or whose chain node (``node`` >= 0) has ``max_per_node``, is moved below all
+    candidates within the caps, keeping its relative order: the top of the list holds at
+    most ``max_per_city`` per city whenever there are enough other candidates. A cap of 0
+    switches it off.
     """
     if k < 1:
         raise ValidationError(f"k must be an integer >= 1, got {k}")
-    ordered = frame.sort_values(
-        ["final_score", "candidate_id"], ascending=[False, True], kind="stable"
-    ).reset_index(drop=True)
+    order = np.lexsort((tie_break, -final_score))
     d = rules.diversity
-    over = np.zeros(len(ordered), dtype=bool)
-    if d.max_per_city > 0 and "city_code" in ordered:
-        over |= ordered.groupby("city_code", sort=False).cumcount().to_numpy() >= d.max_per_city
-    if d.max_per_node > 0 and "node" in ordered:
-        node_rank = ordered.groupby("node", sort=False).cumcount().to_numpy()
-        over |= (node_rank >= d.max_per_node) & (ordered["node"].to_numpy() != "")
-    ordered["diversity_demoted"] = over
-    return ordered.sort_values("diversity_demoted", kind="stable").reset_index(drop=True)
+    over = np.zeros(len(order), dtype=bool)
+    if d.max_per_city > 0:
+        over |= _rank_within(city[order]) >= d.max_per_city
+    if d.max_per_node > 0:
+        nd = node[order]
+        over |= (_rank_within(nd) >= d.max_per_node) & (nd >= 0)
+    if not over.any():
+        return np.asarray(order, dtype=np.int64)
+    return np.asarray(np.concatenate([order[~over], order[over]]), dtype=np.int64)
 
 
 class ExposureCounter:
-    """Counts how often each candidate appeared across one batch of lists."""
+    """Counts how often each candidate appeared across one batch of lists.
+
+    Not thread-safe: one counter belongs to one batch, ranked one query after another.
+    """
 
     def __init__(self, cap: int) -> None:
+        if cap < 0:
+            raise ValidationError(f"exposure cap must be an integer >= 0, got {cap}")
         self.cap = cap
         self.counts: dict[str, int] = {}
 
-    def allowed(self, candidate_ids: np.ndarray) -> np.ndarray:
-        """Mask of candidates still under the cap."""
-        if self.cap <= 0:
+    def allowed(self, candidate_ids: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+        """Mask of candidates still under the cap (all, when the cap is 0 = off)."""
+        if self.cap <= 0 or not self.counts:
             return np.ones(len(candidate_ids), dtype=bool)
-        return np.array([self.counts.get(c, 0) < self.cap for c in candidate_ids], dtype=bool)
+        full = [c for c, n in self.counts.items() if n >= self.cap]
+        return ~np.isin(candidate_ids, np.asarray(full, dtype=object))
 
-    def record(self, candidate_ids: np.ndarray) -> None:
-        for c in candidate_ids:
+    def record(self, candidate_ids: npt.NDArray[np.object_]) -> None:
+        """Count one more appearance of each candidate shown."""
+        for c in candidate_ids.tolist():
             self.counts[c] = self.counts.get(c, 0) + 1

@@ -1,7 +1,15 @@
 """The ranking service: one request = candidates → features → model → rules → reasons → top-k.
 
-The service receives everything in its constructor (feature context, model provider, rules);
-it never finds files itself. It is safe to call from several threads.
+The service receives everything in its constructor (feature context, model provider, rules,
+outcomes, events); it never finds files itself. It is safe to call from several threads: the
+only state a request changes is the optional :class:`ExposureCounter` it is given.
+
+The hot path is numpy from end to end. Everything that depends only on the data (entity
+arrays, the outcome index for exclusions, the meeting index for reasons) is built once in
+the constructor; a request gathers rows from those arrays, computes the pair features of its
+candidates as one float32 matrix (:func:`recommender.ranking.matrix.feature_matrix`), scores
+them with one ``predict`` call on one thread, and asks for ``pred_contrib`` only for the
+top k.
 """
 
 from __future__ import annotations
@@ -9,24 +17,41 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from features.candidates import CandidateGenerator
-from features.pairs import pair_details, pair_features
 
+from features.candidates import CandidateGenerator
 from features.context import FeatureContext
+from features.entities import text_col
+from features.history import DAY_SPAN, pair_key, to_days
 from features.schema import QUERY_KINDS, STAGE_GRADE
 from recommender.errors import NotFoundError, ValidationError
-from recommender.ranking.explain import Reason, reasons_for
-from recommender.ranking.models import ModelProvider
-from recommender.ranking.rules import ExposureCounter, Rules, apply_boosts, diversify
+from recommender.ranking.explain import Explainer, Reason
+from recommender.ranking.matrix import feature_matrix
+from recommender.ranking.models import ModelProvider, ServingModel
+from recommender.ranking.rules import ExposureCounter, Rules, diversify_order
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 SIZE_BANDS = {"micro": (0, 20), "small": (20, 100), "medium": (100, 1000), "large": (1000, 10**9)}
 SRDI_RANK = {"none": 0, "province": 1, "national": 2}
+MAX_K = 500
+DEFAULT_CANDIDATE_CAP = 800
+_SIGNED = STAGE_GRADE["signed"]
 
 
 @dataclass(frozen=True)
 class RankFilters:
-    """Optional filters on candidates (all must hold)."""
+    """Optional filters on candidates (all must hold).
+
+    ``provinces`` are names as in the reference (上海市, 江苏省, 浙江省, 安徽省);
+    ``city_codes`` 6-digit adcodes; ``industry_prefix`` a GB/T 4754 code prefix ("39",
+    "397"); ``chain_node`` a node id the candidate makes (``sensor.mems_chip``);
+    ``size_band`` one of :data:`SIZE_BANDS` (employees); ``min_srdi`` the lowest 专精特新
+    level (``province`` or ``national``); ``exclude_ids`` firms never to show.
+    """
 
     provinces: tuple[str, ...] = ()
     city_codes: tuple[str, ...] = ()
@@ -45,6 +70,19 @@ class RankFilters:
             raise ValidationError(
                 f"min_srdi must be one of {sorted(SRDI_RANK)}, got {self.min_srdi!r}"
             )
+
+    @property
+    def empty(self) -> bool:
+        """True when no filter is set."""
+        return not (
+            self.provinces
+            or self.city_codes
+            or self.industry_prefix
+            or self.chain_node
+            or self.size_band
+            or self.min_srdi
+            or self.exclude_ids
+        )
 
 
 @dataclass(frozen=True)
@@ -78,8 +116,118 @@ class RankedList:
     n_after_filters: int = 0
 
 
+class _PairLog:
+    """Outcome records of every pair in both orientations, sorted by (first side, day).
+
+    Answers "which candidates of query q already signed with it, or declined it recently"
+    with one ``searchsorted`` per request instead of a scan over all outcomes.
+    """
+
+    def __init__(self, ctx: FeatureContext, outcomes: pd.DataFrame | None) -> None:
+        if outcomes is None or outcomes.empty:
+            empty = np.zeros(0, dtype=np.int64)
+            self.a = self.b = self.day = empty
+            self.grade = np.zeros(0)
+            self.declined = self.forward = np.zeros(0, dtype=bool)
+            return
+        q = ctx.ids.get_indexer(pd.Index(outcomes["query_id"].to_numpy(dtype=object)))
+        c = ctx.ids.get_indexer(pd.Index(outcomes["candidate_id"].to_numpy(dtype=object)))
+        dates = pd.to_datetime(outcomes["date"])
+        keep = (q >= 0) & (c >= 0) & dates.notna().to_numpy()
+        q, c = q[keep].astype(np.int64), c[keep].astype(np.int64)
+        day = to_days(dates[keep].to_numpy(), int(keep.sum()))
+        stage = outcomes["stage"].to_numpy(dtype=object)[keep]
+        grade = pd.Series(stage).map(STAGE_GRADE).fillna(0).to_numpy(dtype=np.float64)
+        declined = stage == "declined"
+        a = np.concatenate([q, c])
+        order = np.lexsort((np.concatenate([day, day]), a))
+        self.a = a[order]
+        self.b = np.concatenate([c, q])[order]
+        self.day = np.concatenate([day, day])[order]
+        self.grade = np.concatenate([grade, grade])[order]
+        self.declined = np.concatenate([declined, declined])[order]
+        # True where the record was made for a query by ``a`` itself (not the other side)
+        self.forward = np.concatenate([np.ones(len(q), bool), np.zeros(len(q), bool)])[order]
+
+    def excluded(self, q: int, *, day: int, rules: Rules) -> IntArray:
+        """Entity rows to drop for query row ``q`` as of day number ``day``."""
+        lo, hi = np.searchsorted(self.a, [q, q + 1])
+        if hi == lo:
+            return np.zeros(0, dtype=np.int64)
+        hi = lo + int(np.searchsorted(self.day[lo:hi], day, side="left"))  # before as-of only
+        b, d = self.b[lo:hi], self.day[lo:hi]
+        ex = rules.exclusions
+        drop = np.zeros(hi - lo, dtype=bool)
+        if ex.existing_partners:
+            drop |= self.grade[lo:hi] >= _SIGNED
+        if ex.declined_within_months > 0:
+            cutoff = to_days(
+                pd.Timestamp(_day_to_date(day)) - pd.DateOffset(months=ex.declined_within_months),
+                1,
+            )[0]
+            recent = self.declined[lo:hi] & (d >= cutoff)
+            if not ex.no_thanks:
+                recent &= self.forward[lo:hi]
+            drop |= recent
+        return np.asarray(np.unique(b[drop]), dtype=np.int64)
+
+
+class _Meetings:
+    """The latest meeting-or-better record of each pair before a date (for history reasons)."""
+
+    def __init__(self, ctx: FeatureContext, events: pd.DataFrame | None) -> None:
+        h = ctx.history
+        pos = h.grade >= 1
+        key = pair_key(h.query[pos], h.cand[pos], ctx.n_entities)
+        comp = key * DAY_SPAN + h.day[pos]
+        order = np.argsort(comp, kind="stable")
+        self.comp = comp[order]
+        self.event = np.asarray(h.event_id[pos][order], dtype=object)
+        self.n = ctx.n_entities
+        self.event_city: dict[str, str] = {}
+        if events is not None and len(events):
+            cities = ctx.reference.cities
+            short = dict(zip(text_col(cities["city_code"]), text_col(cities["short_name"]), strict=False))
+            self.event_city = {
+                str(e): short.get(str(c), "")
+                for e, c in zip(events["event_id"], text_col(events["city_code"]), strict=False)
+            }
+
+    def last(self, q: IntArray, c: IntArray, day: int) -> tuple[list[int | None], list[str]]:
+        """Per pair: the year of the latest meeting before ``day`` (or None) and its city."""
+        key = pair_key(q, c, self.n)
+        at = np.searchsorted(self.comp, key * DAY_SPAN + day, side="left") - 1
+        years: list[int | None] = []
+        where: list[str] = []
+        for k, i in zip(key.tolist(), at.tolist(), strict=True):
+            if i >= 0 and self.comp[i] // DAY_SPAN == k:
+                years.append(int(str(_day_to_date(int(self.comp[i] % DAY_SPAN)))[:4]))
+                where.append(self.event_city.get(str(self.event[i]), ""))
+            else:
+                years.append(None)
+                where.append("")
+        return years, where
+
+
 class RankingService:
-    """Ranks candidates for the three query kinds with the production model."""
+    """Ranks candidates for the three query kinds with the production model.
+
+    Parameters
+    ----------
+    ctx : FeatureContext
+        The data snapshot (firms, parks, history) the features are computed on.
+    models : ModelProvider
+        Gives the production model; asked once per request, so a promotion is picked up by
+        the next request while a request in flight finishes with the model it started with.
+    rules : Rules
+        Business rules (boosts, exclusions, diversity, exposure caps).
+    outcomes : DataFrame, optional
+        Outcome records (features.schema.OUTCOME) for the exclusions.
+    events : DataFrame, optional
+        Events (features.schema.EVENT), to name the city of an earlier meeting in reasons.
+    candidate_cap : int
+        Most candidates generated per query (before filters); the latency knob.
+    """
 
     def __init__(
         self,
@@ -88,21 +236,44 @@ class RankingService:
         rules: Rules,
         *,
         outcomes: pd.DataFrame | None = None,
-        candidate_cap: int = 1000,
+        events: pd.DataFrame | None = None,
+        candidate_cap: int = DEFAULT_CANDIDATE_CAP,
     ) -> None:
+        if candidate_cap < 1:
+            raise ValidationError(f"candidate_cap must be an integer >= 1, got {candidate_cap}")
         self.ctx = ctx
         self.models = models
         self.rules = rules
         self.generator = CandidateGenerator(ctx, cap=candidate_cap)
-        ent = ctx.firms
-        self._ent = ent
-        self._uscc_index = pd.Index(ent["uscc"].to_numpy())
-        self._province = _province_of(ctx, ent["city_code"].to_numpy(dtype=object))
-        self._city_names = dict(
-            zip(ctx.reference.cities["city_code"], ctx.reference.cities["name"], strict=False)
+        F = ctx.n_firms
+        firms = ctx.firms
+        cities = ctx.reference.cities.reset_index(drop=True)
+        self._city_index = pd.Index(text_col(cities["city_code"]))
+        n_cities = len(cities)
+        city = np.asarray(ctx.city[:F], dtype=np.int64)
+        self._city = city
+        self._city_code = np.append(text_col(cities["city_code"]).to_numpy(dtype=object), "")
+        self._city_name = np.append(text_col(cities["name"]).to_numpy(dtype=object), "")
+        provinces = text_col(cities["province"]).to_numpy(dtype=object)
+        self._province_names = provinces
+        self._city_province = np.append(pd.factorize(provinces)[0], -1).astype(np.int64)
+        self._n_cities = n_cities
+        self._uscc = ctx.ids.to_numpy(dtype=object)
+        self._id_rank = np.empty(F, dtype=np.int64)
+        self._id_rank[np.argsort(self._uscc[:F].astype(str), kind="stable")] = np.arange(F)
+        self._name = text_col(firms["name"]).to_numpy(dtype=object)
+        self._industry = text_col(firms["industry_code"]).to_numpy(dtype=object)
+        self._industry_u = self._industry.astype("U4")
+        self._products = text_col(firms["products"]).to_numpy(dtype=object)
+        self._employees = np.asarray(ctx.employees[:F], dtype=np.float64)
+        self._srdi = np.nan_to_num(np.asarray(ctx.srdi[:F], dtype=np.float64))
+        self._node = _first_node(ctx.makes[:F], len(ctx.node_index))
+        self._park_names = dict(
+            zip(text_col(ctx.parks["park_id"]), text_col(ctx.parks["name"]), strict=False)
         )
-        self._park_names = dict(zip(ctx.parks["park_id"], ctx.parks["name"], strict=False))
-        self._pair_state = _pair_state(outcomes if outcomes is not None else pd.DataFrame())
+        self._pairs = _PairLog(ctx, outcomes)
+        self._meetings = _Meetings(ctx, events)
+        self._explainer = Explainer(ctx)
 
     # -- public -------------------------------------------------------------------------
     def rank(
@@ -115,184 +286,228 @@ class RankingService:
         as_of: pd.Timestamp | None = None,
         exposure: ExposureCounter | None = None,
     ) -> RankedList:
-        """Rank candidates for one query; see the module docstring for the path."""
+        """Rank candidates for one query.
+
+        Parameters
+        ----------
+        kind : {"supplier", "investor", "customer"}
+        query_id : str
+            A leading firm's uscc (supplier), a park id (investor) or a supporting firm's
+            uscc (customer).
+        k : int
+            List length, 1 to 500.
+        filters : RankFilters, optional
+        as_of : Timestamp, optional
+            Features, exclusions and reasons use only outcomes before this date (default:
+            today).
+        exposure : ExposureCounter, optional
+            A batch's exposure counter: candidates at the cap are skipped and the shown
+            ones are counted.
+
+        Returns
+        -------
+        RankedList
+            Ordered by final score (model score + boosts), diversified, with reasons, the
+            calibrated success probability and the model version.
+
+        Raises
+        ------
+        ValidationError
+            Unknown kind, k out of range, or a query of the wrong type for the kind.
+        NotFoundError
+            Unknown query id.
+        ModelError
+            No production model.
+        """
         if kind not in QUERY_KINDS:
             raise ValidationError(f"kind must be one of {list(QUERY_KINDS)}, got {kind!r}")
-        if not isinstance(k, int) or k < 1 or k > 500:
-            raise ValidationError(f"k must be an integer from 1 to 500, got {k!r}")
-        query_name = self._query_name(kind, query_id)
-        as_of = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.now().normalize()
-        model = self.models.current()
-        cands = np.asarray(self.generator.generate(kind, query_id, as_of=as_of), dtype=object)
-        n_generated = len(cands)
-        cands = cands[self._filter_mask(cands, filters or RankFilters())]
-        cands = cands[self._exclusion_mask(kind, query_id, cands, as_of)]
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1 or k > MAX_K:
+            raise ValidationError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        q = self._query_row(kind, query_id)
+        query_name = self._query_name(q)
+        as_of = pd.Timestamp(as_of).normalize() if as_of is not None else _today()
+        day = int(to_days(as_of, 1)[0])
+        model = self.models.current()  # held for the whole request (hot reload safe)
+
+        rows = self.generator.generate_rows(kind, query_id, as_of=as_of)
+        n_generated = len(rows)
+        rows = rows[self._filter_mask(rows, filters)]
+        excluded = self._pairs.excluded(q, day=day, rules=self.rules)
+        if len(excluded):
+            rows = rows[~np.isin(rows, excluded)]
         if exposure is not None:
-            cands = cands[exposure.allowed(cands)]
-        n_after = len(cands)
+            rows = rows[exposure.allowed(self._uscc[rows])]
+        n_after = len(rows)
         if n_after == 0:
             return RankedList(kind, query_id, query_name, model.version, as_of, [], n_generated, 0)
-        X = pair_features(
-            self.ctx,
+
+        X = feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
+        raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
+        final = raw + self._boosts(X, model)
+        order = diversify_order(
+            final,
+            self._id_rank[rows],
+            city=self._city[rows],
+            node=self._node[rows],
+            rules=self.rules,
+            k=k,
+        )
+        top = order[:k]
+        top_rows = rows[top]
+        contrib = np.asarray(
+            model.booster.predict(X[top], pred_contrib=True, num_threads=1), dtype=np.float64
+        )
+        years, met_in = self._meetings.last(np.full(len(top), q, dtype=np.int64), top_rows, day)
+        reasons = self._explainer.reasons(
             kind=kind,
-            query_ids=np.full(n_after, query_id, dtype=object),
-            candidate_ids=cands,
-            as_of=as_of,
+            query=q,
+            candidates=top_rows,
+            contrib=contrib,
+            X=X[top],
+            model=model,
+            meeting_years=years,
+            meeting_cities=met_in,
         )
-        Xm = X[list(model.feature_names)]
-        raw = np.asarray(model.booster.predict(Xm, num_threads=1))
-        frame = pd.DataFrame(
-            {
-                "candidate_id": cands,
-                "score": raw,
-                "official_pair": X["official_pair"].to_numpy(),
-                "co_built": X["cobuilt_partner"].to_numpy(),
-                "city_code": self._ent["city_code"].to_numpy()[self._rows(cands)],
-                "node": _first_node(self._ent["chain_nodes"].to_numpy()[self._rows(cands)]),
-                "pos": np.arange(n_after),
-            }
-        )
-        frame["final_score"] = apply_boosts(frame, self.rules)
-        top = diversify(frame, self.rules, k=k).head(k)
-        pos = top["pos"].to_numpy()
-        contrib = np.asarray(model.booster.predict(Xm.iloc[pos], pred_contrib=True, num_threads=1))
-        details = pair_details(
-            self.ctx,
-            kind=kind,
-            query_ids=np.full(len(pos), query_id, dtype=object),
-            candidate_ids=cands[pos],
-        )
-        reasons = reasons_for(
-            contrib, list(model.feature_names), X.iloc[pos].reset_index(drop=True), details
-        )
-        p = (
-            model.calibrator.transform(top["score"].to_numpy())
-            if model.calibrator is not None
-            else np.full(len(top), np.nan)
-        )
-        rows = self._rows(cands[pos])
+        p = _probabilities(model, raw[top])
+        city = self._city[top_rows]
         out = [
             RankedCandidate(
                 rank=i + 1,
-                candidate_id=str(c),
-                name=str(self._ent["name"].iat[r]),
-                city_code=str(self._ent["city_code"].iat[r]),
-                city_name=self._city_names.get(str(self._ent["city_code"].iat[r]), ""),
-                industry_code=str(self._ent["industry_code"].iat[r]),
-                products=str(self._ent["products"].iat[r]),
-                score=float(s),
-                final_score=float(fs),
-                p_success=None if np.isnan(pp) else float(pp),
+                candidate_id=str(self._uscc[r]),
+                name=str(self._name[r]),
+                city_code=str(self._city_code[c]),
+                city_name=str(self._city_name[c]),
+                industry_code=str(self._industry[r]),
+                products=str(self._products[r]),
+                score=float(raw[t]),
+                final_score=float(final[t]),
+                p_success=None if p is None else float(p[i]),
                 reasons=reasons[i],
             )
-            for i, (c, r, s, fs, pp) in enumerate(
-                zip(cands[pos], rows, top["score"], top["final_score"], p, strict=True)
-            )
+            for i, (r, c, t) in enumerate(zip(top_rows, city, top, strict=True))
         ]
         if exposure is not None:
-            exposure.record(cands[pos])
+            exposure.record(self._uscc[top_rows])
         return RankedList(
             kind, query_id, query_name, model.version, as_of, out, n_generated, n_after
         )
 
     def rank_batch(
-        self, kind: str, query_ids: list[str], *, k: int = 50, filters: RankFilters | None = None
+        self,
+        kind: str,
+        query_ids: list[str],
+        *,
+        k: int = 50,
+        filters: RankFilters | None = None,
+        as_of: pd.Timestamp | None = None,
     ) -> list[RankedList]:
-        """Ranked lists for many queries with the batch exposure cap applied across them."""
+        """Ranked lists for many queries; a firm appears in at most
+        ``rules.exposure.max_per_candidate_per_batch`` of them (earlier queries first)."""
         counter = ExposureCounter(self.rules.exposure.max_per_candidate_per_batch)
-        return [self.rank(kind, q, k=k, filters=filters, exposure=counter) for q in query_ids]
+        return [
+            self.rank(kind, q, k=k, filters=filters, as_of=as_of, exposure=counter)
+            for q in query_ids
+        ]
 
     # -- helpers ------------------------------------------------------------------------
-    def _rows(self, ids: np.ndarray) -> np.ndarray:
-        return np.asarray(self._uscc_index.get_indexer(ids))
-
-    def _query_name(self, kind: str, query_id: str) -> str:
+    def _query_row(self, kind: str, query_id: str) -> int:
+        row = int(self.ctx.ids.get_indexer([query_id])[0])
+        is_park = row >= self.ctx.n_firms
         if kind == "investor":
-            if query_id not in self._park_names:
+            if row < 0 or not is_park:
                 raise NotFoundError(f"park {query_id!r} does not exist")
-            return str(self._park_names[query_id])
-        row = self._uscc_index.get_indexer([query_id])[0]
-        if row < 0:
+            return row
+        if row < 0 or is_park:
             raise NotFoundError(f"enterprise {query_id!r} does not exist")
-        return str(self._ent["name"].iat[row])
+        leading = bool(self.ctx.leading[row])
+        if kind == "supplier" and not leading:
+            raise ValidationError(
+                f"supplier queries need a leading firm (龙头企业); {query_id} is not one"
+            )
+        if kind == "customer" and leading:
+            raise ValidationError(
+                f"customer queries need a supporting firm (配套企业); {query_id} is a leading firm"
+            )
+        return row
 
-    def _filter_mask(self, cands: np.ndarray, f: RankFilters) -> np.ndarray:
-        rows = self._rows(cands)
-        mask = rows >= 0
-        ent = self._ent
+    def _query_name(self, row: int) -> str:
+        if row >= self.ctx.n_firms:
+            return self._park_names.get(str(self._uscc[row]), "")
+        return str(self._name[row])
+
+    def _boosts(self, X: npt.NDArray[np.float32], model: ServingModel) -> FloatArray:
+        b = self.rules.boosts
+        col = model.column
+        return np.asarray(
+            b.official_pair * X[:, col["official_pair"]].astype(np.float64)
+            + b.co_built_park * X[:, col["cobuilt_partner"]].astype(np.float64),
+            dtype=np.float64,
+        )
+
+    def _filter_mask(self, rows: IntArray, f: RankFilters | None) -> BoolArray:
+        mask = np.ones(len(rows), dtype=bool)
+        if f is None or f.empty:
+            return mask
+        city = self._city[rows]
         if f.provinces:
-            mask &= np.isin(self._province[rows], list(f.provinces))
+            known = set(self._province_names.tolist())
+            unknown = [p for p in f.provinces if p not in known]
+            if unknown:
+                raise ValidationError(
+                    f"provinces must be among {sorted(known)}, got unknown {unknown}"
+                )
+            codes = self._city_province[: self._n_cities]
+            wanted = np.unique(codes[np.isin(self._province_names, list(f.provinces))])
+            mask &= np.isin(self._city_province[city], wanted)
         if f.city_codes:
-            mask &= np.isin(ent["city_code"].to_numpy(dtype=object)[rows], list(f.city_codes))
+            wanted = self._city_index.get_indexer(list(f.city_codes))
+            if (wanted < 0).any():
+                bad = [c for c, w in zip(f.city_codes, wanted, strict=True) if w < 0]
+                raise ValidationError(f"city_codes must be known city adcodes, got {bad}")
+            mask &= np.isin(city, wanted)
         if f.industry_prefix:
-            codes = ent["industry_code"].to_numpy(dtype=str)[rows]
-            mask &= np.char.startswith(codes, f.industry_prefix)
+            mask &= np.char.startswith(self._industry_u[rows], f.industry_prefix)
         if f.chain_node:
-            nodes = ent["chain_nodes"].to_numpy(dtype=str)[rows]
-            mask &= np.char.find(nodes, f.chain_node) >= 0
+            node = self.ctx.node_index.get_indexer([f.chain_node])[0]
+            if node < 0:
+                raise ValidationError(
+                    f"chain_node must be a chain node id such as "
+                    f"{self.ctx.node_index[0]!r}, got {f.chain_node!r}"
+                )
+            word, bit = divmod(int(node), 64)
+            mask &= (self.ctx.makes[rows, word] >> np.uint64(bit)) & np.uint64(1) == 1
         if f.size_band:
             lo, hi = SIZE_BANDS[f.size_band]
-            emp = ent["employees"].to_numpy(dtype=float, na_value=np.nan)[rows]
+            emp = self._employees[rows]
             mask &= (emp >= lo) & (emp < hi)
         if f.min_srdi:
-            lvl = ent["srdi_level"].map(SRDI_RANK).fillna(0).to_numpy()[rows]
-            mask &= lvl >= SRDI_RANK[f.min_srdi]
+            mask &= self._srdi[rows] >= SRDI_RANK[f.min_srdi]
         if f.exclude_ids:
-            mask &= ~np.isin(cands, list(f.exclude_ids))
+            mask &= ~np.isin(self._uscc[rows], list(f.exclude_ids))
         return mask
 
-    def _exclusion_mask(
-        self, kind: str, query_id: str, cands: np.ndarray, as_of: pd.Timestamp
-    ) -> np.ndarray:
-        """Existing partners, recent declines and "no thanks" (either direction)."""
-        ex = self.rules.exclusions
-        state = self._pair_state
-        if state.empty or not len(cands):
-            return np.ones(len(cands), dtype=bool)
-        sub = state[state["a"] == query_id]
-        if sub.empty:
-            return np.ones(len(cands), dtype=bool)
-        sub = sub[sub["b"].isin(cands)]
-        drop: set[str] = set()
-        if ex.existing_partners:
-            drop |= set(sub.loc[sub["best_grade"] >= STAGE_GRADE["signed"], "b"])
-        if ex.no_thanks or ex.declined_within_months > 0:
-            cutoff = as_of - pd.DateOffset(months=ex.declined_within_months)
-            recent = (
-                sub["last_declined"] >= cutoff if not ex.no_thanks else sub["last_declined"].notna()
-            )
-            drop |= set(sub.loc[recent, "b"])
-        return ~np.isin(cands, list(drop))
+
+def _today() -> pd.Timestamp:
+    return pd.Timestamp.now().normalize()
 
 
-def _pair_state(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Per unordered pair (a, b) in both orientations: best grade and last decline date."""
-    if outcomes.empty:
-        return pd.DataFrame(columns=["a", "b", "best_grade", "last_declined"])
-    o = outcomes[["query_id", "candidate_id", "stage", "date"]]
-    both = pd.concat(
-        [
-            o.rename(columns={"query_id": "a", "candidate_id": "b"}),
-            o.rename(columns={"query_id": "b", "candidate_id": "a"}),
-        ],
-        ignore_index=True,
-    )
-    both["grade"] = both["stage"].map(STAGE_GRADE).fillna(0)
-    both["declined_at"] = both["date"].where(both["stage"] == "declined")
-    return (
-        both.groupby(["a", "b"], sort=False)
-        .agg(best_grade=("grade", "max"), last_declined=("declined_at", "max"))
-        .reset_index()
-    )
+def _day_to_date(day: int) -> np.datetime64:
+    return np.datetime64("1900-01-01", "D") + np.timedelta64(int(day), "D")
 
 
-def _province_of(ctx: FeatureContext, city_codes: np.ndarray) -> np.ndarray:
-    cities = ctx.reference.cities
-    lookup = dict(zip(cities["city_code"], cities["province"], strict=False))
-    uniq, inv = np.unique(city_codes.astype(str), return_inverse=True)
-    return np.array([lookup.get(c, "") for c in uniq], dtype=object)[inv]
+def _probabilities(model: ServingModel, scores: FloatArray) -> FloatArray | None:
+    if model.calibrator is None:
+        return None
+    p = np.asarray(model.calibrator.transform(scores), dtype=np.float64)
+    return np.clip(np.nan_to_num(p, nan=0.0), 0.0, 1.0)
 
 
-def _first_node(nodes: np.ndarray) -> np.ndarray:
-    s = pd.Series(nodes, dtype=object).fillna("").astype(str)
-    return s.str.split(";").str[0].fillna("").to_numpy(dtype=object)
+def _first_node(bits: npt.NDArray[np.uint64], n_nodes: int) -> IntArray:
+    """The lowest chain node each firm makes (-1 none): the node used for diversity."""
+    out = np.full(len(bits), -1, dtype=np.int64)
+    if n_nodes == 0 or len(bits) == 0:
+        return out
+    as_bytes = np.unpackbits(bits.view(np.uint8), axis=1, bitorder="little")[:, :n_nodes]
+    has = as_bytes.any(axis=1)
+    out[has] = np.argmax(as_bytes[has], axis=1)
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import hypothesis
+import pytest
 import schemathesis
 from schemathesis import checks
 
@@ -26,6 +27,7 @@ _SPEC_APP = create_app(get_settings(database_url="sqlite://"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _SPEC_APP).exclude(path_regex=r"/revoke$")
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @hypothesis.settings(
     max_examples=MAX_EXAMPLES,

@@ -153,8 +153,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _train(env, home, url)
     keys = {
         "promotion_office": _cli(
-            env, "keys", "create", "--role", "promotion_office", "--city", BENGBU,
-            "--label", "蚌埠市投资促进局",
+            env,
+            "keys",
+            "create",
+            "--role",
+            "promotion_office",
+            "--city",
+            BENGBU,
+            "--label",
+            "蚌埠市投资促进局",
         ).strip(),
         "organiser": _cli(env, "keys", "create", "--role", "organiser").strip(),
         "analyst": _cli(env, "keys", "create", "--role", "analyst").strip(),
@@ -164,8 +171,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = (home / "uvicorn.log").open("wb")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
         ],
         env=env,
         cwd=ROOT,

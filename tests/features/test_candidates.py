@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -51,3 +53,16 @@ def test_cap_and_n_limit_the_list(ctx: FeatureContext) -> None:
         CandidateGenerator(ctx, cap=0)
     with pytest.raises(ValueError, match="must be a park"):
         CandidateGenerator(ctx).generate("investor", L1)
+
+
+def test_firms_registered_at_the_same_event_are_proposed(mini: SimpleNamespace) -> None:
+    participants = pd.DataFrame(
+        {
+            "event_id": ["E1", "E1", "E2"],
+            "uscc": [L1, S3, S2],
+            "role": ["leading", "supporting", "supporting"],
+        }
+    )
+    ctx = mini.context(participants=participants)
+    gen = CandidateGenerator(ctx, quotas={"event": 1.0})
+    assert gen.generate("supplier", L1, n=1).tolist() == [S3]

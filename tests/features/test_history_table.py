@@ -40,3 +40,11 @@ def test_to_days_accepts_a_scalar_or_one_date_per_row() -> None:
     np.testing.assert_array_equal(many, [0, 31])
     with pytest.raises(ValueError, match="3 dates"):
         to_days(np.array(["2020-01-01"], dtype="datetime64[ns]"), 3)
+
+
+def test_an_empty_table_finds_nothing() -> None:
+    t = AsOfTable.build(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2)))
+    n, sums, best = t.lookup(np.array([1, -1]), np.array([10, 10]))
+    np.testing.assert_array_equal(n, [0, 0])
+    assert sums.shape == (2, 2)
+    np.testing.assert_array_equal(best, [0, 0])
