@@ -1,23 +1,35 @@
-"""``/v1/models``: the model registry as storage holds it (retrain and promote come later)."""
+"""``/v1/models``: versions, background retrain with a status endpoint, promote, rollback."""
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
 
-from api.deps import SessionDep
+from api.deps import PathId, SessionDep, SettingsDep
 from api.deps import require_access as access
-from api.schemas.common import ERRORS, INVALID
-from api.schemas.models import ModelVersionOut
+from api.schemas.common import ERRORS, INVALID, NOT_FOUND
+from api.schemas.models import ModelVersionOut, PromotionOut, RetrainJobOut
 from recommender.db import repo
+from recommender.errors import ConflictError, NotFoundError
 from recommender.security import Principal
+from recommender.settings import Settings
+from recommender.training_jobs import mirror_version, run_retrain_job
+from training.errors import ModelNotFoundError, RegistryError
+from training.registry import ModelRegistry
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("models", "read")]
+Writer = Annotated[Principal, access("models", "write")]
 KindFilter = Annotated[
-    Literal["supplier", "investor", "customer"] | None, Query(description="query kind")
+    Literal["supplier", "investor", "customer", "all"] | None, Query(description="query kind")
 ]
+
+
+def _job_out(job: object) -> RetrainJobOut:
+    return RetrainJobOut.model_validate(job, from_attributes=True)
 
 
 @router.get("")
@@ -25,3 +37,84 @@ def list_models(session: SessionDep, key: Reader, kind: KindFilter = None) -> li
     """Trained model versions, newest first, with status and metrics."""
     rows = repo.list_model_versions(session, kind=kind)
     return [ModelVersionOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("/retrain", status_code=status.HTTP_202_ACCEPTED)
+def retrain(session: SessionDep, settings: SettingsDep, key: Writer) -> RetrainJobOut:
+    """Start a retrain in the background (promotes only if better); poll its status."""
+    job = repo.create_retrain_job(session, message=f"requested by key {key.key_id}")
+    session.commit()
+    thread = threading.Thread(
+        target=_run_job, args=(settings, job.id), name=f"retrain-{job.id}", daemon=True
+    )
+    thread.start()
+    return _job_out(job)
+
+
+def _run_job(settings: Settings, job_id: int) -> None:
+    run_retrain_job(settings, job_id)
+
+
+@router.get("/jobs/{job_id}", responses=NOT_FOUND)
+def job_status(session: SessionDep, key: Reader, job_id: int) -> RetrainJobOut:
+    """One retrain job's status, message and resulting version."""
+    return _job_out(repo.get_retrain_job(session, job_id=job_id))
+
+
+@router.get("/jobs")
+def list_jobs(session: SessionDep, key: Reader) -> list[RetrainJobOut]:
+    """The latest retrain jobs, newest first."""
+    return [_job_out(j) for j in repo.list_retrain_jobs(session, limit=50)]
+
+
+def _registry(settings: Settings) -> ModelRegistry:
+    return ModelRegistry(settings.models_dir)
+
+
+def _mirror_all(session: SessionDep, registry: ModelRegistry, *versions: str | None) -> None:
+    for v in versions:
+        if v:
+            mirror_version(session, registry, v)
+    session.commit()
+
+
+@router.post("/{version}/promote", responses=NOT_FOUND)
+def promote(
+    session: SessionDep, settings: SettingsDep, key: Writer, version: PathId
+) -> PromotionOut:
+    """Make VERSION the production model (the service picks it up on the next request)."""
+    registry = _registry(settings)
+    previous = registry.production()
+    try:
+        registry.promote(version)
+    except ModelNotFoundError as exc:
+        raise NotFoundError(str(exc)) from exc
+    _mirror_all(session, registry, previous, version)
+    return PromotionOut(production=registry.production(), previous=previous)
+
+
+@router.post(
+    "/rollback", responses={409: ERRORS.get(409, {"description": "nothing to roll back to"})}
+)
+def rollback(session: SessionDep, settings: SettingsDep, key: Writer) -> PromotionOut:
+    """Return to the previous production model."""
+    registry = _registry(settings)
+    previous = registry.production()
+    try:
+        registry.rollback()
+    except RegistryError as exc:
+        raise ConflictError(str(exc)) from exc
+    _mirror_all(session, registry, previous, registry.production())
+    return PromotionOut(production=registry.production(), previous=previous)
+
+
+@router.get("/{version}/report", response_class=HTMLResponse, responses=NOT_FOUND)
+def report(request: Request, settings: SettingsDep, key: Reader, version: PathId) -> HTMLResponse:
+    """The evaluation report written when VERSION was trained (HTML with plots)."""
+    path = settings.reports_dir / f"{version}.html"
+    if not path.is_file():
+        candidates = sorted(settings.reports_dir.glob(f"*{version}*.html"))
+        if not candidates:
+            raise NotFoundError(f"no report for model {version} in {settings.reports_dir}")
+        path = candidates[-1]
+    return HTMLResponse(path.read_text(encoding="utf-8"))

@@ -51,3 +51,32 @@ class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     database: str
     production_models: dict[str, str]
+
+
+class RetrainJobOut(BaseModel):
+    """A retrain job and its progress: queued → running → succeeded / failed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 3,
+                    "status": "succeeded",
+                    "message": "promoted: NDCG@10 0.61 vs production 0.58",
+                    "version": "20261127T120501-3fa9c2",
+                }
+            ]
+        }
+    )
+
+    id: int
+    status: Literal["queued", "running", "succeeded", "failed"]
+    message: str
+    version: str
+
+
+class PromotionOut(BaseModel):
+    """The production pointer after a promote or a rollback."""
+
+    production: str | None
+    previous: str | None

@@ -13,6 +13,7 @@ gathered from the feature context's arrays (no DataFrame per row).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +24,6 @@ import pandas as pd
 from features.catalogue import FEATURES
 from features.context import FeatureContext
 from features.entities import text_col
-from features.text import pair_cosine
 from recommender.ranking.models import ServingModel
 
 _FAMILY_OF = {f.name: f.family for f in FEATURES}
@@ -285,28 +285,46 @@ class Explainer:
     def _keywords(
         self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64], want: npt.NDArray[np.bool_]
     ) -> list[str]:
-        """The provider's product item closest to the demander's need text ("" if none)."""
+        """The provider's product item closest to the demander's need text ("" if none).
+
+        Each item is vectorised like the text model does (character n-grams, sublinear tf,
+        idf, L2 norm) in plain Python: a handful of short items per list, where a call into
+        scikit-learn would cost more than the whole ranking.
+        """
         out = [""] * len(prov)
-        rows = np.flatnonzero(want)
-        if not len(rows):
-            return out
-        items = (
-            pd.Series(self._products[prov[rows]], index=rows)
-            .str.split(_ITEM_SPLIT)
-            .explode()
-            .str.strip()
-        )
-        items = items[items.notna() & (items != "")]
-        if items.empty:
+        if not want.any():
             return out
         ctx = self.ctx
-        pair_of = items.index.to_numpy()
-        M = ctx.text_model.transform(items.to_numpy(dtype=object))
-        sims = pair_cosine(ctx.need_matrix, M, ctx.need_row[dem[pair_of]], np.arange(len(items)))
-        best: dict[int, tuple[float, str]] = {}
-        for r, s, item in zip(pair_of.tolist(), sims.tolist(), items.tolist(), strict=True):
-            if s > 0 and (r not in best or s > best[r][0]):
-                best[r] = (s, str(item))
-        for r, (_, item) in best.items():
-            out[r] = item
+        vec = ctx.text_model.vectorizer_
+        analyzer = vec.build_analyzer()
+        vocab: dict[str, int] = vec.vocabulary_
+        idf = vec.idf_
+        keep = ctx.text_model.keep_
+        needs: dict[int, dict[int, float]] = {}
+        for i in np.flatnonzero(want).tolist():
+            nr = int(ctx.need_row[dem[i]])
+            if nr < 0:
+                continue
+            if nr not in needs:
+                row = ctx.need_matrix[nr]
+                needs[nr] = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+            need = needs[nr]
+            best, best_sim = "", 0.0
+            for item in re.split(_ITEM_SPLIT, str(self._products[prov[i]])):
+                item = item.strip()
+                if not item:
+                    continue
+                tf: dict[int, int] = {}
+                for g in analyzer(item):
+                    j = vocab.get(g)
+                    if j is not None and keep[j]:
+                        tf[j] = tf.get(j, 0) + 1
+                w = {j: (1.0 + np.log(c)) * float(idf[j]) for j, c in tf.items()}
+                norm = float(np.sqrt(sum(v * v for v in w.values())))
+                if norm == 0:
+                    continue
+                sim = sum(v * need.get(j, 0.0) for j, v in w.items()) / norm
+                if sim > best_sim:
+                    best, best_sim = item, sim
+            out[i] = best
         return out
