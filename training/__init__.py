@@ -1,1 +1,1 @@
-"""Datasets and labels, rankers and baselines, metrics, model registry, reports, the synthetic world."""
+"""Datasets and labels, rankers and baselines, metrics, registry, reports, the synthetic world."""

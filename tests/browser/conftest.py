@@ -66,53 +66,6 @@ def _cli(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     return done.stdout
 
 
-def _has_command(env: dict[str, str], name: str) -> bool:
-    try:
-        _cli(env, name, "--help", timeout=120)
-    except RuntimeError:
-        return False
-    return True
-
-
-def _train(env: dict[str, str], home: Path, url: str) -> None:
-    """``chainmatch train --promote-if-better`` when the command exists, else the same
-    steps through the training package (the lead's command is being written)."""
-    if _has_command(env, "train"):
-        _cli(env, "train", "--promote-if-better", timeout=1200)
-        return
-    from features.catalogue import FEATURE_SET_VERSION
-    from features.reference import load_reference
-    from recommender.db.engine import make_engine, make_session_factory
-    from recommender.ranking.factory import load_context
-    from training.pipeline import TrainConfig, prepare, train_and_evaluate
-    from training.registry import ModelMetadata, ModelRegistry, TrainingWindow
-
-    engine = make_engine(url)
-    with make_session_factory(engine)() as session:
-        ctx, outcomes = load_context(session, load_reference())
-    engine.dispose()
-    config = TrainConfig()
-    prepared = prepare(ctx, outcomes, config)
-    result = train_and_evaluate(prepared, config)
-    window = TrainingWindow(
-        start=result.windows["train_start"],
-        end=result.windows["test_end"],
-        as_of=result.windows["test_end"],
-    )
-    metadata = ModelMetadata(
-        feature_names=result.booster.feature_name(),
-        feature_set_version=FEATURE_SET_VERSION,
-        kinds=config.kinds,
-        params={},
-        window=window,
-        data_hash=result.data_hash,
-        metrics=result.metrics,
-        calibration=result.calibrator.to_dict(),
-    )
-    registry = ModelRegistry(home / "models")
-    registry.promote(registry.register(result.booster.model_to_string(), metadata))
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -150,7 +103,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _cli(env, "world", "--firms", str(WORLD_FIRMS), "--seed", str(WORLD_SEED), "--out", str(world))
     _cli(env, "db", "upgrade")
     _cli(env, "import-dir", str(world))
-    _train(env, home, url)
+    _cli(env, "train", "--promote-if-better", timeout=1200)
     keys = {
         "promotion_office": _cli(
             env,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.browser
+PRODUCTION = "table.versions > tbody > tr.production"
 
 
 def test_a_bad_outcomes_file_is_refused_row_by_row(
@@ -74,16 +75,10 @@ def test_retrain_is_followed_to_the_end_and_versions_can_be_promoted_and_rolled_
     chosen = candidate.get_attribute("data-version")
     candidate.locator("button").click()
     page.wait_for_selector("p.notice")
-    assert (
-        page.locator("table.versions > tbody > tr.production").get_attribute("data-version")
-        == chosen
-    )
+    assert page.locator(PRODUCTION).get_attribute("data-version") == chosen
     page.click("form[action='/analysis/rollback'] button")
     page.wait_for_selector("p.notice")
-    assert (
-        page.locator("table.versions > tbody > tr.production").get_attribute("data-version")
-        != chosen
-    )
+    assert page.locator(PRODUCTION).get_attribute("data-version") != chosen
     assert new_version in {
         r.get_attribute("data-version") for r in page.locator("table.versions > tbody > tr").all()
     }

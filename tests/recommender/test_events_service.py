@@ -109,8 +109,9 @@ def test_pairs_that_met_before_are_marked_and_not_scheduled(env: Env) -> None:
     plan = _plan(env).plan
     met = plan.pairs[plan.pairs["met_before"].astype(bool)]
     assert len(met) > 0  # the world has earlier events between these firms
-    scheduled = set(zip(plan.meetings["leading_uscc"], plan.meetings["supporting_uscc"]))
-    assert not scheduled & set(zip(met["leading_uscc"], met["supporting_uscc"]))
+    m = plan.meetings
+    scheduled = set(zip(m["leading_uscc"], m["supporting_uscc"], strict=True))
+    assert not scheduled & set(zip(met["leading_uscc"], met["supporting_uscc"], strict=True))
 
 
 def test_met_before_counts_meetings_before_the_date_either_way_round(env: Env) -> None:
