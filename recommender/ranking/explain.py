@@ -77,6 +77,9 @@ class _Row:
     query_city: str
     cand_city: str
     paired: str
+    query_city_en: str = ""
+    cand_city_en: str = ""
+    paired_en: str = ""
     meeting_year: int | None
     meeting_city: str
     park_industries: str
@@ -131,15 +134,21 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
         if km is None or np.isnan(km):
             return ("距离未知", "Distance unknown")
         where = f" ({row.query_city}—{row.cand_city})" if row.query_city and row.cand_city else ""
-        return (f"距离 {km:.0f} km{where}", f"Distance {km:.0f} km{where}")
+        en_where = (
+            f" ({row.query_city_en}–{row.cand_city_en})"
+            if row.query_city_en and row.cand_city_en
+            else ""
+        )
+        return (f"距离 {km:.0f} km{where}", f"Distance {km:.0f} km{en_where}")
     if family == "programme":
         if _num(f, "official_pair") > 0 and row.paired:
-            return (f"结对城市: {row.paired}", f"Official pairing: {row.paired}")
+            return (f"结对城市: {row.paired}", f"Official pairing: {row.paired_en or row.paired}")
         if _num(f, "county_pair") > 0:
             return ("结对区县", "Paired counties")
         if _num(f, "cobuilt_partner") > 0:
             pair = f"{row.cand_city}—{row.query_city}"
-            return (f"共建园区合作城市: {pair}", f"Co-built park partner cities: {pair}")
+            pair_en = f"{row.cand_city_en}–{row.query_city_en}"
+            return (f"共建园区合作城市: {pair}", f"Co-built park partner cities: {pair_en}")
         return ("沪苏浙—皖北结对合作范围内", "Within the 沪苏浙–皖北 pairing programme")
     if family == "quality":
         zh: list[str] = []
@@ -164,7 +173,7 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
             en_where = f" in {row.meeting_city}" if row.meeting_city else ""
             return (
                 f"{row.meeting_year} 年曾{where}对接洽谈",
-                f"Met{en_where} in {row.meeting_year}",
+                f"Met at a matchmaking event{en_where} in {row.meeting_year}",
             )
         conv = _num(f, "hist_cand_conversion")
         return (f"历史对接转化率 {conv:.0%}", f"Past conversion {conv:.0%}")
@@ -200,6 +209,7 @@ class Explainer:
         self.ctx = ctx
         cities = ctx.reference.cities.reset_index(drop=True)
         self._short = np.append(text_col(cities["short_name"]).to_numpy(dtype=object), "")
+        self._en = np.append(text_col(cities["name_en"]).to_numpy(dtype=object), "")
         self._node_names = text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object)
         self._products = text_col(ctx.firms["products"]).to_numpy(dtype=object)
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
@@ -216,10 +226,17 @@ class Explainer:
         model: ServingModel,
         meeting_years: Sequence[int | None],
         meeting_cities: Sequence[str],
+        boosts: npt.NDArray[np.float64] | None = None,
         top: int = 3,
     ) -> list[list[Reason]]:
-        """The top positive families of every candidate as :class:`Reason` lists, best first."""
+        """The top positive families of every candidate as :class:`Reason` lists, best first.
+
+        ``boosts`` (the business rules' pairing boosts per candidate) count towards the
+        ``programme`` family, since they moved the candidate up for the same reason.
+        """
         families, values = family_contributions(contrib, model.feature_names)
+        if boosts is not None and "programme" in families:
+            values[:, families.index("programme")] += boosts
         order = np.argsort(-values, axis=1, kind="stable")[:, : top + 1]
         ctx = self.ctx
         n = len(candidates)
@@ -234,6 +251,7 @@ class Explainer:
         cq = int(ctx.city[query])
         cc = ctx.city[candidates]
         qcity = str(self._short[cq])
+        qcity_en = str(self._en[cq])
         helping_q = cq >= 0 and bool(ctx.city_helping[cq])
         park_ind = (
             str(self._park_industries[query - ctx.n_firms]) if query >= ctx.n_firms else ""
@@ -242,6 +260,7 @@ class Explainer:
         result: list[list[Reason]] = []
         for i in range(n):
             ccity = str(self._short[cc[i]])
+            ccity_en = str(self._en[cc[i]])
             row = _Row(
                 kind=kind,
                 feats=dict(zip(names, X[i].astype(np.float64).tolist(), strict=True)),
@@ -250,6 +269,9 @@ class Explainer:
                 query_city=qcity,
                 cand_city=ccity,
                 paired=f"{qcity}→{ccity}" if helping_q else f"{ccity}→{qcity}",
+                query_city_en=qcity_en,
+                cand_city_en=ccity_en,
+                paired_en=f"{qcity_en}→{ccity_en}" if helping_q else f"{ccity_en}→{qcity_en}",
                 meeting_year=meeting_years[i],
                 meeting_city=meeting_cities[i],
                 park_industries=park_ind,

@@ -343,7 +343,8 @@ class RankingService:
 
         X = feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
         raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
-        final = raw + self._boosts(X, model)
+        boost = self._boosts(X, model)
+        final = raw + boost
         order = diversify_order(
             final,
             self._id_rank[rows],
@@ -367,6 +368,7 @@ class RankingService:
             model=model,
             meeting_years=years,
             meeting_cities=met_in,
+            boosts=boost[top],
         )
         p = _probabilities(model, raw[top])
         city = self._city[top_rows]
