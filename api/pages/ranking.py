@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from api.routes.rank import _rank_one
+from api.routes.rank import rank_for_key
 from api.schemas.rank import RankFiltersIn
 from recommender.errors import ChainmatchError
 from recommender.ranking.service import RankedList
@@ -37,7 +37,7 @@ def rank_for_page(
 ) -> PageRanking:
     """Rank like ``GET /v1/rank/{kind}/{query_id}``; a domain error becomes a message."""
     try:
-        ranked = _rank_one(
+        ranked = rank_for_key(
             request=request,
             session=session,
             key=principal,

@@ -131,7 +131,7 @@ def _log(session: SessionDep, key: Principal, lists: list[RankedList]) -> None:
         session.commit()
 
 
-def _rank_one(
+def rank_for_key(
     *,
     request: Request,
     session: SessionDep,
@@ -173,7 +173,7 @@ def rank_one(
         min_srdi=min_srdi,
     )
     return _out(
-        _rank_one(
+        rank_for_key(
             request=request,
             session=session,
             key=key,
@@ -200,7 +200,7 @@ def export_one(
     k: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     """The same list as an Excel workbook (Chinese headers, reasons in one column)."""
-    ranked = _rank_one(
+    ranked = rank_for_key(
         request=request,
         session=session,
         key=key,

@@ -80,6 +80,7 @@ class _Row:
     query_city_en: str = ""
     cand_city_en: str = ""
     paired_en: str = ""
+    meeting_city_en: str = ""
     meeting_year: int | None
     meeting_city: str
     park_industries: str
@@ -170,7 +171,7 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
     if family == "history":
         if row.meeting_year is not None:
             where = f"在{row.meeting_city}" if row.meeting_city else ""
-            en_where = f" in {row.meeting_city}" if row.meeting_city else ""
+            en_where = f" in {row.meeting_city_en}" if row.meeting_city_en else ""
             return (
                 f"{row.meeting_year} 年曾{where}对接洽谈",
                 f"Met at a matchmaking event{en_where} in {row.meeting_year}",
@@ -225,7 +226,7 @@ class Explainer:
         X: npt.NDArray[np.float32],
         model: ServingModel,
         meeting_years: Sequence[int | None],
-        meeting_cities: Sequence[str],
+        meeting_cities: Sequence[int],
         boosts: npt.NDArray[np.float64] | None = None,
         top: int = 3,
     ) -> list[list[Reason]]:
@@ -273,7 +274,8 @@ class Explainer:
                 cand_city_en=ccity_en,
                 paired_en=f"{qcity_en}→{ccity_en}" if helping_q else f"{ccity_en}→{qcity_en}",
                 meeting_year=meeting_years[i],
-                meeting_city=meeting_cities[i],
+                meeting_city=str(self._short[meeting_cities[i]]),
+                meeting_city_en=str(self._en[meeting_cities[i]]),
                 park_industries=park_ind,
             )
             reasons: list[Reason] = []

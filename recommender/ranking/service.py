@@ -184,28 +184,26 @@ class _Meetings:
         self.comp = comp[order]
         self.event = np.asarray(h.event_id[pos][order], dtype=object)
         self.n = ctx.n_entities
-        self.event_city: dict[str, str] = {}
+        self.event_city: dict[str, int] = {}
         if events is not None and len(events):
-            cities = ctx.reference.cities
-            short = dict(zip(text_col(cities["city_code"]), text_col(cities["short_name"]), strict=False))
-            self.event_city = {
-                str(e): short.get(str(c), "")
-                for e, c in zip(events["event_id"], text_col(events["city_code"]), strict=False)
-            }
+            index = pd.Index(text_col(ctx.reference.cities["city_code"]))
+            rows = index.get_indexer(text_col(events["city_code"]).to_numpy(dtype=object))
+            self.event_city = dict(zip(text_col(events["event_id"]), rows.tolist(), strict=True))
 
-    def last(self, q: IntArray, c: IntArray, day: int) -> tuple[list[int | None], list[str]]:
-        """Per pair: the year of the latest meeting before ``day`` (or None) and its city."""
+    def last(self, q: IntArray, c: IntArray, day: int) -> tuple[list[int | None], list[int]]:
+        """Per pair: the year of the latest meeting before ``day`` (or None) and the city row
+        of its event (-1 when unknown or not at an event)."""
         key = pair_key(q, c, self.n)
         at = np.searchsorted(self.comp, key * DAY_SPAN + day, side="left") - 1
         years: list[int | None] = []
-        where: list[str] = []
+        where: list[int] = []
         for k, i in zip(key.tolist(), at.tolist(), strict=True):
             if i >= 0 and self.comp[i] // DAY_SPAN == k:
                 years.append(int(str(_day_to_date(int(self.comp[i] % DAY_SPAN)))[:4]))
-                where.append(self.event_city.get(str(self.event[i]), ""))
+                where.append(self.event_city.get(str(self.event[i]), -1))
             else:
                 years.append(None)
-                where.append("")
+                where.append(-1)
         return years, where
 
 

@@ -81,7 +81,7 @@ def test_family_contributions_sum_per_family_and_drop_kind_and_bias() -> None:
         ),
         (
             "history",
-            _row(meeting_year=2025, meeting_city="蚌埠"),
+            _row(meeting_year=2025, meeting_city="蚌埠", meeting_city_en="Bengbu"),
             "2025 年曾在蚌埠对接洽谈",
             "Met at a matchmaking event in Bengbu in 2025",
         ),
