@@ -77,13 +77,13 @@ class _Row:
     query_city: str
     cand_city: str
     paired: str
+    meeting_year: int | None
+    meeting_city: str
+    park_industries: str
     query_city_en: str = ""
     cand_city_en: str = ""
     paired_en: str = ""
     meeting_city_en: str = ""
-    meeting_year: int | None
-    meeting_city: str
-    park_industries: str
 
 
 def _num(feats: Mapping[str, float], name: str) -> float:
