@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FEATURE_SET_VERSION = "fs-2025.1"
+FEATURE_SET_VERSION = "fs-2025.2"
 
 STATIC = "static (entity and reference attributes)"
 ASOF_AGE = "as-of year minus founding year"
@@ -142,6 +142,12 @@ FEATURES: list[FeatureSpec] = [
         "quality",
         "规模比 (候选/查询 员工数对数差)",
         "log1p(candidate employees) - log1p(query employees); NaN for parks",
+    ),
+    _f(
+        "buyer_supplier_log_revenue",
+        "quality",
+        "需求方与供给方营收规模差 (对数)",
+        "log1p(demander revenue) - log1p(provider revenue); buyers usually outsize suppliers",
     ),
     _f("cand_log_employees", "quality", "候选企业员工数 (对数)", "log1p(candidate employees)"),
     _f(

@@ -20,6 +20,8 @@ def quality_features(ctx: FeatureContext, p: Pairs) -> Columns:
     age = year - ctx.founded[c]
     return {
         "size_log_ratio": np.log1p(ctx.employees[c]) - np.log1p(ctx.employees[p.query]),
+        "buyer_supplier_log_revenue": np.log1p(np.maximum(ctx.revenue[p.demander], 0.0))
+        - np.log1p(np.maximum(ctx.revenue[p.provider], 0.0)),
         "cand_log_employees": np.log1p(ctx.employees[c]),
         "cand_log_revenue": np.log1p(np.maximum(ctx.revenue[c], 0.0)),
         "cand_srdi_level": ctx.srdi[c],

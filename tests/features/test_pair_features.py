@@ -80,6 +80,12 @@ def test_quality_family(ctx: FeatureContext) -> None:
     f = supplier(ctx)
     np.testing.assert_allclose(f["size_log_ratio"][0], np.log(101) - np.log(1001), rtol=1e-6)
     np.testing.assert_allclose(f["cand_log_revenue"][1], np.log(100), rtol=1e-6)
+    # supplier query: L1 (revenue 50000) buys from S1 (2000), S2 (99), S3 (500)
+    np.testing.assert_allclose(
+        f["buyer_supplier_log_revenue"],
+        [np.log(50001) - np.log(2001), np.log(50001) - np.log(100), np.log(50001) - np.log(501)],
+        rtol=1e-6,
+    )
     assert f["cand_srdi_level"].tolist() == [2, 1, 0]
     assert f["cand_high_tech"].tolist() == [1, 0, 0]
     assert f["cand_age_years"].tolist() == [14, 4, 9]  # founded 2010, 2020, 2015; as of 2024
