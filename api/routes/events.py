@@ -229,7 +229,11 @@ def get_schedule_xlsx(
     )
 
 
-@router.get("/{event_id}/schedule.html", responses=NOT_FOUND, response_class=HTMLResponse)
+@router.get(
+    "/{event_id}/schedule.html",
+    responses={**NOT_FOUND, 200: {"content": {"text/html": {}}, "description": "HTML page"}},
+    response_class=Response,
+)
 def get_schedule_html(
     session: SessionDep, settings: SettingsDep, key: Reader, event_id: PathId
 ) -> HTMLResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,7 +70,7 @@ class ServiceHolder:
         registry: ModelRegistry,
         rules: Rules,
         *,
-        candidate_cap: int = DEFAULT_CANDIDATE_CAP,
+        candidate_cap: int | Mapping[str, int] = DEFAULT_CANDIDATE_CAP,
     ) -> None:
         self._factory = session_factory
         self._candidate_cap = candidate_cap

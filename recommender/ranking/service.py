@@ -14,7 +14,9 @@ top k.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +40,12 @@ BoolArray = npt.NDArray[np.bool_]
 SIZE_BANDS = {"micro": (0, 20), "small": (20, 100), "medium": (100, 1000), "large": (1000, 10**9)}
 SRDI_RANK = {"none": 0, "province": 1, "national": 2}
 MAX_K = 500
-DEFAULT_CANDIDATE_CAP = 800
+# Candidates generated per query, per kind: supplier and customer recall saturates by 500
+# (var/bench/features.json, recall@500 = 1.0 on the 20k world), investor lists keep gaining
+# up to 2,000; 1,000 keeps one investor request near 10 ms at 200k firms.
+DEFAULT_CANDIDATE_CAP: Mapping[str, int] = MappingProxyType(
+    {"supplier": 500, "investor": 1000, "customer": 500}
+)
 _SIGNED = STAGE_GRADE["signed"]
 
 
@@ -223,8 +230,9 @@ class RankingService:
         Outcome records (features.schema.OUTCOME) for the exclusions.
     events : DataFrame, optional
         Events (features.schema.EVENT), to name the city of an earlier meeting in reasons.
-    candidate_cap : int
-        Most candidates generated per query (before filters); the latency knob.
+    candidate_cap : int or mapping of kind to int
+        Most candidates generated per query (before filters), one number or one per kind;
+        the latency knob (default :data:`DEFAULT_CANDIDATE_CAP`).
     """
 
     def __init__(
@@ -235,14 +243,22 @@ class RankingService:
         *,
         outcomes: pd.DataFrame | None = None,
         events: pd.DataFrame | None = None,
-        candidate_cap: int = DEFAULT_CANDIDATE_CAP,
+        candidate_cap: int | Mapping[str, int] = DEFAULT_CANDIDATE_CAP,
     ) -> None:
-        if candidate_cap < 1:
-            raise ValidationError(f"candidate_cap must be an integer >= 1, got {candidate_cap}")
+        caps = (
+            dict.fromkeys(QUERY_KINDS, candidate_cap)
+            if isinstance(candidate_cap, int)
+            else {kind: candidate_cap.get(kind, 0) for kind in QUERY_KINDS}
+        )
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in caps.values()):
+            raise ValidationError(
+                f"candidate_cap must be an integer >= 1 for every kind, got {candidate_cap}"
+            )
         self.ctx = ctx
         self.models = models
         self.rules = rules
-        self.generator = CandidateGenerator(ctx, cap=candidate_cap)
+        self.caps = caps
+        self.generator = CandidateGenerator(ctx, cap=max(caps.values()))
         F = ctx.n_firms
         firms = ctx.firms
         cities = ctx.reference.cities.reset_index(drop=True)
@@ -327,14 +343,7 @@ class RankingService:
         day = int(to_days(as_of, 1)[0])
         model = self.models.current()  # held for the whole request (hot reload safe)
 
-        rows = self.generator.generate_rows(kind, query_id, as_of=as_of)
-        n_generated = len(rows)
-        rows = rows[self._filter_mask(rows, filters)]
-        excluded = self._pairs.excluded(q, day=day, rules=self.rules)
-        if len(excluded):
-            rows = rows[~np.isin(rows, excluded)]
-        if exposure is not None:
-            rows = rows[exposure.allowed(self._uscc[rows])]
+        rows, n_generated = self._candidates(kind, query_id, q, day, as_of, filters, exposure)
         n_after = len(rows)
         if n_after == 0:
             return RankedList(kind, query_id, query_name, model.version, as_of, [], n_generated, 0)
@@ -409,7 +418,44 @@ class RankingService:
             for q in query_ids
         ]
 
+    def score_matrix(
+        self,
+        kind: str,
+        query_id: str,
+        *,
+        filters: RankFilters | None = None,
+        as_of: pd.Timestamp | None = None,
+    ) -> npt.NDArray[np.float32]:
+        """The feature matrix :meth:`rank` scores for this query (for benchmarks and checks)."""
+        q = self._query_row(kind, query_id)
+        as_of = pd.Timestamp(as_of).normalize() if as_of is not None else _today()
+        day = int(to_days(as_of, 1)[0])
+        rows, _ = self._candidates(kind, query_id, q, day, as_of, filters, None)
+        model = self.models.current()
+        return feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
+
     # -- helpers ------------------------------------------------------------------------
+    def _candidates(
+        self,
+        kind: str,
+        query_id: str,
+        q: int,
+        day: int,
+        as_of: pd.Timestamp,
+        filters: RankFilters | None,
+        exposure: ExposureCounter | None,
+    ) -> tuple[IntArray, int]:
+        """Generated candidates after filters, exclusions and the exposure cap."""
+        rows = self.generator.generate_rows(kind, query_id, n=self.caps[kind], as_of=as_of)
+        n_generated = len(rows)
+        rows = rows[self._filter_mask(rows, filters)]
+        excluded = self._pairs.excluded(q, day=day, rules=self.rules)
+        if len(excluded):
+            rows = rows[~np.isin(rows, excluded)]
+        if exposure is not None:
+            rows = rows[exposure.allowed(self._uscc[rows])]
+        return rows, n_generated
+
     def _query_row(self, kind: str, query_id: str) -> int:
         try:
             row = int(self.ctx.ids.get_loc(query_id))  # O(1); get_indexer([id]) costs ~1 ms
