@@ -103,6 +103,10 @@ def _patch_text(field: str) -> Body:
     return lambda api, who: {"json": {field: "更新后的描述"}}
 
 
+def _rank_batch(api: Api, who: str) -> dict[str, Any]:
+    return {"json": {"query_ids": [api.ids["park_bb"]], "k": 5}}
+
+
 def _key(api: Api, who: str) -> dict[str, Any]:
     return {"json": {"role": "analyst", "label": f"matrix {who}"}}
 
@@ -157,6 +161,47 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
     ("keys.list", "GET", "/v1/keys", _none, (403, 403, 403, 403, 200)),
     ("keys.create", "POST", "/v1/keys", _key, (403, 403, 403, 403, 201)),
     ("keys.revoke", "POST", "/v1/keys/{spare_key_id}/revoke", _none, (403, 403, 403, 403, 200)),
+    # ranking: the test database has no trained model, so an allowed caller gets 503
+    ("rank.get", "GET", "/v1/rank/investor/{park_bb}", _none, (503, 403, 503, 503, 503)),
+    (
+        "rank.export",
+        "GET",
+        "/v1/rank/investor/{park_bb}/export.xlsx",
+        _none,
+        (503, 403, 503, 503, 503),
+    ),
+    ("rank.batch", "POST", "/v1/rank/investor/batch", _rank_batch, (503, 403, 503, 503, 503)),
+    # models: nothing trained yet, so lookups are 404 and a rollback has nothing to go back to
+    ("models.retrain", "POST", "/v1/models/retrain", _none, (403, 403, 403, 202, 202)),
+    ("models.jobs", "GET", "/v1/models/jobs", _none, (403, 403, 403, 200, 200)),
+    ("models.job", "GET", "/v1/models/jobs/999999", _none, (403, 403, 403, 404, 404)),
+    ("models.promote", "POST", "/v1/models/nope/promote", _none, (403, 403, 403, 404, 404)),
+    ("models.rollback", "POST", "/v1/models/rollback", _none, (403, 403, 403, 409, 409)),
+    ("models.report", "GET", "/v1/models/nope/report", _none, (403, 403, 403, 404, 404)),
+    # events planning: the seeded event has no participants (422) and no plan yet (404)
+    ("events.plan", "POST", "/v1/events/{event_bb}/plan", _none, (403, 403, 422, 403, 422)),
+    ("events.schedule", "GET", "/v1/events/{event_bb}/schedule", _none, (404, 403, 404, 404, 404)),
+    (
+        "events.schedule_xlsx",
+        "GET",
+        "/v1/events/{event_bb}/schedule.xlsx",
+        _none,
+        (404, 403, 404, 404, 404),
+    ),
+    (
+        "events.schedule_html",
+        "GET",
+        "/v1/events/{event_bb}/schedule.html",
+        _none,
+        (404, 403, 404, 404, 404),
+    ),
+    (
+        "events.cancel",
+        "POST",
+        "/v1/events/{event_bb}/cancel/{firm_bb}",
+        _none,
+        (403, 403, 404, 403, 404),
+    ),
 ]
 
 CASES = [
