@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
@@ -24,9 +24,11 @@ from api.schemas.rank import (
     Srdi,
 )
 from recommender.db import repo
+from recommender.db.models import utcnow
 from recommender.errors import ForbiddenError, NotFoundError
 from recommender.ranking import export
 from recommender.ranking.factory import ServiceHolder
+from recommender.ranking.logbook import RecommendationLog
 from recommender.ranking.rules import load_rules
 from recommender.ranking.service import RankedList, RankFilters
 from recommender.security import Principal
@@ -35,6 +37,8 @@ from training.registry import ModelRegistry
 router = APIRouter(prefix="/v1/rank", tags=["rank"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("rank", "read")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_LOG_LOCK = threading.Lock()
+_HOLDER_LOCK = threading.Lock()
 
 
 def get_holder(request: Request) -> ServiceHolder:
@@ -44,14 +48,17 @@ def get_holder(request: Request) -> ServiceHolder:
     if holder is None:
         from api.deps import get_reference
 
-        settings = state.settings
-        holder = ServiceHolder(
-            state.session_factory,
-            get_reference(request),
-            ModelRegistry(settings.models_dir),
-            load_rules(settings.rules_file),
-        )
-        state.ranking = holder
+        with _HOLDER_LOCK:  # two first requests at once must not build two services
+            holder = getattr(state, "ranking", None)
+            if holder is None:
+                settings = state.settings
+                holder = ServiceHolder(
+                    state.session_factory,
+                    get_reference(request),
+                    ModelRegistry(settings.models_dir),
+                    load_rules(settings.rules_file),
+                )
+                state.ranking = holder
     return holder
 
 
@@ -111,10 +118,25 @@ def _out(r: RankedList) -> RankedListOut:
     )
 
 
-def _log(session: SessionDep, key: Principal, lists: list[RankedList]) -> None:
+def get_recommendation_log(request: Request) -> RecommendationLog:
+    """The app's batching recommendation-log writer, started on first use."""
+    state = request.app.state
+    writer: RecommendationLog | None = getattr(state, "recommendation_log", None)
+    if writer is None:
+        with _LOG_LOCK:
+            writer = getattr(state, "recommendation_log", None)
+            if writer is None:
+                writer = RecommendationLog(state.session_factory)
+                state.recommendation_log = writer
+    return writer
+
+
+def _log(request: Request, key: Principal, lists: list[RankedList]) -> None:
+    """Record what was shown to whom and when (written in batches, off the request path)."""
+    shown_at = utcnow()
     rows = [
         {
-            "shown_at": pd.Timestamp.now().to_pydatetime(),
+            "shown_at": shown_at,
             "api_key_id": key.key_id,
             "query_kind": r.kind,
             "query_id": r.query_id,
@@ -126,9 +148,7 @@ def _log(session: SessionDep, key: Principal, lists: list[RankedList]) -> None:
         for r in lists
         for c in r.candidates
     ]
-    if rows:
-        repo.log_recommendations(session, rows=rows)
-        session.commit()
+    get_recommendation_log(request).submit(rows)
 
 
 def rank_for_key(
@@ -143,7 +163,7 @@ def rank_for_key(
 ) -> RankedList:
     _check_scope(session, key, kind, query_id)
     ranked = get_holder(request).get().rank(kind, query_id, k=k, filters=_filters(filters))
-    _log(session, key, [ranked])
+    _log(request, key, [ranked])
     return ranked
 
 
@@ -230,5 +250,5 @@ def rank_batch(
         .get()
         .rank_batch(kind, list(body.query_ids), k=body.k, filters=_filters(body.filters))
     )
-    _log(session, key, lists)
+    _log(request, key, lists)
     return [_out(r) for r in lists]

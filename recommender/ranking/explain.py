@@ -33,6 +33,21 @@ SRDI_EN = {1: "provincial SRDI ('specialised and innovative')", 2: "national SRD
 _ITEM_SPLIT = r"[;；,，、|/]"
 
 
+class FirmTexts:
+    """One text column of the firm frame, read a few rows at a time without copying it.
+
+    Copying the name/products columns out as Python strings would cost ~400 MB per process
+    at 1M firms; a request needs only its k rows.
+    """
+
+    def __init__(self, column: pd.Series) -> None:
+        self._values = column.array
+
+    def take(self, rows: npt.NDArray[np.int64]) -> list[str]:
+        """The texts of ``rows`` ("" where missing)."""
+        return [v if isinstance(v, str) else "" for v in self._values.take(rows)]
+
+
 @dataclass(frozen=True)
 class Reason:
     """One reason shown beside a candidate."""
@@ -206,13 +221,13 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
 class Explainer:
     """Turns contributions of the top k into reasons, with values from the feature context."""
 
-    def __init__(self, ctx: FeatureContext) -> None:
+    def __init__(self, ctx: FeatureContext, *, products: FirmTexts | None = None) -> None:
         self.ctx = ctx
         cities = ctx.reference.cities.reset_index(drop=True)
         self._short = np.append(text_col(cities["short_name"]).to_numpy(dtype=object), "")
         self._en = np.append(text_col(cities["name_en"]).to_numpy(dtype=object), "")
         self._node_names = text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object)
-        self._products = text_col(ctx.firms["products"]).to_numpy(dtype=object)
+        self._products = products if products is not None else FirmTexts(ctx.firms["products"])
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
         self._families: dict[str, tuple[list[str], npt.NDArray[np.float64]]] = {}
 
@@ -254,9 +269,7 @@ class Explainer:
         qcity = str(self._short[cq])
         qcity_en = str(self._en[cq])
         helping_q = cq >= 0 and bool(ctx.city_helping[cq])
-        park_ind = (
-            str(self._park_industries[query - ctx.n_firms]) if query >= ctx.n_firms else ""
-        )
+        park_ind = str(self._park_industries[query - ctx.n_firms]) if query >= ctx.n_firms else ""
         names = list(model.feature_names)
         result: list[list[Reason]] = []
         for i in range(n):
@@ -288,9 +301,7 @@ class Explainer:
             result.append(reasons)
         return result
 
-    def _matched_nodes(
-        self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64]
-    ) -> list[str]:
+    def _matched_nodes(self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64]) -> list[str]:
         """Names of the provider's nodes the demander needs, else of its direct upstream ones."""
         ctx = self.ctx
         make = ctx.makes[prov]
@@ -300,9 +311,7 @@ class Explainer:
         out: list[str] = []
         for i in range(len(prov)):
             bits = direct[i] if direct[i].any() else upstream[i]
-            idx = np.flatnonzero(
-                np.unpackbits(bits.view(np.uint8), bitorder="little")[:n_nodes]
-            )
+            idx = np.flatnonzero(np.unpackbits(bits.view(np.uint8), bitorder="little")[:n_nodes])
             out.append("、".join(self._node_names[idx].tolist()))
         return out
 
@@ -325,7 +334,9 @@ class Explainer:
         idf = vec.idf_
         keep = ctx.text_model.keep_
         needs: dict[int, dict[int, float]] = {}
-        for i in np.flatnonzero(want).tolist():
+        wanted = np.flatnonzero(want)
+        texts = dict(zip(wanted.tolist(), self._products.take(prov[wanted]), strict=True))
+        for i in wanted.tolist():
             nr = int(ctx.need_row[dem[i]])
             if nr < 0:
                 continue
@@ -334,8 +345,8 @@ class Explainer:
                 needs[nr] = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
             need = needs[nr]
             best, best_sim = "", 0.0
-            for item in re.split(_ITEM_SPLIT, str(self._products[prov[i]])):
-                item = item.strip()
+            for raw in re.split(_ITEM_SPLIT, texts[i]):
+                item = raw.strip()
                 if not item:
                     continue
                 tf: dict[int, int] = {}

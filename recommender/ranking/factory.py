@@ -102,13 +102,13 @@ class ServiceHolder:
         with self._factory() as session:
             frames = load_frames(session)
         ctx, frames = _context(frames, self._reference)
-        service = RankingService(
+        outcomes, events = frames["outcomes"], frames["events"]
+        del frames  # the context keeps its own copies; free the raw frames before indexing
+        return RankingService(
             ctx,
             self._models,
             self._rules,
-            outcomes=frames["outcomes"],
-            events=frames["events"],
+            outcomes=outcomes,
+            events=events,
             candidate_cap=self._candidate_cap,
         )
-        del frames  # the context keeps what it needs; let the raw frames go
-        return service

@@ -46,8 +46,9 @@ def feature_matrix(
     q = np.full(n, query, dtype=np.int64)
     c = np.asarray(candidates, dtype=np.int64)
     prov, dem = (q, c) if kind == "customer" else (c, q)
-    p = Pairs(kind=kind, query=q, cand=c, provider=prov, demander=dem,
-              day=np.full(n, day, dtype=np.int64))
+    p = Pairs(
+        kind=kind, query=q, cand=c, provider=prov, demander=dem, day=np.full(n, day, dtype=np.int64)
+    )
     cols: dict[str, npt.NDArray[np.floating]] = {
         f"kind_{k}": np.full(n, float(k == kind)) for k in QUERY_KINDS
     }

@@ -28,7 +28,7 @@ from features.entities import text_col
 from features.history import DAY_SPAN, pair_key, to_days
 from features.schema import QUERY_KINDS, STAGE_GRADE
 from recommender.errors import NotFoundError, ValidationError
-from recommender.ranking.explain import Explainer, Reason
+from recommender.ranking.explain import Explainer, FirmTexts, Reason
 from recommender.ranking.matrix import feature_matrix
 from recommender.ranking.models import ModelProvider, ServingModel
 from recommender.ranking.rules import ExposureCounter, Rules, diversify_order
@@ -275,10 +275,11 @@ class RankingService:
         self._uscc = ctx.ids.to_numpy(dtype=object)
         self._id_rank = np.empty(F, dtype=np.int64)
         self._id_rank[np.argsort(self._uscc[:F].astype(str), kind="stable")] = np.arange(F)
-        self._name = text_col(firms["name"]).to_numpy(dtype=object)
-        self._industry = text_col(firms["industry_code"]).to_numpy(dtype=object)
-        self._industry_u = self._industry.astype("U4")
-        self._products = text_col(firms["products"]).to_numpy(dtype=object)
+        # text columns stay in the frame's own (Arrow) storage; a request takes its k rows
+        self._name = FirmTexts(firms["name"])
+        self._industry = FirmTexts(firms["industry_code"])
+        self._industry_u = firms["industry_code"].fillna("").to_numpy(dtype="U4")
+        self._products = FirmTexts(firms["products"])
         self._employees = np.asarray(ctx.employees[:F], dtype=np.float64)
         self._srdi = np.nan_to_num(np.asarray(ctx.srdi[:F], dtype=np.float64))
         self._node = _first_node(ctx.makes[:F], len(ctx.node_index))
@@ -287,7 +288,7 @@ class RankingService:
         )
         self._pairs = _PairLog(ctx, outcomes)
         self._meetings = _Meetings(ctx, events)
-        self._explainer = Explainer(ctx)
+        self._explainer = Explainer(ctx, products=self._products)
 
     # -- public -------------------------------------------------------------------------
     def rank(
@@ -343,7 +344,9 @@ class RankingService:
         day = int(to_days(as_of, 1)[0])
         model = self.models.current()  # held for the whole request (hot reload safe)
 
-        rows, n_generated = self._candidates(kind, query_id, q, day, as_of, filters, exposure)
+        rows, n_generated = self._candidates(
+            kind, query_id, q, day=day, as_of=as_of, filters=filters, exposure=exposure
+        )
         n_after = len(rows)
         if n_after == 0:
             return RankedList(kind, query_id, query_name, model.version, as_of, [], n_generated, 0)
@@ -379,15 +382,18 @@ class RankingService:
         )
         p = _probabilities(model, raw[top])
         city = self._city[top_rows]
+        names = self._name.take(top_rows)
+        industries = self._industry.take(top_rows)
+        products = self._products.take(top_rows)
         out = [
             RankedCandidate(
                 rank=i + 1,
                 candidate_id=str(self._uscc[r]),
-                name=str(self._name[r]),
+                name=names[i],
                 city_code=str(self._city_code[c]),
                 city_name=str(self._city_name[c]),
-                industry_code=str(self._industry[r]),
-                products=str(self._products[r]),
+                industry_code=industries[i],
+                products=products[i],
                 score=float(raw[t]),
                 final_score=float(final[t]),
                 p_success=None if p is None else float(p[i]),
@@ -430,7 +436,9 @@ class RankingService:
         q = self._query_row(kind, query_id)
         as_of = pd.Timestamp(as_of).normalize() if as_of is not None else _today()
         day = int(to_days(as_of, 1)[0])
-        rows, _ = self._candidates(kind, query_id, q, day, as_of, filters, None)
+        rows, _ = self._candidates(
+            kind, query_id, q, day=day, as_of=as_of, filters=filters, exposure=None
+        )
         model = self.models.current()
         return feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
 
@@ -440,6 +448,7 @@ class RankingService:
         kind: str,
         query_id: str,
         q: int,
+        *,
         day: int,
         as_of: pd.Timestamp,
         filters: RankFilters | None,
@@ -458,9 +467,10 @@ class RankingService:
 
     def _query_row(self, kind: str, query_id: str) -> int:
         try:
-            row = int(self.ctx.ids.get_loc(query_id))  # O(1); get_indexer([id]) costs ~1 ms
+            loc = self.ctx.ids.get_loc(query_id)  # O(1); get_indexer([id]) costs ~1 ms
         except (KeyError, TypeError):
-            row = -1
+            loc = -1
+        row = loc if isinstance(loc, int) else -1  # ids are unique, so an int when found
         is_park = row >= self.ctx.n_firms
         if kind == "investor":
             if row < 0 or not is_park:
@@ -481,8 +491,8 @@ class RankingService:
 
     def _query_name(self, row: int) -> str:
         if row >= self.ctx.n_firms:
-            return self._park_names.get(str(self._uscc[row]), "")
-        return str(self._name[row])
+            return str(self._park_names.get(str(self._uscc[row]), ""))
+        return self._name.take(np.array([row]))[0]
 
     def _boosts(self, X: npt.NDArray[np.float32], model: ServingModel) -> FloatArray:
         b = self.rules.boosts
@@ -517,7 +527,7 @@ class RankingService:
         if f.industry_prefix:
             mask &= np.char.startswith(self._industry_u[rows], f.industry_prefix)
         if f.chain_node:
-            node = self.ctx.node_index.get_indexer([f.chain_node])[0]
+            node = self.ctx.node_index.get_indexer(pd.Index([f.chain_node]))[0]
             if node < 0:
                 raise ValidationError(
                     f"chain_node must be a chain node id such as "

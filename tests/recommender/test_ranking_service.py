@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +61,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, small_world: SmallWorld) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, small_world: SmallWorld) -> World:
     home = tmp_path_factory.mktemp("ranking")
     engine = make_engine(small_world.install(home))
     with make_session_factory(engine)() as session:
@@ -78,7 +77,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, small_world: SmallWorld) -> 
     leading = firms.loc[firms["is_leading"].astype(bool), "uscc"].astype(str).tolist()
     supporting = firms.loc[~firms["is_leading"].astype(bool), "uscc"].astype(str).tolist()
     parks = ctx.parks["park_id"].astype(str).tolist()
-    yield World(ctx, frames, provider, registry, service, leading, supporting, parks)
+    return World(ctx, frames, provider, registry, service, leading, supporting, parks)
 
 
 def _queries(w: World) -> list[tuple[str, str]]:
@@ -271,9 +270,9 @@ def test_official_pair_boost_lifts_a_paired_city_candidate(world: World) -> None
     ranks = {c.candidate_id: c.rank for c in plain.candidates if c.city_code == partner}
     lifted_id, before = max(ranks.items(), key=lambda kv: kv[1])
     assert before > 1
-    boosted = world.service_with(replace(NO_RULES, boosts=Boosts(official_pair=0.5, co_built_park=0.0))).rank(
-        "investor", park, k=100, as_of=AS_OF
-    )
+    boosted = world.service_with(
+        replace(NO_RULES, boosts=Boosts(official_pair=0.5, co_built_park=0.0))
+    ).rank("investor", park, k=100, as_of=AS_OF)
     after = {c.candidate_id: c for c in boosted.candidates}[lifted_id]
     assert after.rank < before
     assert after.final_score == pytest.approx(after.score + 0.5)
@@ -359,7 +358,8 @@ def test_top_candidates_have_concrete_chinese_reasons(world: World, kind: str) -
         assert all(x > 0 for x in contribs)
         for reason in c.reasons:
             assert CJK.search(reason.text_zh), reason
-            assert reason.text_en and not CJK.search(reason.text_en.split(":")[0])
+            assert reason.text_en
+            assert not CJK.search(reason.text_en.split(":")[0])
             assert reason.family != "kind"
     texts = [x.text_zh for c in r.candidates for x in c.reasons]
     concrete = re.compile(
