@@ -44,6 +44,8 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not bench and not browser and not slow" -q
 
 bench: install
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; fi; }
 	mkdir -p $(CHAINMATCH_HOME)/bench
 	$(BIN)/python -m pytest -m bench -q -s -p no:cacheprovider tests/bench
 

@@ -241,6 +241,9 @@ def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
     ``<NA>`` for counts, NaN for amounts, NaT for dates; ``srdi_level`` defaults to "none".
     """
     check_frame_columns_present(frame, schema)
+    if _already_conformed(frame, schema):
+        # copy-on-write: a shallow copy costs nothing and keeps the caller's frame safe
+        return frame.copy(deep=False)
     out = pd.DataFrame(index=frame.index)
     for c in schema.columns:
         if c.name in frame.columns:
@@ -262,6 +265,21 @@ def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
         else:
             out[c.name] = pd.to_datetime(s).astype("datetime64[ns]")
     return out.reset_index(drop=True)
+
+
+def _already_conformed(frame: pd.DataFrame, schema: FrameSchema) -> bool:
+    """True when ``frame`` has exactly the declared columns, dtypes and no missing text."""
+    if list(frame.columns) != schema.names or not isinstance(frame.index, pd.RangeIndex):
+        return False
+    if frame.index.start != 0 or frame.index.step != 1:
+        return False
+    for c in schema.columns:
+        col = frame[c.name]
+        if str(col.dtype) != _KIND_DTYPES[c.kind]:
+            return False
+        if c.kind == "str" and bool(col.isna().any()):
+            return False
+    return True
 
 
 def check_frame_columns_present(frame: pd.DataFrame, schema: FrameSchema) -> None:

@@ -45,3 +45,20 @@ def test_mistyped_column_is_named_with_expected_and_got() -> None:
 
 def test_split_multi_accepts_chinese_separators() -> None:
     assert split_multi("MEMS芯片；传感器、模组，封装| ") == ["MEMS芯片", "传感器", "模组", "封装"]
+
+
+def test_conform_of_a_conformed_frame_is_equal_and_independent() -> None:
+    raw = pd.DataFrame(
+        {
+            "uscc": ["91340300MA2TEST001"],
+            "name": ["蚌埠示例传感科技有限公司"],
+            "city_code": ["340300"],
+            "industry_code": ["3973"],
+            "products": ["MEMS芯片"],
+        }
+    )
+    once = conform(raw, ENTERPRISE)
+    twice = conform(once, ENTERPRISE)
+    pd.testing.assert_frame_equal(once, twice)
+    twice.loc[0, "name"] = "改名"
+    assert once.loc[0, "name"] == "蚌埠示例传感科技有限公司"
