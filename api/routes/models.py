@@ -6,7 +6,7 @@ import threading
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PathId, SessionDep, SettingsDep
 from api.deps import require_access as access
@@ -108,7 +108,11 @@ def rollback(session: SessionDep, settings: SettingsDep, key: Writer) -> Promoti
     return PromotionOut(production=registry.production(), previous=previous)
 
 
-@router.get("/{version}/report", response_class=HTMLResponse, responses=NOT_FOUND)
+@router.get(
+    "/{version}/report",
+    response_class=Response,
+    responses={**NOT_FOUND, 200: {"content": {"text/html": {}}, "description": "HTML report"}},
+)
 def report(request: Request, settings: SettingsDep, key: Reader, version: PathId) -> HTMLResponse:
     """The evaluation report written when VERSION was trained (HTML with plots)."""
     path = settings.reports_dir / f"{version}.html"

@@ -9,14 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from api.deps import PathId, SessionDep
 from api.deps import require_access as access
-from api.schemas.common import ERRORS, INVALID, NOT_FOUND
+from api.schemas.common import ERRORS, INVALID, NOT_FOUND, ErrorBody
 from api.schemas.rank import (
     BatchRankIn,
     CandidateOut,
     Kind,
+    Province,
     RankedListOut,
     RankFiltersIn,
     ReasonOut,
@@ -34,7 +36,12 @@ from recommender.ranking.service import RankedList, RankFilters
 from recommender.security import Principal
 from training.registry import ModelRegistry
 
-router = APIRouter(prefix="/v1/rank", tags=["rank"], responses={**ERRORS, **INVALID})
+NO_MODEL: dict[int | str, dict[str, object]] = {
+    503: {"model": ErrorBody, "description": "还没有生产模型 (no production model yet)"}
+}
+router = APIRouter(
+    prefix="/v1/rank", tags=["rank"], responses={**ERRORS, **INVALID, **NOT_FOUND, **NO_MODEL}
+)
 Reader = Annotated[Principal, access("rank", "read")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _LOG_LOCK = threading.Lock()
@@ -176,8 +183,13 @@ def rank_one(
     kind: Kind,
     query_id: PathId,
     k: Annotated[int, Query(ge=1, le=200, description="list length")] = 20,
-    province: Annotated[list[str] | None, Query(description="上海市/江苏省/浙江省/安徽省")] = None,
-    city: Annotated[list[str] | None, Query(description="city adcodes")] = None,
+    province: Annotated[
+        list[Province] | None, Query(description="上海市/江苏省/浙江省/安徽省")
+    ] = None,
+    city: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]] | None,
+        Query(description="city adcodes, e.g. 330200"),
+    ] = None,
     industry: Annotated[str, Query(max_length=4, pattern=r"^[0-9]{0,4}$")] = "",
     node: Annotated[str, Query(max_length=64)] = "",
     size: SizeBand | None = None,

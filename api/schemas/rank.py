@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Ident
+
+CityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 Kind = Literal["supplier", "investor", "customer"]
 SizeBand = Literal["micro", "small", "medium", "large"]
 Srdi = Literal["province", "national"]
+Province = Literal["上海市", "江苏省", "浙江省", "安徽省"]
 
 
 class ReasonOut(BaseModel):
@@ -92,8 +95,8 @@ class RankedListOut(BaseModel):
 class RankFiltersIn(BaseModel):
     """Optional candidate filters (all must hold)."""
 
-    province: list[Literal["上海市", "江苏省", "浙江省", "安徽省"]] = Field(default_factory=list)
-    city: list[Ident] = Field(default_factory=list, description="city adcodes")
+    province: list[Province] = Field(default_factory=list)
+    city: list[CityCode] = Field(default_factory=list, description="city adcodes")
     industry: str = Field("", max_length=4, pattern=r"^[0-9]{0,4}$", description="GB/T prefix")
     node: str = Field("", max_length=64, description="chain node id, e.g. sensor.mems_chip")
     size: SizeBand | None = None

@@ -27,6 +27,43 @@ _SPEC_APP = create_app(get_settings(database_url="sqlite://"))
 schema = schemathesis.openapi.from_asgi("/openapi.json", _SPEC_APP).exclude(path_regex=r"/revoke$")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def production_model(api: Api) -> str:
+    """A small real LightGBM ranker over the catalogue's features, promoted, so that the
+    ranking endpoints answer with lists (not 503) while the run explores them."""
+    import lightgbm as lgb
+    import numpy as np
+    import pandas as pd
+
+    from features.catalogue import FEATURE_NAMES, FEATURE_SET_VERSION
+    from training.metadata import ModelMetadata, TrainingWindow
+    from training.registry import ModelRegistry
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(400, len(FEATURE_NAMES))), columns=FEATURE_NAMES)
+    y = (X["distance_km"] < 0).astype(int) + (X["official_pair"] > 0.5).astype(int)
+    booster = lgb.train(
+        {"objective": "lambdarank", "verbosity": -1, "num_leaves": 4, "min_data_in_leaf": 5},
+        lgb.Dataset(X, label=y, group=[20] * 20),
+        num_boost_round=5,
+    )
+    settings = api.client.app.state.settings  # type: ignore[attr-defined]
+    registry = ModelRegistry(settings.models_dir)
+    version = registry.register(
+        booster.model_to_string(),
+        ModelMetadata(
+            feature_names=list(FEATURE_NAMES),
+            feature_set_version=FEATURE_SET_VERSION,
+            kinds=["supplier", "investor", "customer"],
+            params={},
+            window=TrainingWindow("2024-01-01", "2024-12-31", "2025-01-01"),
+            data_hash="schemathesis",
+        ),
+    )
+    registry.promote(version)
+    return version
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @hypothesis.settings(
