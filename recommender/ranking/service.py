@@ -161,7 +161,9 @@ class _PairLog:
         lo, hi = np.searchsorted(self.a, [q, q + 1])
         if hi == lo:
             return np.zeros(0, dtype=np.int64)
-        hi = lo + int(np.searchsorted(self.day[lo:hi], day, side="left"))  # before as-of only
+        # up to and including the as-of day: a decline recorded today excludes today
+        # (features, unlike exclusions, only see facts strictly before the as-of date)
+        hi = lo + int(np.searchsorted(self.day[lo:hi], day, side="right"))
         b, d = self.b[lo:hi], self.day[lo:hi]
         ex = rules.exclusions
         drop = np.zeros(hi - lo, dtype=bool)

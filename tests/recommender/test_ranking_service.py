@@ -311,6 +311,9 @@ def test_exclusions_drop_signed_partners_and_recent_declines(world: World) -> No
     assert signed not in later
     # before the signing the pair is still a candidate
     assert signed in ids("2025-02-01")
+    # a decline recorded on the as-of day itself already excludes (unlike features)
+    assert declined not in ids("2025-06-01")
+    assert declined in ids("2025-05-31")
     # no_thanks off: only declines recorded for this query's own requests count
     own_only = ids("2025-09-01", replace(rules, exclusions=Exclusions(no_thanks=False)))
     assert reverse in own_only
