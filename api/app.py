@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
 
 from api import pages
 from api.errors import install_error_handlers
@@ -18,6 +20,7 @@ from api.routes import (
     parks,
     rank,
 )
+from recommender import datastamp
 from recommender.db.engine import make_engine, make_session_factory
 from recommender.settings import Settings, get_settings
 
@@ -49,6 +52,38 @@ TAGS = [
 ]
 
 
+# successful writes under these paths change what rankings are computed from
+_DATA_WRITE_PREFIXES = (
+    "/v1/enterprises",
+    "/v1/parks",
+    "/v1/needs",
+    "/v1/outcomes",
+    "/v1/imports",
+    "/peitao/outcome",
+    "/analysis/outcomes",
+    "/v1/events",
+    "/events",
+)
+# ... except these, which plan meetings and change no ranking data
+_NOT_DATA_WRITES = ("/plan", "/cancel")
+
+
+async def _stamp_data_writes(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """After a successful write of ranking data, touch the data stamp so every API process
+    rebuilds its ranking data in the background (see :mod:`recommender.datastamp`)."""
+    response = await call_next(request)
+    if (
+        request.method in {"POST", "PATCH", "PUT", "DELETE"}
+        and response.status_code < 400
+        and request.url.path.startswith(_DATA_WRITE_PREFIXES)
+        and not any(part in request.url.path for part in _NOT_DATA_WRITES)
+    ):
+        datastamp.touch(request.app.state.settings.home)
+    return response
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for the given settings (from the environment when omitted).
 
@@ -69,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.reference = None
     install_error_handlers(app)
+    app.middleware("http")(_stamp_data_writes)
     app.include_router(health.router)
     for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)

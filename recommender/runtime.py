@@ -44,4 +44,10 @@ class Runtime:
 
     @cached_property
     def ranking(self) -> ServiceHolder:
-        return ServiceHolder(self.session_factory, self.reference, self.registry, self.rules)
+        return ServiceHolder(
+            self.session_factory,
+            self.reference,
+            self.registry,
+            self.rules,
+            home=self.settings.home,
+        )

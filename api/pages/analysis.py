@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,13 +22,6 @@ from recommender.settings import Settings
 router = APIRouter(prefix="/analysis", include_in_schema=False)
 User = Annotated[PageUser, page_user("analysis")]
 Csrf = Annotated[str, Form(max_length=64)]
-
-
-def _refresh_ranking(request: Request) -> None:
-    """Rebuild the ranking service's data in the background (new outcomes, new model)."""
-    holder = getattr(request.app.state, "ranking", None)
-    if holder is not None:
-        threading.Thread(target=holder.refresh, name="ranking-refresh", daemon=True).start()
 
 
 def _page(
@@ -117,7 +109,6 @@ def upload_outcomes(
             row_errors=[vars(e) for e in exc.errors],
             status_code=422,
         )
-    _refresh_ranking(request)
     return _back(
         notice=f"{name}: {result['rows']} rows, +{result['inserted']} "
         f"~{result['updated']} ={result['unchanged']}"

@@ -64,6 +64,7 @@ def get_holder(request: Request) -> ServiceHolder:
                     get_reference(request),
                     ModelRegistry(settings.models_dir),
                     load_rules(settings.rules_file),
+                    home=settings.home,
                 )
                 state.ranking = holder
     return holder

@@ -83,6 +83,10 @@ def register(app: typer.Typer) -> None:
             except ImportValidationError as err:
                 _print_errors(err)
                 raise typer.Exit(1) from err
+        if not dry_run:
+            from recommender import datastamp
+
+            datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
         typer.echo(report.summary())
 
     @app.command("import-dir")
@@ -104,6 +108,9 @@ def register(app: typer.Typer) -> None:
             except ImportValidationError as err:
                 _print_errors(err)
                 raise typer.Exit(1) from err
+        from recommender import datastamp
+
+        datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
         for report in reports:
             typer.echo(report.summary())
 

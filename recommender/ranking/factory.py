@@ -6,12 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from features.context import FeatureContext
 from features.reference import Reference
+from recommender import datastamp
 from recommender.db import repo
 from recommender.ranking.models import ModelProvider
 from recommender.ranking.rules import Rules
@@ -60,7 +62,10 @@ class ServiceHolder:
     """Holds the current ranking service; ``refresh()`` rebuilds it after data changes.
 
     Requests call ``get()``; a refresh builds the new service first and swaps the reference,
-    so requests in flight finish on the old one.
+    so requests in flight finish on the old one. With a ``home``, ``get()`` also watches the
+    installation's data stamp (:mod:`recommender.datastamp`): when a writer touched it after
+    the current data was read, a rebuild starts in the background and requests keep being
+    answered from the previous data until it is ready.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class ServiceHolder:
         rules: Rules,
         *,
         candidate_cap: int | Mapping[str, int] = DEFAULT_CANDIDATE_CAP,
+        home: Path | None = None,
     ) -> None:
         self._factory = session_factory
         self._candidate_cap = candidate_cap
@@ -79,17 +85,22 @@ class ServiceHolder:
         self._rules = rules
         self._service: RankingService | None = None
         self._lock = threading.Lock()
+        self._home = home
+        self._built_stamp = -1
+        self._rebuilding = threading.Event()
 
     @property
     def models(self) -> ModelProvider:
         return self._models
 
     def get(self) -> RankingService:
-        """The current service, built on first use."""
+        """The current service, built on first use; a stale one triggers a rebuild."""
         if self._service is None:
             with self._lock:
                 if self._service is None:
                     self._service = self._build()
+        elif self._home is not None and datastamp.read(self._home) > self._built_stamp:
+            self.refresh_in_background()
         return self._service
 
     def refresh(self) -> None:
@@ -98,7 +109,34 @@ class ServiceHolder:
         with self._lock:
             self._service = service
 
+    def refresh_in_background(self) -> bool:
+        """Start one background rebuild unless one is running; True if started."""
+        with self._lock:
+            if self._rebuilding.is_set():
+                return False
+            self._rebuilding.set()
+
+        def run() -> None:
+            try:
+                self.refresh()
+            except Exception:  # keep serving the old data; the next stale get() retries
+                log.exception("rebuilding the ranking data failed")
+            finally:
+                self._rebuilding.clear()
+
+        threading.Thread(target=run, name="ranking-refresh", daemon=True).start()
+        return True
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Block until no background rebuild runs (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while self._rebuilding.is_set() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
     def _build(self) -> RankingService:
+        # read the stamp before the data: a write landing during the build re-triggers
+        if self._home is not None:
+            self._built_stamp = datastamp.read(self._home)
         with self._factory() as session:
             frames = load_frames(session)
         ctx, frames = _context(frames, self._reference)

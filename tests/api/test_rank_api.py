@@ -203,3 +203,26 @@ def test_each_shown_list_is_logged_with_key_and_model(api: RankApi) -> None:
     assert [x[2] for x in rows] == shown
     assert {(x[0], x[1], x[4]) for x in rows} == {("investor", api.bengbu_park, api.model_version)}
     assert all(x[5] is not None for x in rows)
+
+
+def test_a_decline_posted_over_the_api_reaches_the_next_lists(api: RankApi) -> None:
+    """Writes touch the data stamp; the service rebuilds in the background and then
+    excludes the declined candidate (the rule: a decline excludes for 12 months)."""
+    q = api.leading[1]
+    first = api.client.get(f"/v1/rank/supplier/{q}?k=10", headers=api.h("admin")).json()
+    top = first["candidates"][0]["candidate_id"]
+    today = pd.Timestamp.now().strftime("%Y-%m-%d")
+    row = {
+        "query_kind": "supplier",
+        "query_id": q,
+        "candidate_id": top,
+        "stage": "declined",
+        "date": today,
+    }
+    posted = api.client.post("/v1/outcomes", json={"outcomes": [row]}, headers=api.h("admin"))
+    assert posted.status_code == 200, posted.text
+    # the next request notices the newer stamp and starts a rebuild; wait for it
+    api.client.get(f"/v1/rank/supplier/{q}?k=10", headers=api.h("admin"))
+    api.client.app.state.ranking.wait_idle()  # type: ignore[attr-defined]
+    after = api.client.get(f"/v1/rank/supplier/{q}?k=10", headers=api.h("admin")).json()
+    assert top not in [c["candidate_id"] for c in after["candidates"]]
