@@ -15,7 +15,7 @@ from recommender.security import Action, Principal
 from recommender.settings import Settings
 
 if TYPE_CHECKING:
-    from features.reference import Reference
+    from recommender.reference import Reference
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="API key (`chainmatch keys create`)"
@@ -49,7 +49,7 @@ def get_reference(request: Request) -> Reference:
     if state.reference is None:
         with _reference_lock:
             if state.reference is None:
-                from features.reference import load_reference
+                from recommender.reference import load_reference
 
                 state.reference = load_reference(state.settings.reference_dir)
     reference: Reference = state.reference

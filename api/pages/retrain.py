@@ -3,7 +3,7 @@
 A job is a ``retrain_jobs`` row run by :func:`recommender.training_jobs.run_retrain_job`
 (train on the database's outcomes, promote only if better) in a background thread of the
 API process; the page follows the row's status. One job at a time per database.
-Promotion and rollback go through :class:`training.registry.ModelRegistry` (the pointer the
+Promotion and rollback go through :mod:`recommender.model_admin` (the pointer the
 ranking service follows) and are mirrored into ``model_versions``.
 """
 
@@ -18,11 +18,10 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from recommender import training_jobs
+from recommender import model_admin, training_jobs
 from recommender.db import repo
 from recommender.errors import ConflictError, NotFoundError
 from recommender.settings import Settings
-from training.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +110,9 @@ def report_files(settings: Settings) -> list[str]:
 
 def versions(settings: Settings) -> list[VersionRow]:
     """Registered versions, newest first, with their metrics and report files."""
-    registry = ModelRegistry(settings.models_dir)
     files = report_files(settings)
     rows = []
-    for info in reversed(registry.list()):
+    for info in reversed(model_admin.versions(settings)):
         own = [f for f in files if info.version in f]
         local = sorted(p.name for p in info.path.glob("*.html")) if info.path.is_dir() else []
         rows.append(
@@ -149,23 +147,10 @@ def report_path(settings: Settings, name: str) -> Path:
 
 def promote(settings: Settings, session: Session, version: str) -> None:
     """Make ``version`` production in the registry and in ``model_versions``."""
-    registry = ModelRegistry(settings.models_dir)
-    previous = registry.production()
-    registry.promote(version)
-    _mirror(session, registry, [previous, version])
+    model_admin.promote(settings, session, version)
 
 
 def rollback(settings: Settings, session: Session) -> str:
     """Return production to the previous version; its id."""
-    registry = ModelRegistry(settings.models_dir)
-    current = registry.production()
-    version = registry.rollback()
-    _mirror(session, registry, [current, version])
-    return version
-
-
-def _mirror(session: Session, registry: ModelRegistry, versions: list[str | None]) -> None:
-    for v in versions:
-        if v:
-            training_jobs.mirror_version(session, registry, v)
-    session.commit()
+    _, production = model_admin.rollback(settings, session)
+    return production or ""

@@ -7,22 +7,14 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import (
-    CityFilter,
-    Limit,
-    Offset,
-    PathId,
-    ReferenceDep,
-    Search,
-    SessionDep,
-    SettingsDep,
-)
+from api.deps import PathId, SessionDep, SettingsDep
 from api.deps import require_access as access
+from api.routes._crud import crud_router
 from api.routes.rank import XLSX, get_holder
-from api.schemas.common import CONFLICT, ERRORS, INVALID, NOT_FOUND, Page
+from api.schemas.common import NOT_FOUND
 from api.schemas.entities import EventCreate, EventOut, EventUpdate
 from api.schemas.events import (
     AgendaItemOut,
@@ -40,65 +32,19 @@ from recommender.planner import CityQuota, PlanSettings, agendas, render_html, w
 from recommender.security import Principal
 
 KIND = "events"
-router = APIRouter(prefix=f"/v1/{KIND}", tags=[KIND], responses={**ERRORS, **INVALID})
+router = crud_router(
+    KIND,
+    id_name="event_id",
+    singular="event",
+    noun="event",
+    article="an",
+    list_doc="List events, paged, searchable by name and venue.",
+    create_schema=EventCreate,
+    update_schema=EventUpdate,
+    out_schema=EventOut,
+)
 Reader = Annotated[Principal, access(KIND, "read")]
 Writer = Annotated[Principal, access(KIND, "write")]
-
-
-@router.get("")
-def list_events(
-    *,
-    session: SessionDep,
-    key: Reader,
-    offset: Offset = 0,
-    limit: Limit = 50,
-    q: Search = None,
-    city: CityFilter = None,
-) -> Page[EventOut]:
-    """List events, paged, searchable by name and venue."""
-    items, total = records.list_records(
-        session, kind=KIND, principal=key, offset=offset, limit=limit, search=q, city_code=city
-    )
-    return Page[EventOut](
-        items=[EventOut.model_validate(i) for i in items],
-        total=total,
-        offset=offset,
-        limit=limit,
-    )
-
-
-@router.get("/{event_id}", responses=NOT_FOUND)
-def get_event(session: SessionDep, key: Reader, event_id: PathId) -> EventOut:
-    """One event."""
-    row = records.get_record(session, kind=KIND, key=event_id, principal=key)
-    return EventOut.model_validate(row)
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
-def create_event(
-    session: SessionDep, key: Writer, reference: ReferenceDep, body: EventCreate
-) -> EventOut:
-    """Register an event (validated like a row of events.csv)."""
-    row = records.create_record(
-        session, kind=KIND, data=body.model_dump(), principal=key, reference=reference
-    )
-    return EventOut.model_validate(row)
-
-
-@router.patch("/{event_id}", responses=NOT_FOUND)
-def update_event(
-    session: SessionDep, key: Writer, reference: ReferenceDep, event_id: PathId, body: EventUpdate
-) -> EventOut:
-    """Change some fields of an event."""
-    row = records.update_record(
-        session,
-        kind=KIND,
-        key=event_id,
-        changes=body.model_dump(exclude_unset=True),
-        principal=key,
-        reference=reference,
-    )
-    return EventOut.model_validate(row)
 
 
 # ----------------------------------------------------------------------------- planning

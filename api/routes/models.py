@@ -12,13 +12,12 @@ from api.deps import PathId, SessionDep, SettingsDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.models import ModelVersionOut, PromotionOut, RetrainJobOut
+from recommender import model_admin
 from recommender.db import repo
-from recommender.errors import ConflictError, NotFoundError
+from recommender.errors import NotFoundError
 from recommender.security import Principal
 from recommender.settings import Settings
-from recommender.training_jobs import mirror_version, run_retrain_job
-from training.errors import ModelNotFoundError, RegistryError
-from training.registry import ModelRegistry
+from recommender.training_jobs import run_retrain_job
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("models", "read")]
@@ -67,30 +66,13 @@ def list_jobs(session: SessionDep, key: Reader) -> list[RetrainJobOut]:
     return [_job_out(j) for j in repo.list_retrain_jobs(session, limit=50)]
 
 
-def _registry(settings: Settings) -> ModelRegistry:
-    return ModelRegistry(settings.models_dir)
-
-
-def _mirror_all(session: SessionDep, registry: ModelRegistry, *versions: str | None) -> None:
-    for v in versions:
-        if v:
-            mirror_version(session, registry, v)
-    session.commit()
-
-
 @router.post("/{version}/promote", responses=NOT_FOUND)
 def promote(
     session: SessionDep, settings: SettingsDep, key: Writer, version: PathId
 ) -> PromotionOut:
     """Make VERSION the production model (the service picks it up on the next request)."""
-    registry = _registry(settings)
-    previous = registry.production()
-    try:
-        registry.promote(version)
-    except ModelNotFoundError as exc:
-        raise NotFoundError(str(exc)) from exc
-    _mirror_all(session, registry, previous, version)
-    return PromotionOut(production=registry.production(), previous=previous)
+    previous, production = model_admin.promote(settings, session, version)
+    return PromotionOut(production=production, previous=previous)
 
 
 @router.post(
@@ -98,14 +80,8 @@ def promote(
 )
 def rollback(session: SessionDep, settings: SettingsDep, key: Writer) -> PromotionOut:
     """Return to the previous production model."""
-    registry = _registry(settings)
-    previous = registry.production()
-    try:
-        registry.rollback()
-    except RegistryError as exc:
-        raise ConflictError(str(exc)) from exc
-    _mirror_all(session, registry, previous, registry.production())
-    return PromotionOut(production=registry.production(), previous=previous)
+    previous, production = model_admin.rollback(settings, session)
+    return PromotionOut(production=production, previous=previous)
 
 
 @router.get(

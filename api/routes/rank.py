@@ -28,13 +28,13 @@ from api.schemas.rank import (
 from recommender.db import repo
 from recommender.db.models import utcnow
 from recommender.errors import ForbiddenError, NotFoundError
+from recommender.model_admin import registry_for
 from recommender.ranking import export
 from recommender.ranking.factory import ServiceHolder
 from recommender.ranking.logbook import RecommendationLog
 from recommender.ranking.rules import load_rules
 from recommender.ranking.service import RankedList, RankFilters
 from recommender.security import Principal
-from training.registry import ModelRegistry
 
 NO_MODEL: dict[int | str, dict[str, object]] = {
     503: {"model": ErrorBody, "description": "还没有生产模型 (no production model yet)"}
@@ -62,7 +62,7 @@ def get_holder(request: Request) -> ServiceHolder:
                 holder = ServiceHolder(
                     state.session_factory,
                     get_reference(request),
-                    ModelRegistry(settings.models_dir),
+                    registry_for(settings),
                     load_rules(settings.rules_file),
                     home=settings.home,
                 )

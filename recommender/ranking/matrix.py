@@ -3,7 +3,8 @@
 This is :func:`features.pairs.pair_features` without the id lookups and the DataFrame: the
 service already holds entity rows, and LightGBM scores a C-contiguous float32 matrix without
 a conversion. The same family functions compute the values, so the two agree to the bit
-(``tests/recommender/test_ranking_matrix.py`` checks it).
+(``test_feature_matrix_equals_pair_features`` in
+``tests/recommender/test_ranking_service.py`` checks it).
 """
 
 from __future__ import annotations
