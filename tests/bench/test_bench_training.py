@@ -115,6 +115,13 @@ def test_bench_training() -> None:
         )
         timings[f"train_s_{threads}_threads"] = time.perf_counter() - t2
         timings[f"rounds_{threads}_threads"] = float(booster.current_iteration())
+        # the full round budget without early stopping: the worst case of a retrain
+        t3 = time.perf_counter()
+        full = fit_lambdarank(
+            tr_X, tr_rows["grade"].to_numpy(), tr_rows["qid"].to_numpy(), params=params
+        )
+        timings[f"train_full_s_{threads}_threads"] = time.perf_counter() - t3
+        timings[f"full_rounds_{threads}_threads"] = float(full.current_iteration())
 
     out = {
         "world": {"firms": 20_000, "seed": 7},
@@ -137,6 +144,7 @@ def test_bench_training() -> None:
             **timings,
             "total_s_2_threads": t_ctx + t_features + timings["train_s_2_threads"],
             "total_s_1_thread": t_ctx + t_features + timings["train_s_1_threads"],
+            "total_full_rounds_s_2_threads": t_ctx + t_features + timings["train_full_s_2_threads"],
         },
     }
     path = _out_dir() / "training.json"

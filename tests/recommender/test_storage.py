@@ -550,3 +550,15 @@ def test_seed_reference_is_idempotent(session: Session) -> None:
     assert lat is None
     loaded = repo.load_frame(session, kind="parks")
     pd.testing.assert_frame_equal(loaded, conform(ref.parks, PARK))
+
+
+def test_load_frame_in_many_chunks_equals_one_read(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = enterprises(7)
+    repo.upsert_frame(session, kind="enterprises", frame=frame)
+    whole = repo.load_frame(session, kind="enterprises")
+    monkeypatch.setattr(repo, "LOAD_CHUNK_ROWS", 2)
+    chunked = repo.load_frame(session, kind="enterprises")
+    assert len(chunked) == 7
+    pd.testing.assert_frame_equal(chunked, whole)
