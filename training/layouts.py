@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.pipeline import Prepared, TrainConfig, metrics_by_kind
-from training.rankers import fit_lambdarank
+from training.pipeline import Prepared, TrainConfig, fit_on_rows, metrics_by_kind
 
 __all__ = ["compare_layouts"]
 
@@ -37,15 +36,7 @@ def compare_layouts(
     tr_rows, tr_X = prepared.subset("train")
     va_rows, va_X = prepared.subset("valid", observed_only=True)
     te_rows, te_X = prepared.subset("test", observed_only=True)
-    single = fit_lambdarank(
-        tr_X,
-        tr_rows["grade"].to_numpy(),
-        tr_rows["qid"].to_numpy(),
-        X_valid=va_X,
-        y_valid=va_rows["grade"].to_numpy(),
-        qid_valid=va_rows["qid"].to_numpy(),
-        params=config.params,
-    )
+    single = fit_on_rows(tr_rows, tr_X, va_rows, va_X, params=config.params)
     per_kind = np.zeros(len(te_rows))
     for kind in sorted(te_rows["query_kind"].unique()):
         tr = (tr_rows["query_kind"] == kind).to_numpy()
@@ -53,15 +44,7 @@ def compare_layouts(
         te = (te_rows["query_kind"] == kind).to_numpy()
         if not tr.any():
             continue
-        booster = fit_lambdarank(
-            tr_X[tr],
-            tr_rows["grade"].to_numpy()[tr],
-            tr_rows["qid"].to_numpy()[tr],
-            X_valid=va_X[va],
-            y_valid=va_rows["grade"].to_numpy()[va],
-            qid_valid=va_rows["qid"].to_numpy()[va],
-            params=config.params,
-        )
+        booster = fit_on_rows(tr_rows[tr], tr_X[tr], va_rows[va], va_X[va], params=config.params)
         per_kind[te] = np.asarray(booster.predict(te_X[te]))
     return {
         "single": metrics_by_kind(te_rows, np.asarray(single.predict(te_X)), k=config.eval_k),

@@ -167,6 +167,26 @@ def _sample_negatives(
     return frame.assign(event_id="", grade=0, censored=False, part="train", sampled=True)
 
 
+def fit_on_rows(
+    train_rows: pd.DataFrame,
+    train_X: pd.DataFrame,
+    valid_rows: pd.DataFrame,
+    valid_X: pd.DataFrame,
+    *,
+    params: RankerParams,
+) -> lgb.Booster:
+    """LambdaRank on labelled rows (``grade``, ``qid``) with early stopping on the valid rows."""
+    return fit_lambdarank(
+        train_X,
+        train_rows["grade"].to_numpy(),
+        train_rows["qid"].to_numpy(),
+        X_valid=valid_X,
+        y_valid=valid_rows["grade"].to_numpy(),
+        qid_valid=valid_rows["qid"].to_numpy(),
+        params=params,
+    )
+
+
 @dataclass
 class TrainResult:
     """What a training run produced: the model, its calibrator and every comparison."""
@@ -198,15 +218,7 @@ def train_and_evaluate(
         raise ValueError(
             f"need training and test rows, got {len(tr_rows)} train and {len(te_rows)} test"
         )
-    booster = fit_lambdarank(
-        tr_X,
-        tr_rows["grade"].to_numpy(),
-        tr_rows["qid"].to_numpy(),
-        X_valid=va_X,
-        y_valid=va_rows["grade"].to_numpy(),
-        qid_valid=va_rows["qid"].to_numpy(),
-        params=config.params,
-    )
+    booster = fit_on_rows(tr_rows, tr_X, va_rows, va_X, params=config.params)
     scores: dict[str, np.ndarray] = {
         "lambdarank": np.asarray(booster.predict(te_X)),
         "rule": rule_score(te_X),

@@ -15,6 +15,9 @@ from training.world.model import PairModel
 N_LEADING = (6, 20)
 N_SUPPORTING = (20, 80)
 THEME_SHARE = 0.8  # supporting firms from the theme chain; the rest from anywhere
+P_MUST = 0.04  # a participant insists on meeting one counterpart (必须对接)
+P_NO = 0.04  # a participant refuses one counterpart (拒绝对接)
+P_MUTUAL = 0.5  # a leading firm's "must" is returned by the supporting firm
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,8 @@ class EventPlan:
     Attributes
     ----------
     events : event_id, name, date, city, venue, n_slots, slot_minutes, n_tables, theme_chains.
-    participants : event_id, uscc, role, min_meetings, max_meetings, available_slots.
+    participants : event_id, uscc, role, min_meetings, max_meetings, available_slots
+        (and must_meet, no_meet once :func:`add_preferences` has drawn them).
     leading, supporting : per event, firm rows of its leading / supporting participants.
     upcoming : event_id of the one event after the data end (no outcomes).
     """
@@ -173,3 +177,42 @@ def _participants(
             "available_slots": slots,
         }
     )
+
+
+def add_preferences(participants: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """A copy of ``participants`` with ``must_meet`` and ``no_meet`` drawn for a few firms.
+
+    Each participant, independently, insists on meeting one random counterpart of the other
+    role at its event with probability ``P_MUST``, or refuses one with probability ``P_NO``;
+    a leading firm's "must" is returned by the supporting firm with probability
+    ``P_MUTUAL`` (unless that firm refuses it), so the demo has mutual "must" pairs.
+    Every draw comes from ``rng``, in event order, so the result is deterministic for it.
+    """
+    out = participants.reset_index(drop=True).copy()
+    must: dict[int, list[str]] = {}
+    no: dict[int, list[str]] = {}
+    uscc = out["uscc"].astype(str).to_numpy()
+    for _, group in out.groupby("event_id", sort=False):
+        rows = group.index.to_numpy()
+        is_l = (group["role"] == "leading").to_numpy()
+        lead, sup = rows[is_l], rows[~is_l]
+        if len(lead) == 0 or len(sup) == 0:
+            continue
+        u = rng.random(len(rows))
+        pick = rng.random(len(rows))
+        mutual = rng.random(len(rows)) < P_MUTUAL
+        for k, r in enumerate(rows.tolist()):
+            others = sup if is_l[k] else lead
+            other = int(others[int(pick[k] * len(others))])
+            if u[k] < P_MUST:
+                must.setdefault(r, []).append(uscc[other])
+                if is_l[k] and mutual[k]:
+                    must.setdefault(other, []).append(uscc[r])
+            elif u[k] < P_MUST + P_NO:
+                no.setdefault(r, []).append(uscc[other])
+    for r, refused in no.items():  # a refusal stands; a "must" of the same firm goes
+        if r in must:
+            must[r] = [m for m in must[r] if m not in refused]
+    out["must_meet"] = [";".join(dict.fromkeys(must.get(r, []))) for r in range(len(out))]
+    out["no_meet"] = [";".join(dict.fromkeys(no.get(r, []))) for r in range(len(out))]
+    return out

@@ -12,7 +12,7 @@ import pandas as pd
 from features.reference import Reference
 from features.schema import PARK
 from training.errors import InvalidInputError
-from training.world.events import plan_events
+from training.world.events import add_preferences, plan_events
 from training.world.firms import generate_firms
 from training.world.funnel import draw_funnel
 from training.world.model import build_model
@@ -100,6 +100,8 @@ def generate_world(
     step("recommendations")
     outcomes, pairs, ties = draw_funnel(model, shown, p, rng, end=end)
     step("funnel")
+    # drawn last so that every earlier draw, hence the rest of the world, is unchanged
+    participants = add_preferences(plan.participants, rng)
 
     p = replace(p, extra={**p.extra})
     truth_params = {
@@ -122,7 +124,7 @@ def generate_world(
         parks=parks_file(reference),
         needs=needs,
         events=plan.events,
-        participants=plan.participants,
+        participants=participants,
         outcomes=outcomes,
         truth=truth,
         upcoming_event=plan.upcoming,

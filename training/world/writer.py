@@ -25,6 +25,8 @@ _TEXT = {
     "partner_city_code": str,
     "chain_nodes": str,
     "available_slots": str,
+    "must_meet": str,
+    "no_meet": str,
     "gbt_divisions": str,
 }
 
