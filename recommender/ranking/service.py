@@ -14,8 +14,17 @@ top k.
 
 from __future__ import annotations
 
+__all__ = [
+    "DEFAULT_CANDIDATE_CAP",
+    "SIZE_BANDS",
+    "SRDI_RANK",
+    "RankFilters",
+    "RankedCandidate",
+    "RankedList",
+    "RankingService",
+]
+
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -28,18 +37,23 @@ from features.entities import text_col
 from features.history import to_days
 from features.schema import QUERY_KINDS
 from recommender.errors import NotFoundError, ValidationError
-from recommender.ranking.explain import Explainer, FirmTexts, Reason
+from recommender.ranking.explain import Explainer, FirmTexts
 from recommender.ranking.indexes import Meetings, PairLog
 from recommender.ranking.matrix import feature_matrix
 from recommender.ranking.models import ModelProvider, ServingModel
+from recommender.ranking.results import (
+    SIZE_BANDS,
+    SRDI_RANK,
+    RankedCandidate,
+    RankedList,
+    RankFilters,
+)
 from recommender.ranking.rules import ExposureCounter, Rules, diversify_order
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-SIZE_BANDS = {"micro": (0, 20), "small": (20, 100), "medium": (100, 1000), "large": (1000, 10**9)}
-SRDI_RANK = {"none": 0, "province": 1, "national": 2}
 MAX_K = 500
 # Candidates generated per query, per kind: supplier and customer recall saturates by 500
 # (var/bench/features.json, recall@500 = 1.0 on the 20k world), investor lists keep gaining
@@ -47,80 +61,6 @@ MAX_K = 500
 DEFAULT_CANDIDATE_CAP: Mapping[str, int] = MappingProxyType(
     {"supplier": 500, "investor": 1000, "customer": 500}
 )
-
-
-@dataclass(frozen=True)
-class RankFilters:
-    """Optional filters on candidates (all must hold).
-
-    ``provinces`` are names as in the reference (上海市, 江苏省, 浙江省, 安徽省);
-    ``city_codes`` 6-digit adcodes; ``industry_prefix`` a GB/T 4754 code prefix ("39",
-    "397"); ``chain_node`` a node id the candidate makes (``sensor.mems_chip``);
-    ``size_band`` one of :data:`SIZE_BANDS` (employees); ``min_srdi`` the lowest 专精特新
-    level (``province`` or ``national``); ``exclude_ids`` firms never to show.
-    """
-
-    provinces: tuple[str, ...] = ()
-    city_codes: tuple[str, ...] = ()
-    industry_prefix: str = ""
-    chain_node: str = ""
-    size_band: str = ""
-    min_srdi: str = ""
-    exclude_ids: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.size_band and self.size_band not in SIZE_BANDS:
-            raise ValidationError(
-                f"size_band must be one of {sorted(SIZE_BANDS)}, got {self.size_band!r}"
-            )
-        if self.min_srdi and self.min_srdi not in SRDI_RANK:
-            raise ValidationError(
-                f"min_srdi must be one of {sorted(SRDI_RANK)}, got {self.min_srdi!r}"
-            )
-
-    @property
-    def empty(self) -> bool:
-        """True when no filter is set."""
-        return not (
-            self.provinces
-            or self.city_codes
-            or self.industry_prefix
-            or self.chain_node
-            or self.size_band
-            or self.min_srdi
-            or self.exclude_ids
-        )
-
-
-@dataclass(frozen=True)
-class RankedCandidate:
-    """One line of a ranked list."""
-
-    rank: int
-    candidate_id: str
-    name: str
-    city_code: str
-    city_name: str
-    industry_code: str
-    products: str
-    score: float
-    final_score: float
-    p_success: float | None
-    reasons: list[Reason]
-
-
-@dataclass(frozen=True)
-class RankedList:
-    """A ranked, explained list for one query."""
-
-    kind: str
-    query_id: str
-    query_name: str
-    model_version: str
-    as_of: pd.Timestamp
-    candidates: list[RankedCandidate] = field(default_factory=list)
-    n_generated: int = 0
-    n_after_filters: int = 0
 
 
 class RankingService:
