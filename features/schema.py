@@ -170,6 +170,8 @@ PARTICIPANT = FrameSchema(
             ("min_meetings", "int", False, "minimum meetings wanted"),
             ("max_meetings", "int", False, "meeting cap"),
             ("available_slots", "str", False, "slot indexes, ;-joined; empty = all"),
+            ("must_meet", "str", False, "USCCs of counterparts it must meet, ;-joined"),
+            ("no_meet", "str", False, "USCCs of counterparts it refuses to meet, ;-joined"),
         ]
     ),
 )

@@ -40,6 +40,7 @@ __all__ = [
     "model_pair_values",
     "plan_event_from_db",
     "plans_dir",
+    "preference_pairs",
 ]
 
 log = logging.getLogger(__name__)
@@ -143,9 +144,55 @@ def event_inputs(session: Session, *, event_id: str) -> tuple[EventSpec, pd.Data
             .astype(str)
             .to_numpy(dtype=object),
             "official": "",  # the accompanying 招商 official; not stored yet
+            "must_meet": parts["must_meet"].fillna("").astype(str).to_numpy(dtype=object),
+            "no_meet": parts["no_meet"].fillna("").astype(str).to_numpy(dtype=object),
         }
     )
     return spec, participants
+
+
+PREF_COLUMNS = ("pref_leading", "pref_supporting")
+_PAIR = ["leading_uscc", "supporting_uscc"]
+
+
+def preference_pairs(participants: pd.DataFrame) -> pd.DataFrame:
+    """Both sides' stored preferences as pairs: leading_uscc, supporting_uscc, pref_leading,
+    pref_supporting ("must", "no", or NA where that side listed nothing).
+
+    A participant's ``must_meet``/``no_meet`` (;-joined USCCs) give its side's preference
+    for each listed counterpart; a counterpart in both lists counts as "no". Only pairs
+    that some side listed are returned; counterparts of the same role are left out.
+    """
+    role = dict(zip(participants["uscc"], participants["role"], strict=True))
+    sides: list[pd.DataFrame] = []
+    for side, other, pref_col in (
+        ("leading", "supporting", "pref_leading"),
+        ("supporting", "leading", "pref_supporting"),
+    ):
+        own = participants[participants["role"] == side].reset_index(drop=True)
+        long: list[pd.DataFrame] = []
+        for column, pref in (("no_meet", "no"), ("must_meet", "must")):  # "no" first: it wins
+            if column not in own.columns:
+                continue
+            listed = own[column].fillna("").astype(str).str.split(";").explode().str.strip()
+            firm = own["uscc"].reindex(listed.index)
+            long.append(pd.DataFrame({"firm": firm, "counterpart": listed, pref_col: pref}))
+        if not long:
+            continue
+        frame = pd.concat(long, ignore_index=True)
+        frame = frame[frame["counterpart"].map(role).eq(other)]
+        frame = frame.drop_duplicates(["firm", "counterpart"], keep="first")
+        names = {"firm": f"{side}_uscc", "counterpart": f"{other}_uscc"}
+        sides.append(frame.rename(columns=names)[[*_PAIR, pref_col]].reset_index(drop=True))
+    if not sides:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in (*_PAIR, *PREF_COLUMNS)})
+    out = sides[0]
+    for more in sides[1:]:
+        out = out.merge(more, on=_PAIR, how="outer")
+    for c in PREF_COLUMNS:
+        if c not in out.columns:
+            out[c] = pd.NA
+    return out[[*_PAIR, *PREF_COLUMNS]].astype(object).reset_index(drop=True)
 
 
 def met_before(
@@ -173,7 +220,13 @@ def candidate_pairs(
     values: PairValueFn,
     preferences: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every leading × supporting pair with its value, ``met_before`` and any preferences."""
+    """Every leading × supporting pair with its value, ``met_before`` and both sides'
+    preferences.
+
+    Preferences come from the participants' ``must_meet``/``no_meet`` lists (see
+    :func:`preference_pairs`); a pair in ``preferences`` overrides them where it gives a
+    value. A side that said nothing about a pair is "meet".
+    """
     lead = participants.loc[participants["role"] == "leading", "uscc"].to_numpy(dtype=object)
     supp = participants.loc[participants["role"] == "supporting", "uscc"].to_numpy(dtype=object)
     li = np.repeat(lead, len(supp))
@@ -187,14 +240,19 @@ def candidate_pairs(
             "met_before": met_before(session, leading=li, supporting=si, before=as_of),
         }
     )
+    prefs = preference_pairs(participants).set_index(_PAIR)
     if preferences is not None and len(preferences):
-        cols = [c for c in ("pref_leading", "pref_supporting") if c in preferences.columns]
-        pairs = pairs.merge(
-            preferences[["leading_uscc", "supporting_uscc", *cols]],
-            on=["leading_uscc", "supporting_uscc"],
-            how="left",
-            validate="one_to_one",
-        )
+        cols = [c for c in PREF_COLUMNS if c in preferences.columns]
+        given = preferences[[*_PAIR, *cols]].set_index(_PAIR)
+        if given.index.has_duplicates:
+            raise ValidationError(
+                "preferences must list each (leading_uscc, supporting_uscc) pair once, got "
+                f"{given.index[given.index.duplicated()][:3].tolist()}"
+            )
+        prefs = given.astype(object).combine_first(prefs)
+    pairs = pairs.merge(prefs.reset_index(), on=_PAIR, how="left", validate="many_to_one")
+    for c in PREF_COLUMNS:
+        pairs[c] = pairs[c].astype(object).where(pairs[c].notna(), "meet")
     return pairs
 
 
@@ -255,7 +313,8 @@ def plan_event_from_db(
     settings : planner settings (quotas, met-before handling).
     greedy : use the highest-value-first baseline instead of the optimiser.
     preferences : optional pairs' preferences (leading_uscc, supporting_uscc,
-        pref_leading, pref_supporting); none are stored in the database yet.
+        pref_leading, pref_supporting) that override the participants' stored
+        ``must_meet``/``no_meet`` lists for the pairs they name.
     keep_cancelled : leave out firms cancelled in the latest stored plan.
 
     Returns

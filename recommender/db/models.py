@@ -204,6 +204,9 @@ class EventParticipant(Base):
     min_meetings: Mapped[int | None]
     max_meetings: Mapped[int | None]
     available_slots: Mapped[str] = mapped_column(Text, default="")
+    # added by migration 0002; the server default fills rows stored before it
+    must_meet: Mapped[str] = mapped_column(Text, default="", server_default="")
+    no_meet: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Meeting(Base):

@@ -39,7 +39,7 @@ from recommender.db.models import (
     Industry,
     IoSector,
 )
-from recommender.db.repo_events import load_meetings, save_meetings
+from recommender.db.repo_events import load_meetings, participant_roles, save_meetings
 from recommender.db.repo_ops import (
     create_api_key,
     create_retrain_job,
@@ -71,6 +71,7 @@ __all__ = [
     "load_frame",
     "load_meetings",
     "log_recommendations",
+    "participant_roles",
     "promote_model_version",
     "revoke_api_key",
     "save_meetings",

@@ -112,7 +112,8 @@ def validate_rows(
 
     Row ``i`` is reported as line ``i + 2`` (as if it were a CSV file with a header).
     References (a need's owner, an outcome's query, candidate and event) must exist in the
-    database. Returns the conformed frame; raises
+    database; a participant's must_meet/no_meet counterparts must be registered for the event
+    (stored or in ``rows``). Returns the conformed frame; raises
     :class:`~recommender.errors.ImportValidationError` with every row error otherwise.
     """
     from recommender.ingest.cities import CityResolver
@@ -135,11 +136,17 @@ def validate_rows(
     for column, target, _ in REFERENCES.get(kind, ()):
         wanted = {v for v in cells[column] if v} | {v.upper() for v in cells[column] if v}
         known.setdefault(target, set()).update(existing_ids(session, kind=target, ids=wanted))
+    roles = (
+        repo.participant_roles(session, event_ids=set(cells["event_id"]))
+        if kind == "participants"
+        else {}
+    )
     result = validate_table(
         table,
         cities=CityResolver(reference.cities),
         industry_codes=reference.industries["code"].astype(str).tolist(),
         known=known,
+        roles=roles,
     )
     if result.errors:
         raise ImportValidationError(kind=kind, source=source, errors=list(result.errors))

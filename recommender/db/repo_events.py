@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from recommender.db._frames import frame_to_columns, rows_to_frame
-from recommender.db.models import Event, Meeting
+from recommender.db.models import Event, EventParticipant, Meeting
 from recommender.errors import NotFoundError
 
+_IN_CHUNK = 1000  # event ids per IN (...) lookup
 MEETING_COLUMNS = ("slot", "table_no", "leading_uscc", "supporting_uscc", "value", "status")
 _DTYPES = {
     "event_id": "object",
@@ -21,6 +24,20 @@ _DTYPES = {
     "value": "float64",
     "status": "object",
 }
+
+
+def participant_roles(session: Session, *, event_ids: Collection[str]) -> dict[str, str]:
+    """Stored participants of the given events: "event_id|uscc" -> role."""
+    ids = sorted({str(e) for e in event_ids if e})
+    out: dict[str, str] = {}
+    for start in range(0, len(ids), _IN_CHUNK):
+        rows = session.execute(
+            select(EventParticipant.event_id, EventParticipant.uscc, EventParticipant.role).where(
+                EventParticipant.event_id.in_(ids[start : start + _IN_CHUNK])
+            )
+        )
+        out.update((f"{e}|{u}", r) for e, u, r in rows)
+    return out
 
 
 def _meetings() -> Table:

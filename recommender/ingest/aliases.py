@@ -91,6 +91,8 @@ FILE_COLUMNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "min_meetings": ("最少洽谈数", "最少对接次数"),
         "max_meetings": ("最多洽谈数", "最多对接次数"),
         "available_slots": ("可用时段",),
+        "must_meet": ("必须对接", "必见", "必须对接企业"),
+        "no_meet": ("不对接", "拒绝对接", "不对接企业"),
     },
     "outcomes": {
         "query_kind": ("对接类型", "查询类型"),

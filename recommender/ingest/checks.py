@@ -21,6 +21,7 @@ from recommender.ingest.uscc import (
 
 __all__ = [
     "Parsed",
+    "join_by_row",
     "parse_bool",
     "parse_date",
     "parse_enum",
@@ -29,6 +30,8 @@ __all__ = [
     "parse_number",
     "parse_slots",
     "parse_uscc",
+    "parse_uscc_list",
+    "split_long",
 ]
 
 Parsed = tuple[pd.Series, np.ndarray]
@@ -148,3 +151,41 @@ def parse_slots(values: pd.Series) -> Parsed:
     clean, _ = parse_list(values)
     ok = np.asarray(clean.str.fullmatch(r"\d+(;\d+)*"), dtype=bool)
     return clean, _present(values) & ~ok
+
+
+def split_long(values: pd.Series) -> pd.DataFrame:
+    """One row per item of ;-joined cells: ``row`` (position in ``values``) and ``item``.
+
+    Items are de-duplicated within a cell, in their first order; empty cells give no rows.
+    """
+    parts = values.reset_index(drop=True).str.split(";").explode()
+    long = pd.DataFrame({"row": parts.index.to_numpy(dtype=np.int64), "item": parts.to_numpy()})
+    long = long[long["item"].notna() & long["item"].ne("")]
+    return long.drop_duplicates().reset_index(drop=True)
+
+
+def join_by_row(long: pd.DataFrame, n: int) -> pd.Series:
+    """The ``item`` column of a :func:`split_long` frame joined back by ``row`` ("" if none)."""
+    joined = long.groupby("row", sort=True)["item"].agg(";".join)
+    return joined.reindex(pd.RangeIndex(n), fill_value="").astype(object)
+
+
+def parse_uscc_list(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """;-joined 统一社会信用代码 lists: upper-cased, separators normalised, de-duplicated.
+
+    Returns the clean lists and, per cell, its invalid codes ;-joined ("" where all are
+    valid); both with ``values``' index.
+    """
+    clean, _ = parse_list(values.str.upper())
+    long = split_long(clean)
+    valid = valid_uscc_mask(long["item"]) if len(long) else np.zeros(0, dtype=bool)
+    n = len(values)
+    out = join_by_row(long, n).set_axis(values.index)
+    bad = join_by_row(long[~valid], n).set_axis(values.index)
+    return out, bad
+
+
+USCC_LIST_MESSAGE = (
+    "统一社会信用代码 of counterparts, ;-joined, each 18 characters with a correct "
+    "GB 32100-2015 check character"
+)

@@ -84,9 +84,17 @@ def _validate(
             known[target] = repo.existing_keys(session, kind=target) | set(
                 in_import.get(target, ())
             )
+    roles: dict[str, str] = {}
+    if kind == "participants" and "event_id" in table.frame.columns:
+        # must_meet/no_meet name counterparts that may be registered already
+        roles = repo.participant_roles(session, event_ids=set(table.frame["event_id"]))
     codes = reference.industries["code"].astype("str")
     validated = validate_table(
-        table, cities=CityResolver(reference.cities), industry_codes=set(codes), known=known
+        table,
+        cities=CityResolver(reference.cities),
+        industry_codes=set(codes),
+        known=known,
+        roles=roles,
     )
     report = ImportReport(
         kind=kind,

@@ -18,6 +18,7 @@ from recommender.ingest import checks
 from recommender.ingest.aliases import BOOLEAN_VALUES, ENUMS
 from recommender.ingest.cities import CityResolver
 from recommender.ingest.reading import RawTable
+from recommender.ingest.uscc import valid_uscc_mask
 
 __all__ = ["FIELDS", "REFERENCES", "Field", "Validated", "key_strings", "validate_table"]
 
@@ -27,7 +28,7 @@ class Field:
     """How one file column is parsed: its type, frame column and bounds."""
 
     name: str
-    type: str  # id text uscc city industry int float bool enum date list slots
+    type: str  # id text uscc usccs city industry int float bool enum date list slots
     out: str = ""
     lo: float | None = None
     hi: float | None = None
@@ -69,7 +70,7 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
     "participants": (
         _F("event_id", "id"), _F("uscc", "uscc"), _F("role", "enum"),
         _F("min_meetings", "int", lo=0), _F("max_meetings", "int", lo=0),
-        _F("available_slots", "slots"),
+        _F("available_slots", "slots"), _F("must_meet", "usccs"), _F("no_meet", "usccs"),
     ),
     "outcomes": (
         _F("query_kind", "enum"), _F("query_id", "id"), _F("candidate_id", "id"),
@@ -141,6 +142,7 @@ def validate_table(
     cities: CityResolver,
     industry_codes: Collection[str],
     known: Mapping[str, Collection[str]] | None = None,
+    roles: Mapping[str, str] | None = None,
 ) -> Validated:
     """Check every row of ``table`` and build the conformed frame of its good rows.
 
@@ -151,6 +153,10 @@ def validate_table(
     industry_codes : the GB/T 4754-2017 codes (``code`` column of the industries frame).
     known : for the kinds this kind refers to, the keys that exist already (in the database
         or in files of the same import); a missing kind counts as no keys.
+    roles : participants only: "event_id|uscc" -> role of the participants already stored
+        for the file's events. A ``must_meet``/``no_meet`` entry must name a participant of
+        the same event with the opposite role, registered in this file or in ``roles``
+        (a row of the file replaces the stored one).
 
     Returns
     -------
@@ -217,6 +223,10 @@ def validate_table(
             report(field.name, bad, checks.DATE_MESSAGE)
         elif field.type == "list":
             clean, _ = checks.parse_list(values)
+        elif field.type == "usccs":
+            clean, bad_codes = checks.parse_uscc_list(values)
+            bad = np.asarray(bad_codes.ne(""), dtype=bool)
+            report(field.name, bad, checks.USCC_LIST_MESSAGE, bad_codes)
         elif field.type == "slots":
             clean, bad = checks.parse_slots(values)
             report(field.name, bad, "slot indexes such as 0;1;4 (whole numbers >= 0)")
@@ -234,6 +244,8 @@ def validate_table(
 
     frame = pd.DataFrame(out)
     _check_references(kind, frame, known, bad_cells, report)
+    if kind == "participants":
+        _check_counterparts(frame, roles or {}, bad_cells, report)
     good = np.ones(n, dtype=bool)
     for mask in bad_cells.values():
         good &= ~mask
@@ -301,6 +313,66 @@ def _check_references(
             noun = target[:-1]
             expected = f"the key of a {noun} in this import or in the database"
             report(column, missing, expected, values)
+
+
+_OPPOSITE = {"leading": "supporting", "supporting": "leading"}
+_PREFERENCE_COLUMNS = ("must_meet", "no_meet")
+
+
+def _check_counterparts(
+    frame: pd.DataFrame,
+    stored: Mapping[str, str],
+    bad_cells: Mapping[str, np.ndarray],
+    report: _Reporter,
+) -> None:
+    """Every ``must_meet``/``no_meet`` code names an opposite-role participant of the event;
+    no code is in both lists of one row."""
+    n = len(frame)
+    if n == 0 or not {"event_id", "uscc", "role"} <= set(frame.columns):
+        return
+    none = np.zeros(n, dtype=bool)
+    row_ok = ~(bad_cells.get("event_id", none) | bad_cells.get("role", none))
+    row_ok &= np.asarray(frame["event_id"].ne("") & frame["role"].isin(list(_OPPOSITE)))
+    # the file's own rows first: on a duplicate key the first row is the one kept
+    file_ok = row_ok & ~bad_cells.get("uscc", none) & np.asarray(frame["uscc"].ne(""))
+    keys = (frame["event_id"] + "|" + frame["uscc"])[file_ok]
+    in_file = pd.Series(frame["role"][file_ok].to_numpy(), index=keys.to_numpy())
+    roles: dict[str, str] = dict(stored)
+    first = in_file[~in_file.index.duplicated()]
+    roles.update(zip(first.index.astype(str), first.astype(str), strict=True))
+    # firms whose own row has a bad role are reported there, not again at each mention
+    named = ~(bad_cells.get("event_id", none) | bad_cells.get("uscc", none))
+    unsure = set((frame["event_id"] + "|" + frame["uscc"])[named & ~row_ok]) - set(roles)
+    event = frame["event_id"].to_numpy(dtype=object)
+    want = frame["role"].map(_OPPOSITE).to_numpy(dtype=object)
+    lists: dict[str, pd.DataFrame] = {}
+    for column in _PREFERENCE_COLUMNS:
+        if column not in frame.columns:
+            continue
+        long = checks.split_long(frame[column])
+        # invalid codes are reported already; rows without a usable event or role too
+        long = long[row_ok[long["row"].to_numpy()] & valid_uscc_mask(long["item"])]
+        lists[column] = long
+        rows = long["row"].to_numpy()
+        keys = event[rows] + "|" + long["item"]
+        found = keys.map(roles)
+        wrong = long[np.asarray(found.ne(want[rows]) & ~keys.isin(unsure), dtype=bool)]
+        if wrong.empty:
+            continue
+        got = checks.join_by_row(wrong, n)
+        mask = np.asarray(got.ne(""), dtype=bool)
+        expected = [
+            f"USCCs of {want[i]} participants of event {event[i]} "
+            "(registered in this file or already stored)"
+            for i in np.flatnonzero(mask).tolist()
+        ]
+        report(column, mask, expected, got)
+    if len(lists) == len(_PREFERENCE_COLUMNS):
+        both = lists["must_meet"].merge(lists["no_meet"], on=["row", "item"])
+        if len(both):
+            got = checks.join_by_row(both, n)
+            mask = np.asarray(got.ne(""), dtype=bool)
+            report("no_meet", mask, "counterparts not also listed in must_meet", got)
 
 
 def _conform_partial(frame: pd.DataFrame, kind: str) -> pd.DataFrame:

@@ -241,3 +241,54 @@ def test_unknown_event_and_unplanned_event_are_not_found(env: Env) -> None:
         other = repo.load_frame(s, kind="events")["event_id"].iloc[0]
         with pytest.raises(NotFoundError, match="has no stored plan"):
             es.load_schedule(s, event_id=str(other), plans=env.plans)
+
+
+def test_stored_preferences_forbid_no_pairs_and_schedule_mutual_must_pairs(
+    small_world: SmallWorld, tmp_path: Path
+) -> None:
+    engine = make_engine(small_world.install(tmp_path))
+    factory = make_session_factory(engine)
+    event_id = small_world.upcoming_event
+    try:
+        with factory() as s:
+            parts = repo.load_frame(s, kind="participants", where={"event_id": event_id})
+            free = parts[
+                (parts["available_slots"] == "") & (parts["must_meet"] == "")
+                & (parts["no_meet"] == "")
+            ]  # fmt: skip
+            lead = free.loc[free["role"] == "leading", "uscc"].astype(str).tolist()
+            supp = free.loc[free["role"] == "supporting", "uscc"].astype(str).tolist()
+            a, c = lead[0], lead[1]
+            b, d = supp[0], supp[1]
+            # a refuses b (the pair the values favour); c and d both insist (worth nothing)
+            changes = {a: ("", b), c: (d, ""), d: (c, "")}
+            edited = parts[parts["uscc"].isin(list(changes))].copy()
+            edited["must_meet"] = edited["uscc"].map(lambda u: changes[u][0])
+            edited["no_meet"] = edited["uscc"].map(lambda u: changes[u][1])
+            assert repo.upsert_frame(s, kind="participants", frame=edited).updated == 3
+            s.commit()
+
+        def values(li: np.ndarray, si: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
+            return np.where((li == a) & (si == b), 1.0, np.where((li == c) & (si == d), 0.0, 0.1))
+
+        with factory() as s:
+            plan = es.plan_event_from_db(
+                s, event_id=event_id, ranking=values, plans=tmp_path / "plans",
+                settings=PlanSettings(exclude_met_before=False),
+            ).plan  # fmt: skip
+    finally:
+        engine.dispose()
+    pairs = plan.pairs.set_index(["leading_uscc", "supporting_uscc"])
+    assert tuple(pairs.loc[(a, b), ["pref_leading", "pref_supporting"]]) == ("no", "meet")
+    assert tuple(pairs.loc[(c, d), ["pref_leading", "pref_supporting"]]) == ("must", "must")
+    assert set(pairs["pref_leading"]) | set(pairs["pref_supporting"]) <= {"must", "meet", "no"}
+    m = plan.meetings
+    met = dict(zip(zip(m["leading_uscc"], m["supporting_uscc"], strict=True), m["must"],
+                   strict=True))  # fmt: skip
+    assert (a, b) not in met
+    assert bool(met[(c, d)])  # scheduled although it is worth nothing
+    # the world's own refusals at this event are never scheduled either
+    refused = pairs[(pairs["pref_leading"] == "no") | (pairs["pref_supporting"] == "no")]
+    assert len(refused) > 1  # (a, b) and the world's own
+    assert not set(met) & set(refused.index)
+    assert violations(plan) == []

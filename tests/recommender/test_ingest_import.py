@@ -159,3 +159,39 @@ def test_cli_import_prints_every_error(cli: CliRunner) -> None:
     result = cli.invoke(app, ["import", "firms", str(bad)])
     assert result.exit_code == 2
     assert "KIND must be one of" in result.output
+
+
+def test_preferences_import_against_stored_participants(
+    session: Session, reference: Reference, tmp_path: Path
+) -> None:
+    import_dir(session, directory=SAMPLES, reference=reference)
+    stored = repo.load_frame(session, kind="participants").set_index("uscc")
+    assert stored.loc["91330200144072619E", "must_meet"] == "91340300MA2N8K5Q0C"
+    assert stored.loc["9132050013482051XF", "no_meet"] == "91310112MA1G6R3W27"
+    # a file naming counterparts registered by an earlier import: one fine, one at the
+    # other event, one of the same role
+    path = tmp_path / "participants.csv"
+    path.write_text(
+        "活动编号,统一社会信用代码,角色,必见,不对接\n"
+        "E-2024-BB01,91310112MA1G6R3W27,配套,9132050013482051XF,\n"
+        "E-2024-FY01,91341200MA2W4H8L65,配套,91330200144072619E,\n"
+        "E-2024-FY01,91320100MA1MB0D85B,龙头,,91320100MA1MB0D85B\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportValidationError) as caught:
+        import_file(session, kind="participants", path=path, reference=reference)
+    errors = [(e.line, e.column, e.got) for e in caught.value.errors]
+    assert errors == [
+        (3, "must_meet", "91330200144072619E"),
+        (4, "no_meet", "91320100MA1MB0D85B"),
+    ]
+    assert "leading participants of event E-2024-FY01" in caught.value.errors[0].expected
+    path.write_text(
+        "event_id,uscc,role,must_meet\nE-2024-BB01,91310112MA1G6R3W27,supporting,"
+        "9132050013482051XF\n",
+        encoding="utf-8",
+    )
+    report = import_file(session, kind="participants", path=path, reference=reference)
+    assert (report.inserted, report.updated) == (0, 1)
+    row = repo.get_by_key(session, kind="participants", key="E-2024-BB01|91310112MA1G6R3W27")
+    assert (row["must_meet"], row["no_meet"]) == ("9132050013482051XF", "")

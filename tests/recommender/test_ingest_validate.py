@@ -187,3 +187,66 @@ def test_unknown_columns_are_listed_not_rejected(tmp_path: Path) -> None:
     )
     assert table.ignored == ("备注",)
     assert table.lines.tolist() == [2]
+
+
+def _check_participants(  # type: ignore[no-untyped-def]
+    tmp_path: Path, text: str, roles: dict[str, str] | None = None
+):
+    table = read_table(write(tmp_path, text), kind="participants")
+    firms = {code(i) for i in range(1, 8)}
+    return validate_table(
+        table,
+        cities=CityResolver(CITIES),
+        industry_codes=INDUSTRIES,
+        known={"events": {"E1", "E2"}, "enterprises": firms},
+        roles=roles,
+    )
+
+
+def test_preference_lists_are_parsed_from_chinese_headers(tmp_path: Path) -> None:
+    text = (
+        "活动编号,统一社会信用代码,角色,必须对接,拒绝对接\n"
+        f"E1,{code(1)},龙头,{code(2).lower()}，{code(2)},{code(3)}\n"
+        f"E1,{code(2)},配套,{code(1)},\n"
+        f"E1,{code(3)},配套,,{code(1)}\n"
+    )
+    result = _check_participants(tmp_path, text)
+    assert result.errors == []
+    assert result.frame["must_meet"].tolist() == [code(2), code(1), ""]
+    assert result.frame["no_meet"].tolist() == [code(3), "", code(1)]
+
+
+def test_a_bad_must_meet_code_is_a_row_error_naming_line_and_column(tmp_path: Path) -> None:
+    wrong = code(2)[:17] + ("0" if code(2)[17] != "0" else "1")
+    text = (
+        "event_id,uscc,role,must_meet\n"
+        f"E1,{code(1)},leading,\n"
+        f"E1,{code(2)},supporting,{code(1)};{wrong};ABC\n"
+    )
+    result = _check_participants(tmp_path, text)
+    assert [(e.line, e.column, e.got) for e in result.errors] == [(3, "must_meet", f"{wrong};ABC")]
+    assert "统一社会信用代码" in result.errors[0].expected
+    assert result.frame["uscc"].tolist() == [code(1)]  # the bad row is not kept
+
+
+def test_a_counterpart_must_be_at_the_event_with_the_opposite_role(tmp_path: Path) -> None:
+    text = (
+        "event_id,uscc,role,must_meet,no_meet\n"
+        f"E1,{code(1)},leading,{code(3)},{code(2)}\n"  # code(3) registered for E2 only
+        f"E1,{code(2)},supporting,{code(4)},\n"  # code(4) is stored, but leading is wanted
+        f"E1,{code(5)},leading,{code(2)},{code(6)}\n"  # code(6): stored supporting -> fine
+        f"E2,{code(3)},supporting,,{code(5)}\n"  # code(5) is at E1, not E2
+        f"E1,{code(7)},leading,{code(2)},{code(2)}\n"  # both lists
+    )
+    stored = {f"E1|{code(4)}": "supporting", f"E1|{code(6)}": "supporting"}
+    result = _check_participants(tmp_path, text, stored)
+    got = [(e.line, e.column, e.got) for e in result.errors]
+    assert got == [
+        (2, "must_meet", code(3)),
+        (3, "must_meet", code(4)),
+        (5, "no_meet", code(5)),
+        (6, "no_meet", code(2)),
+    ]
+    assert result.errors[0].expected.startswith("USCCs of supporting participants of event E1")
+    assert result.errors[1].expected.startswith("USCCs of leading participants of event E1")
+    assert result.frame["uscc"].tolist() == [code(5)]

@@ -58,7 +58,7 @@ def enterprises(n: int = 4) -> pd.DataFrame:
 def test_upgrade_from_empty_equals_metadata(db_url: str) -> None:
     assert migrate.current(db_url) is None
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0001"
+    assert migrate.current(db_url) == migrate.head() == "0002"
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -74,7 +74,54 @@ def test_upgrade_from_empty_equals_metadata(db_url: str) -> None:
 def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
     migrate.upgrade(db_url)
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == "0001"
+    assert migrate.current(db_url) == "0002"
+
+
+def test_0002_adds_empty_preferences_to_stored_participants_and_downgrades(db_url: str) -> None:
+    from alembic import command
+
+    migrate.upgrade(db_url, "0001")
+    engine = make_engine(db_url)
+    firm = uscc("340300", 1)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO enterprises (uscc, name, city_code, industry_code, products, "
+                    "district, inputs, chain_nodes, is_leading, srdi_level, is_high_tech, listed) "
+                    "VALUES (:u, 'a', '340300', '3973', 'x', '', '', '', false, 'none', false, "
+                    "false)"
+                ),
+                {"u": firm},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO events (event_id, name, date, city_code, venue, theme_chains) "
+                    "VALUES ('E1', 'e', '2024-05-20', '340300', '', '')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO event_participants (event_id, uscc, role, available_slots) "
+                    "VALUES ('E1', :u, 'leading', '')"
+                ),
+                {"u": firm},
+            )
+        migrate.upgrade(db_url)
+        with engine.connect() as conn:
+            got = conn.execute(text("SELECT must_meet, no_meet FROM event_participants")).all()
+        assert [tuple(r) for r in got] == [("", "")]
+        with engine.connect() as conn:
+            cfg = migrate.alembic_config(db_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+            conn.commit()
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("event_participants")}
+        assert migrate.current(db_url) == "0001"
+        assert not {"must_meet", "no_meet"} & columns
+    finally:
+        engine.dispose()
 
 
 def test_entity_tables_have_exactly_the_schema_columns() -> None:
@@ -94,7 +141,7 @@ def test_cli_db_upgrade_and_current(sqlite_url: str) -> None:
     up = runner.invoke(app, ["db", "upgrade", "--url", sqlite_url])
     assert up.exit_code == 0, up.output
     after = runner.invoke(app, ["db", "current", "--url", sqlite_url])
-    assert "current: 0001" in after.output
+    assert "current: 0002" in after.output
     assert "up to date" in after.output
 
 
@@ -168,7 +215,13 @@ def test_dates_and_composite_keys_round_trip(session: Session) -> None:
     )
     parts = conform(
         pd.DataFrame(
-            {"event_id": ["E1", "E1"], "uscc": list(firms.uscc), "role": ["leading", "supporting"]}
+            {
+                "event_id": ["E1", "E1"],
+                "uscc": list(firms.uscc),
+                "role": ["leading", "supporting"],
+                "must_meet": [firms.uscc[1], ""],
+                "no_meet": ["", firms.uscc[0]],
+            }
         ),
         PARTICIPANT,
     )
@@ -183,6 +236,7 @@ def test_dates_and_composite_keys_round_trip(session: Session) -> None:
     row = repo.get_by_key(session, kind="participants", key=f"E1|{firms.uscc[1]}")
     assert row["role"] == "supporting"
     assert row["min_meetings"] is None
+    assert (row["must_meet"], row["no_meet"]) == ("", firms.uscc[0])
 
 
 def test_second_upsert_changes_nothing(session: Session) -> None:
