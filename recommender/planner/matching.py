@@ -36,6 +36,7 @@ __all__ = [
     "MatchResult",
     "evaluate",
     "forced_must",
+    "free_bound",
     "greedy_matching",
     "penalty",
     "quota_masks",
@@ -220,6 +221,20 @@ def _milp(model: _Model, inst: Instance) -> FloatArray | None:
     if res.x is None:
         return None
     return np.asarray(res.x, dtype=np.float64)
+
+
+def free_bound(inst: Instance) -> float:
+    """LP bound over every plan, with no must pair fixed (and quotas soft, as penalties).
+
+    The bound reported with a matching fixes the mutual "must" pairs; a finished plan that
+    had to drop one of them (no common free slot) lies outside that region, so its bound is
+    this one.
+    """
+    if inst.n_edges == 0:
+        return evaluate(inst, np.zeros(0, dtype=bool))[3]
+    quotas = "soft" if inst.settings.quotas else "none"
+    _, bound = _lp(_build(inst, np.zeros(inst.n_edges, dtype=bool), quotas=quotas))
+    return float(bound)
 
 
 def solve_matching(inst: Instance) -> MatchResult:

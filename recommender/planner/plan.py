@@ -13,6 +13,7 @@ from recommender.planner.matching import (
     MatchResult,
     evaluate,
     forced_must,
+    free_bound,
     greedy_matching,
     solve_matching,
 )
@@ -99,6 +100,10 @@ def finish(
     """Build the meetings frame and the report from a finished board."""
     scheduled = slot >= 0
     value, _, _, objective = evaluate(inst, scheduled)
+    lp_bound = match.lp_bound
+    if bool((match.forced & ~scheduled).any()):
+        # a fixed must pair could not be placed: bound the plan over all plans instead
+        lp_bound = max(lp_bound, free_bound(inst))
     lead_tables = pd.DataFrame({"lead": inst.lead[scheduled], "table": table[scheduled]})
     n_tables = lead_tables.groupby("lead")["table"].nunique()
     drop_rows = pd.DataFrame(
@@ -113,8 +118,8 @@ def finish(
         objective=objective,
         value=value,
         matching_objective=match.objective,
-        lp_bound=match.lp_bound,
-        gap=max(match.lp_bound - objective, 0.0) / max(abs(match.lp_bound), 1e-9),
+        lp_bound=lp_bound,
+        gap=max(lp_bound - objective, 0.0) / max(abs(lp_bound), 1e-9),
         n_meetings=int(scheduled.sum()),
         n_dropped=int(dropped.sum()),
         per_firm=rep.per_firm(inst, scheduled),
