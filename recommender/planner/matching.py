@@ -39,6 +39,7 @@ __all__ = [
     "free_bound",
     "greedy_matching",
     "penalty",
+    "plan_bound",
     "quota_masks",
     "solve_matching",
 ]
@@ -226,15 +227,47 @@ def _milp(model: _Model, inst: Instance) -> FloatArray | None:
 def free_bound(inst: Instance) -> float:
     """LP bound over every plan, with no must pair fixed (and quotas soft, as penalties).
 
-    The bound reported with a matching fixes the mutual "must" pairs; a finished plan that
-    had to drop one of them (no common free slot) lies outside that region, so its bound is
-    this one.
+    Every plan within the caps and the session capacity is a feasible point of this LP with
+    the objective :func:`evaluate` gives it (slacks = unmet minimum and quota units), so no
+    plan can beat it, whatever the scheduler had to drop or fill in.
     """
+    return _region_bound(inst, np.zeros(inst.n_edges, dtype=bool), quotas="soft")
+
+
+def _region_bound(inst: Instance, forced: BoolArray, *, quotas: str) -> float:
     if inst.n_edges == 0:
         return evaluate(inst, np.zeros(0, dtype=bool))[3]
-    quotas = "soft" if inst.settings.quotas else "none"
-    _, bound = _lp(_build(inst, np.zeros(inst.n_edges, dtype=bool), quotas=quotas))
+    if not inst.settings.quotas:
+        quotas = "none"
+    _, bound = _lp(_build(inst, forced, quotas=quotas))
     return float(bound)
+
+
+def plan_bound(inst: Instance, chosen: BoolArray, match: MatchResult) -> float:
+    """An LP bound that holds for the final plan ``chosen`` (its objective cannot exceed it).
+
+    ``match.lp_bound`` is the LP optimum over the matching's region: the forced mutual-must
+    pairs fixed to 1 and, when ``match.quotas_hard``, every city quota met. :func:`evaluate`
+    charges a quota shortfall the same penalty as an unmet minimum, so a plan outside that
+    region (the scheduler dropped a forced pair or a quota meeting, and the fill put
+    other pairs in its place) can score above ``match.lp_bound``. Its bound is then the LP
+    over the smallest such region that still contains it: the forced pairs stay fixed only
+    if all are in the plan, the quotas stay hard only if the plan meets them (otherwise
+    they are soft penalties, exactly as :func:`evaluate` counts them). NaN stays NaN (the
+    greedy baseline has no bound of its own).
+    """
+    if np.isnan(match.lp_bound):
+        return match.lp_bound
+    keep_forced = not bool((match.forced & ~chosen).any())
+    met = evaluate(inst, chosen)[2] == 0
+    if keep_forced and (met or not match.quotas_hard):
+        return match.lp_bound
+    forced = match.forced if keep_forced else np.zeros(inst.n_edges, dtype=bool)
+    bound = _region_bound(inst, forced, quotas="hard" if match.quotas_hard and met else "soft")
+    if np.isnan(bound):  # cannot happen (the plan is a feasible point); be safe
+        bound = free_bound(inst)
+    # the region contains the matching's, so bound >= match.lp_bound up to LP tolerance
+    return max(bound, match.lp_bound)
 
 
 def solve_matching(inst: Instance) -> MatchResult:

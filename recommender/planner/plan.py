@@ -13,8 +13,8 @@ from recommender.planner.matching import (
     MatchResult,
     evaluate,
     forced_must,
-    free_bound,
     greedy_matching,
+    plan_bound,
     solve_matching,
 )
 from recommender.planner.model import (
@@ -100,10 +100,8 @@ def finish(
     """Build the meetings frame and the report from a finished board."""
     scheduled = slot >= 0
     value, _, _, objective = evaluate(inst, scheduled)
-    lp_bound = match.lp_bound
-    if bool((match.forced & ~scheduled).any()):
-        # a fixed must pair could not be placed: bound the plan over all plans instead
-        lp_bound = max(lp_bound, free_bound(inst))
+    # the matching's bound holds only inside its region (forced pairs in, hard quotas met)
+    lp_bound = plan_bound(inst, scheduled, match)
     lead_tables = pd.DataFrame({"lead": inst.lead[scheduled], "table": table[scheduled]})
     n_tables = lead_tables.groupby("lead")["table"].nunique()
     drop_rows = pd.DataFrame(

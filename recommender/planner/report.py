@@ -49,7 +49,9 @@ class PlanReport:
         per unmet minimum or quota unit (= ``value`` when all are met).
     value : total (adjusted) value of the scheduled meetings.
     matching_objective : objective of the chosen pairs before scheduling.
-    lp_bound : LP relaxation optimum of the matching model; no plan can beat it.
+    lp_bound : LP relaxation optimum of the matching model over a region holding this plan
+        (forced must pairs fixed and quotas hard only if the plan keeps them; see
+        :func:`~recommender.planner.matching.plan_bound`); the objective cannot exceed it.
     gap : (lp_bound - objective) / |lp_bound|.
     n_meetings, n_dropped : meetings scheduled; chosen meetings no slot could hold.
     per_firm : one row per firm (uscc, name, role, min/max, cap, available slots, meetings).
