@@ -254,17 +254,3 @@ FEATURES: list[FeatureSpec] = [
 FEATURE_NAMES: list[str] = [f.name for f in FEATURES]
 FAMILIES: list[str] = list(dict.fromkeys(f.family for f in FEATURES))
 NODE_PATH_CAP = 4
-
-
-def catalogue_frame() -> list[dict[str, str]]:
-    """The catalogue as a list of plain rows (name, family, meaning_zh, meaning_en, as_of_rule)."""
-    return [
-        {
-            "name": f.name,
-            "family": f.family,
-            "meaning_zh": f.meaning_zh,
-            "meaning_en": f.meaning_en,
-            "as_of_rule": f.as_of_rule,
-        }
-        for f in FEATURES
-    ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ReferenceDep, SessionDep
@@ -30,16 +31,48 @@ CityCode = Annotated[str, Query(pattern=r"^([0-9]{6})?$")]
 K = Annotated[int, Query(ge=1, le=200)]
 
 
-def _filters(province: str, city: str, node: str, size: str, srdi: str) -> RankFiltersIn:
-    return RankFiltersIn.model_validate(
-        {
-            "province": [province] if province else [],
-            "city": [city] if city else [],
-            "node": node,
-            "size": size or None,
-            "min_srdi": srdi or None,
-        }
-    )
+@dataclass(frozen=True)
+class ListQuery:
+    """The list a 招商 page shows or exports: a park, filters and a length."""
+
+    park: str
+    node: str
+    province: str
+    city: str
+    size: str
+    srdi: str
+    k: int
+
+    def filters(self) -> RankFiltersIn:
+        return RankFiltersIn.model_validate(
+            {
+                "province": [self.province] if self.province else [],
+                "city": [self.city] if self.city else [],
+                "node": self.node,
+                "size": self.size or None,
+                "min_srdi": self.srdi or None,
+            }
+        )
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def list_query(
+    *,
+    park: Text64 = "",
+    node: Text64 = "",
+    province: Province = "",
+    city: CityCode = "",
+    size: Size = "",
+    srdi: Srdi = "",
+    k: K = 20,
+) -> ListQuery:
+    """The page's query parameters, shared by the page and its Excel export."""
+    return ListQuery(park=park, node=node, province=province, city=city, size=size, srdi=srdi, k=k)
+
+
+Listing = Annotated[ListQuery, Depends(list_query)]
 
 
 @router.get("")
@@ -49,26 +82,13 @@ def zhaoshang(
     session: SessionDep,
     reference: ReferenceDep,
     user: User,
-    park: Text64 = "",
-    node: Text64 = "",
-    province: Province = "",
-    city: CityCode = "",
-    size: Size = "",
-    srdi: Srdi = "",
-    k: K = 20,
+    q: Listing,
 ) -> HTMLResponse:
     """Pick a park (and a chain node) and see the ranked, explained target list."""
     parks = lookups.parks_for(session, user.principal)
     names = lookups.city_names(reference, user.lang)
-    params: dict[str, Any] = {
-        "park": park,
-        "node": node,
-        "province": province,
-        "city": city,
-        "size": size,
-        "srdi": srdi,
-        "k": k,
-    }
+    params = q.params()
+    park = q.park
     result = None
     cmap = None
     chosen = next((p for p in parks if p["park_id"] == park), None)
@@ -83,8 +103,8 @@ def zhaoshang(
             user.principal,
             kind="investor",
             query_id=park,
-            k=k,
-            filters=_filters(province, city, node, size, srdi),
+            k=q.k,
+            filters=q.filters(),
             lang=user.lang,
         )
         counts = Counter(r["city_code"] for r in result.rows)
@@ -125,13 +145,7 @@ def export_xlsx(
     request: Request,
     session: SessionDep,
     user: User,
-    park: Text64,
-    node: Text64 = "",
-    province: Province = "",
-    city: CityCode = "",
-    size: Size = "",
-    srdi: Srdi = "",
-    k: K = 20,
+    q: Listing,
 ) -> Response:
     """The list on the page as an Excel workbook (Chinese headers, reasons in one column)."""
     result = rank_for_page(
@@ -139,9 +153,9 @@ def export_xlsx(
         session,
         user.principal,
         kind="investor",
-        query_id=park,
-        k=k,
-        filters=_filters(province, city, node, size, srdi),
+        query_id=q.park,
+        k=q.k,
+        filters=q.filters(),
         lang=user.lang,
     )
     if result.ranked is None:
@@ -151,5 +165,5 @@ def export_xlsx(
     return Response(
         data,
         media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="zhaoshang_{park}.xlsx"'},
+        headers={"Content-Disposition": f'attachment; filename="zhaoshang_{q.park}.xlsx"'},
     )

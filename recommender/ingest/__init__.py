@@ -5,10 +5,10 @@ good ones to ``features.schema``, ``import_file``/``import_dir`` write them all-
 ``export_frame`` writes stored rows back out in the same format.
 """
 
+from features.uscc import is_valid_uscc, uscc_check_digit
 from recommender.ingest.cities import CityResolver
 from recommender.ingest.importing import ImportReport, export_frame, import_dir, import_file
 from recommender.ingest.reading import DEFAULT_MAX_BYTES, RawTable, read_table
-from recommender.ingest.uscc import is_valid_uscc, uscc_check_digit
 from recommender.ingest.validate import Validated, validate_table
 
 __all__ = [

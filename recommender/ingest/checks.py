@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from recommender.ingest.uscc import (
+from features.uscc import (
     USCC_CHARSET,
     uscc_check_digit,
     uscc_format_mask,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["CityResolver"]
@@ -93,7 +92,3 @@ class CityResolver:
             if prefecture in self._codes:
                 return prefecture
         return ""
-
-    def known_mask(self, values: pd.Series) -> np.ndarray:
-        """Boolean array: True where the value resolves to a city."""
-        return np.asarray(self.resolve(values).ne(""), dtype=bool)

@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from features.schema import SCHEMAS, conform
+from features.uscc import valid_uscc_mask
 from recommender.errors import RowError
 from recommender.ingest import checks
 from recommender.ingest.aliases import BOOLEAN_VALUES, ENUMS
 from recommender.ingest.cities import CityResolver
 from recommender.ingest.reading import RawTable
-from recommender.ingest.uscc import valid_uscc_mask
 
 __all__ = ["FIELDS", "REFERENCES", "Field", "Validated", "key_strings", "validate_table"]
 

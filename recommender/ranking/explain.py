@@ -24,6 +24,7 @@ import pandas as pd
 from features.catalogue import FEATURES
 from features.context import FeatureContext
 from features.entities import text_col
+from features.pairs import matched_node_names
 from recommender.ranking.models import ServingModel
 
 _FAMILY_OF = {f.name: f.family for f in FEATURES}
@@ -226,7 +227,6 @@ class Explainer:
         cities = ctx.reference.cities.reset_index(drop=True)
         self._short = np.append(text_col(cities["short_name"]).to_numpy(dtype=object), "")
         self._en = np.append(text_col(cities["name_en"]).to_numpy(dtype=object), "")
-        self._node_names = text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object)
         self._products = products if products is not None else FirmTexts(ctx.firms["products"])
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
         self._families: dict[str, tuple[list[str], npt.NDArray[np.float64]]] = {}
@@ -263,7 +263,7 @@ class Explainer:
         q = np.full(n, query, dtype=np.int64)
         prov, dem = (q, candidates) if kind == "customer" else (candidates, q)
         keywords = self._keywords(prov, dem, want_text)
-        nodes = self._matched_nodes(prov, dem)
+        nodes = matched_node_names(ctx, prov, dem)
         cq = int(ctx.city[query])
         cc = ctx.city[candidates]
         qcity = str(self._short[cq])
@@ -278,7 +278,7 @@ class Explainer:
             row = _Row(
                 kind=kind,
                 feats=dict(zip(names, X[i].astype(np.float64).tolist(), strict=True)),
-                nodes=nodes[i],
+                nodes=str(nodes[i]),
                 keyword=keywords[i],
                 query_city=qcity,
                 cand_city=ccity,
@@ -300,20 +300,6 @@ class Explainer:
                     reasons.append(Reason(families[j], float(values[i, j]), *text))
             result.append(reasons)
         return result
-
-    def _matched_nodes(self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64]) -> list[str]:
-        """Names of the provider's nodes the demander needs, else of its direct upstream ones."""
-        ctx = self.ctx
-        make = ctx.makes[prov]
-        direct = make & ctx.needs[dem]
-        upstream = make & ctx.pred[dem]
-        n_nodes = len(self._node_names)
-        out: list[str] = []
-        for i in range(len(prov)):
-            bits = direct[i] if direct[i].any() else upstream[i]
-            idx = np.flatnonzero(np.unpackbits(bits.view(np.uint8), bitorder="little")[:n_nodes])
-            out.append("、".join(self._node_names[idx].tolist()))
-        return out
 
     def _keywords(
         self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64], want: npt.NDArray[np.bool_]

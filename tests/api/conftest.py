@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from features.reference import Reference, load_reference
 from features.schema import SCHEMAS, conform
-from recommender.ingest.uscc import uscc_check_digit
+from features.uscc import uscc_check_digit
 
 BENGBU, HUAINAN, NINGBO = "340300", "340400", "330200"
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from recommender.ingest.uscc import uscc_check_digit
+from features.uscc import uscc_check_digit
 
 if TYPE_CHECKING:
     from conftest import Api

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from features.reference import load_reference
+from features.uscc import USCC_CHARSET, USCC_WEIGHTS
 from recommender.db import migrate
 from recommender.db.engine import make_engine, make_session_factory
 from recommender.ingest import CityResolver, import_file, read_table, validate_table
-from recommender.ingest.uscc import USCC_CHARSET, USCC_WEIGHTS
 
 N_ROWS = 100_000
 _CHARS = np.frombuffer(USCC_CHARSET.encode(), dtype=np.uint8)

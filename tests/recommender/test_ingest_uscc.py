@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recommender.ingest.uscc import (
+from features.uscc import (
     USCC_CHARSET,
     USCC_WEIGHTS,
     is_valid_uscc,

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.uscc import uscc_check_digit
 from recommender.errors import ImportValidationError
 from recommender.ingest.cities import CityResolver
 from recommender.ingest.reading import detect_encoding, read_table
-from recommender.ingest.uscc import uscc_check_digit
 from recommender.ingest.validate import validate_table
 
 CITIES = pd.DataFrame(

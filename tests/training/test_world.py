@@ -14,10 +14,10 @@ import pytest
 from scipy.stats import spearmanr
 
 from features.reference import Reference, load_reference
+from features.uscc import is_valid_uscc, uscc_check_digit, valid_uscc_mask
 from training.errors import InvalidInputError
 from training.world import generate_world, load_truth, true_utility, write_world
 from training.world.generate import World
-from training.world.uscc import check_char, is_valid, valid_mask
 from training.world.writer import FILES
 
 END = date(2025, 12, 31)
@@ -43,26 +43,26 @@ def world_dir(world: World, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_check_char_matches_a_hand_computed_code() -> None:
     # 9*1 + 1*3 + 3*9 + 4*27 + 0*19 + 3*26 = 225; 225 % 31 = 8; 31 - 8 = 23 -> 'P'
-    assert check_char("91340300000000000") == "P"
-    assert is_valid("91350100M000100Y43")  # the example printed in GB 32100-2015
-    assert not is_valid("91350100M000100Y44")
-    assert not is_valid("91350100M000100Y4")
-    assert valid_mask(
-        ["91340300000000000P", "91340300000000000Q", "9134030000000000IP"]
+    assert uscc_check_digit("91340300000000000") == "P"
+    assert is_valid_uscc("91350100M000100Y43")  # the example printed in GB 32100-2015
+    assert not is_valid_uscc("91350100M000100Y44")
+    assert not is_valid_uscc("91350100M000100Y4")
+    assert valid_uscc_mask(
+        pd.Series(["91340300000000000P", "91340300000000000Q", "9134030000000000IP"])
     ).tolist() == [
         True,
         False,
         False,
     ]
     with pytest.raises(ValueError, match="17 characters"):
-        check_char("9134030000000000O")
+        uscc_check_digit("9134030000000000O")
 
 
 def test_every_uscc_is_valid_unique_and_carries_its_city_code(
     world: World, reference: Reference
 ) -> None:
     e = world.enterprises
-    assert valid_mask(e["uscc"].to_numpy(dtype=str)).all()
+    assert valid_uscc_mask(e["uscc"]).all()
     assert e["uscc"].is_unique
     assert e["uscc"].str[:2].eq("91").all()
     code_of = dict(zip(reference.cities["name"], reference.cities["city_code"], strict=True))

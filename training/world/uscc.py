@@ -3,8 +3,9 @@
 An 18-character code: registration authority (1 char), organisation kind (1), area code of
 the registering authority (6-digit adcode), organisation code (9), check character (1). Every
 character is drawn from the 31-character alphabet ``0-9A-Z`` without ``I O S V Z``. The check
-character is ``(31 - sum(w_i * v_i) % 31) % 31`` over the first 17 characters, with the
-weights below. The world generator writes ``9`` (工商) + ``1`` (企业) + the firm's city adcode.
+character is ``(31 - sum(w_i * v_i) % 31) % 31`` over the first 17 characters
+(:mod:`features.uscc`, shared with the importer's validation).
+The world generator writes ``9`` (工商) + ``1`` (企业) + the firm's city adcode.
 """
 
 from __future__ import annotations
@@ -12,60 +13,14 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], np.int64)
-_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
-# code point -> alphabet value, -1 outside the alphabet (vectorised validation)
+from features.uscc import USCC_CHARSET, USCC_WEIGHTS
+
+# one implementation of the alphabet and the check character: features.uscc
 _LOOKUP = np.full(128, -1, np.int64)
-for _i, _ch in enumerate(ALPHABET):
+for _i, _ch in enumerate(USCC_CHARSET):
     _LOOKUP[ord(_ch)] = _i
-_CODEPOINTS = np.array([ord(c) for c in ALPHABET], np.uint32)
-
-
-def check_char(body: str) -> str:
-    """The check character of a 17-character USCC body.
-
-    Parameters
-    ----------
-    body : the first 17 characters of the code.
-
-    Returns
-    -------
-    str
-        The 18th character.
-
-    Raises
-    ------
-    ValueError
-        If ``body`` is not 17 characters of the USCC alphabet.
-    """
-    if len(body) != 17 or any(ch not in _VALUE for ch in body):
-        raise ValueError(
-            f"a USCC body must be 17 characters of {ALPHABET!r}, got {body!r} ({len(body)} chars)"
-        )
-    total = sum(int(w) * _VALUE[ch] for w, ch in zip(WEIGHTS, body, strict=True))
-    return ALPHABET[(31 - total % 31) % 31]
-
-
-def is_valid(code: str) -> bool:
-    """True if ``code`` is 18 characters of the alphabet with a correct check character."""
-    if len(code) != 18:
-        return False
-    try:
-        return check_char(code[:17]) == code[17]
-    except ValueError:
-        return False
-
-
-def valid_mask(codes: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-    """Vectorised :func:`is_valid` over an array of strings."""
-    arr = np.asarray(codes, dtype="<U18")
-    ok = np.char.str_len(arr) == 18
-    cps = arr.view(np.uint32).reshape(len(arr), 18).astype(np.int64)
-    vals = _LOOKUP[np.minimum(cps, 127)]
-    ok &= (vals >= 0).all(axis=1) & (cps < 128).all(axis=1)
-    check = (31 - (vals[:, :17] * WEIGHTS).sum(axis=1) % 31) % 31
-    return np.asarray(ok & (check == vals[:, 17]), dtype=np.bool_)
+_CODEPOINTS = np.array([ord(c) for c in USCC_CHARSET], np.uint32)
+_WEIGHTS = np.asarray(USCC_WEIGHTS, np.int64)
 
 
 def make_usccs(area_codes: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.str_]:
@@ -99,7 +54,7 @@ def make_usccs(area_codes: npt.NDArray[np.str_], rng: np.random.Generator) -> np
         if not dup.any():
             break
         vals[dup, 8:17] = rng.integers(0, 31, size=(int(dup.sum()), 9))
-    vals[:, 17] = (31 - (vals[:, :17] * WEIGHTS).sum(axis=1) % 31) % 31
+    vals[:, 17] = (31 - (vals[:, :17] * _WEIGHTS).sum(axis=1) % 31) % 31
     cps = _CODEPOINTS[vals]
     return np.ascontiguousarray(cps).view("<U18").reshape(n)
 
