@@ -219,6 +219,10 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
     return (family, family)
 
 
+def _tf(count: int, sublinear: bool) -> float:
+    return 1.0 + float(np.log(count)) if sublinear else float(count)
+
+
 class Explainer:
     """Turns contributions of the top k into reasons, with values from the feature context."""
 
@@ -319,6 +323,7 @@ class Explainer:
         vocab: dict[str, int] = vec.vocabulary_
         idf = vec.idf_
         keep = ctx.text_model.keep_
+        sublinear = bool(ctx.text_model.sublinear_tf)  # weigh items as the fitted model does
         needs: dict[int, dict[int, float]] = {}
         wanted = np.flatnonzero(want)
         texts = dict(zip(wanted.tolist(), self._products.take(prov[wanted]), strict=True))
@@ -340,7 +345,7 @@ class Explainer:
                     j = vocab.get(g)
                     if j is not None and keep[j]:
                         tf[j] = tf.get(j, 0) + 1
-                w = {j: (1.0 + np.log(c)) * float(idf[j]) for j, c in tf.items()}
+                w = {j: _tf(c, sublinear) * float(idf[j]) for j, c in tf.items()}
                 norm = float(np.sqrt(sum(v * v for v in w.values())))
                 if norm == 0:
                     continue
