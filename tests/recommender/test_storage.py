@@ -58,7 +58,7 @@ def enterprises(n: int = 4) -> pd.DataFrame:
 def test_upgrade_from_empty_equals_metadata(db_url: str) -> None:
     assert migrate.current(db_url) is None
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == migrate.head() == "0002"
+    assert migrate.current(db_url) == migrate.head() == "0006"
     engine = make_engine(db_url)
     try:
         with engine.connect() as conn:
@@ -74,7 +74,7 @@ def test_upgrade_from_empty_equals_metadata(db_url: str) -> None:
 def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
     migrate.upgrade(db_url)
     migrate.upgrade(db_url)
-    assert migrate.current(db_url) == "0002"
+    assert migrate.current(db_url) == "0006"
 
 
 def test_0002_adds_empty_preferences_to_stored_participants_and_downgrades(db_url: str) -> None:
@@ -141,7 +141,7 @@ def test_cli_db_upgrade_and_current(sqlite_url: str) -> None:
     up = runner.invoke(app, ["db", "upgrade", "--url", sqlite_url])
     assert up.exit_code == 0, up.output
     after = runner.invoke(app, ["db", "current", "--url", sqlite_url])
-    assert "current: 0002" in after.output
+    assert "current: 0006" in after.output
     assert "up to date" in after.output
 
 

@@ -1,0 +1,26 @@
+"""Key and account expiry, revocation, the audit log.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-01
+
+Reserved in the migration chain so that parallel work lands in a fixed order; the revision
+that owns it fills in upgrade() and downgrade().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+
+
+def downgrade() -> None:
+    """Revert this revision."""
