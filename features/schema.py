@@ -82,6 +82,42 @@ STAGE_GRADE: Mapping[str, int] = {
 ROLES = ("leading", "supporting")
 OWNER_KINDS = ("enterprise", "park")
 
+# ----------------------------------------------------------------------------- projects (台账)
+# The stage vocabulary of a project, in programme order; 中止 (stopped) can follow any stage.
+PROJECT_STAGES = ("在谈", "协议起草", "签约", "开工", "投产", "中止")
+PROJECT_STAGE_EN: Mapping[str, str] = {
+    "在谈": "negotiating",
+    "协议起草": "drafting",
+    "签约": "signed",
+    "开工": "started",
+    "投产": "operating",
+    "中止": "stopped",
+}
+# stages that count as "signed or later" (agreed investment, signed projects)
+PROJECT_SIGNED_STAGES = ("签约", "开工", "投产")
+# position of each stage in the ladder; 中止 has none (-1)
+PROJECT_STAGE_RANK: Mapping[str, int] = {
+    "在谈": 0,
+    "协议起草": 1,
+    "签约": 2,
+    "开工": 3,
+    "投产": 4,
+    "中止": -1,
+}
+# a project reaching these stages is an outcome of its (park, investor) pair (DESIGN.md)
+PROJECT_OUTCOME_STAGE: Mapping[str, str] = {"签约": "signed", "投产": "landed"}
+PARK_MEMBER_SOURCES = ("list", "project")
+# 登记状态 of a firm, as the registry states it; firms whose status is in EXCLUDED_STATUSES
+# stay in the catalogue (marked) but are never proposed as candidates
+STATUSES = ("active", "moved_out", "suspended", "liquidating", "revoked", "deregistered")
+EXCLUDED_STATUSES = ("revoked", "deregistered")
+# 企业规模 as registries give it (L/M/S/XS: 大型/中型/小型/微型), smallest first
+SIZE_BANDS = ("micro", "small", "medium", "large")
+# where an enterprise's chain_nodes came from
+CHAIN_NODE_SOURCES = ("file", "inferred")
+# text columns whose absent value is not ""
+_STR_DEFAULTS: Mapping[str, str] = {"srdi_level": "none", "status": "active"}
+
 ENTERPRISE = FrameSchema(
     "enterprises",
     ("uscc",),
@@ -192,8 +228,48 @@ OUTCOME = FrameSchema(
     ),
 )
 
+PROJECT = FrameSchema(
+    "projects",
+    ("project_id",),
+    _cols(
+        [
+            ("project_id", "str", True, "项目编号"),
+            ("name", "str", True, "项目名称"),
+            ("investor_name", "str", True, "投资方 (name; the firm may not be known yet)"),
+            ("investor_uscc", "str", False, "投资方统一社会信用代码, when known"),
+            ("city_code", "str", False, "adcode of the Wanbei city (from the park if absent)"),
+            ("park_id", "str", False, "所属园区 (park id)"),
+            ("source_city_code", "str", False, "来源地: adcode of the investor's city"),
+            ("industry", "str", False, "产业类别 text"),
+            ("chain_nodes", "str", False, "chain node ids, ;-joined"),
+            ("stage", "str", True, "进度, one of PROJECT_STAGES"),
+            ("stage_date", "date", True, "date the current stage was reached"),
+            ("signed_date", "date", False, "签约日期: first date at 签约 or a later stage"),
+            ("agreed_investment_yi", "float", False, "协议/计划投资总额, 亿元"),
+            ("fixed_asset_yi", "float", False, "固定资产投资, 亿元"),
+            ("land_mu", "float", False, "用地, 亩"),
+            ("contact", "str", False, "联系人"),
+            ("source_list", "str", False, "recommendation list it came from (kind:query_id)"),
+            ("model_version", "str", False, "model version of that list"),
+        ]
+    ),
+)
+
+PARK_MEMBER = FrameSchema(
+    "park_members",
+    ("park_id", "uscc"),
+    _cols(
+        [
+            ("park_id", "str", True, "park id"),
+            ("uscc", "str", True, "firm in the park"),
+            ("since", "date", False, "入园日期"),
+            ("source", "str", False, "list (园区企业名单) or project (a landed project)"),
+        ]
+    ),
+)
+
 SCHEMAS: Mapping[str, FrameSchema] = {
-    s.name: s for s in (ENTERPRISE, PARK, NEED, EVENT, PARTICIPANT, OUTCOME)
+    s.name: s for s in (ENTERPRISE, PARK, NEED, EVENT, PARTICIPANT, OUTCOME, PROJECT, PARK_MEMBER)
 }
 
 

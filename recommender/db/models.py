@@ -304,6 +304,71 @@ class RetrainJob(Base):
     version: Mapped[str] = mapped_column(String(64), default="")
 
 
+# ----------------------------------------------------------------------------- projects (issue 14)
+class Project(Base):
+    """An investment project of a ledger (台账); columns of ``features.schema.PROJECT``."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index(None, "city_code", "signed_date"),
+        Index(None, "park_id", "investor_uscc"),
+    )
+    project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    investor_name: Mapped[str] = mapped_column(String(256))
+    investor_uscc: Mapped[str] = mapped_column(String(18), default="")
+    city_code: Mapped[str] = mapped_column(String(6), default="")
+    park_id: Mapped[str] = mapped_column(String(32), default="")
+    source_city_code: Mapped[str] = mapped_column(String(6), default="")
+    industry: Mapped[str] = mapped_column(String(128), default="")
+    chain_nodes: Mapped[str] = mapped_column(Text, default="")
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    stage_date: Mapped[dt.date]
+    signed_date: Mapped[dt.date | None]
+    agreed_investment_yi: Mapped[float | None]
+    fixed_asset_yi: Mapped[float | None]
+    land_mu: Mapped[float | None]
+    contact: Mapped[str] = mapped_column(String(128), default="")
+    source_list: Mapped[str] = mapped_column(String(128), default="")
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ProjectStage(Base):
+    """One dated step of a project's stage history (a stage may be reached again later)."""
+
+    __tablename__ = "project_stages"
+    __table_args__ = (UniqueConstraint("project_id", "stage", "date"),)
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.project_id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(16))
+    date: Mapped[dt.date] = mapped_column(index=True)
+
+
+class ParkMember(Base):
+    """A firm in a park (from its firm list or a landed project); ``PARK_MEMBER`` columns."""
+
+    __tablename__ = "park_members"
+    park_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True, index=True)
+    since: Mapped[dt.date | None]
+    source: Mapped[str] = mapped_column(String(16), default="")
+
+
+class ProjectTarget(Base):
+    """An office's yearly targets for its city (``park_id`` "") or one of its parks."""
+
+    __tablename__ = "project_targets"
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    park_id: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
+    year: Mapped[int] = mapped_column(primary_key=True)
+    signed_projects: Mapped[int | None]
+    agreed_investment_yi: Mapped[float | None]
+    srdi_cultivated: Mapped[int | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 # entity kind (features.schema.SCHEMAS) -> table
 ENTITY_MODELS: dict[str, type[Base]] = {
     "enterprises": Enterprise,
@@ -312,4 +377,6 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "events": Event,
     "participants": EventParticipant,
     "outcomes": Outcome,
+    "projects": Project,
+    "park_members": ParkMember,
 }
