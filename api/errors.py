@@ -1,4 +1,9 @@
-"""The one mapping from domain errors (recommender/errors.py) to HTTP statuses and bodies."""
+"""The one mapping from domain errors (recommender/errors.py) to HTTP statuses and bodies.
+
+API clients get JSON (``{"detail": ..., "errors": [...]}``). A browser (an ``Accept`` header
+that asks for ``text/html`` before JSON) gets a Chinese HTML page with the same status: no
+JSON, no traceback, no internal ids.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.errors import (
     AuthError,
@@ -61,23 +67,60 @@ def error_body(exc: ChainmatchError) -> dict[str, object]:
     return {"detail": str(exc) or type(exc).__name__}
 
 
-async def _handle(request: Request, exc: Exception) -> JSONResponse:
+def wants_html(request: Request) -> bool:
+    """Whether the caller is a browser: ``text/html`` is asked for, before any JSON."""
+    accept = request.headers.get("accept", "").lower()
+    html = accept.find("text/html")
+    if html < 0:
+        return False
+    json_at = accept.find("json")
+    return json_at < 0 or html < json_at
+
+
+def _html(request: Request, status: int, **context: Any) -> Response:
+    from api.pages.errorpage import error_page  # the pages know templates and sessions
+
+    return error_page(request, status, **context)
+
+
+async def _handle(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ChainmatchError)
     status = status_of(exc)
     if status >= 500:
         log.warning("%s %s -> %d: %s", request.method, request.url.path, status, exc)
+    if wants_html(request):
+        return _html(request, status, exc=exc)
     headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if status == 401 else None
     return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+
+async def _handle_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if wants_html(request):
+        return _html(request, exc.status_code)
+    headers = getattr(exc, "headers", None)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("%s %s -> 500", request.method, request.url.path, exc_info=exc)
+    if wants_html(request):
+        return _html(request, 500)
+    return JSONResponse({"detail": "internal server error; the log has the details"}, 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on ``app`` (one handler for the whole domain hierarchy)."""
     app.add_exception_handler(ChainmatchError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_request_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)
+    app.add_exception_handler(Exception, _handle_unexpected)
 
 
-async def _handle_request_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _handle_request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if wants_html(request):
+        return _html(request, 422, validation=list(exc.errors()))
     errors = [_request_error(e) for e in exc.errors()]
     first = errors[0] if errors else None
     detail = (

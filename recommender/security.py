@@ -74,12 +74,13 @@ def allowed_roles(resource: str, action: Action) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, as its API key describes it."""
+    """The caller, as its API key (programs) or its user account (people) describes it."""
 
-    key_id: int
+    key_id: int | None
     role: str
     city_code: str | None = None
     label: str = ""
+    user_id: int | None = None
 
     @property
     def scoped(self) -> bool:

@@ -6,6 +6,7 @@ exception handlers (sign-in redirect, 403 page) to an app built by ``api.app.cre
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -13,8 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import analysis, auth, events, peitao, zhaoshang
-from api.pages.render import STATIC_DIR, render
-from api.pages.session import LoginRequiredError, PageForbiddenError, current_user
+from api.pages.render import STATIC_DIR
+from api.pages.session import LoginRequiredError, PageForbiddenError
 
 __all__ = ["STATIC_DIR", "install"]
 
@@ -25,15 +26,24 @@ async def _login_redirect(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    reason = "csrf" if str(exc) == "csrf" else "forbidden"
-    session = request.app.state.session_factory()
-    try:
-        user = current_user(request, session)
-    except LoginRequiredError:
-        user = None
-    finally:
-        session.close()
-    return render(request, "forbidden.html", user=user, reason=reason, status_code=403)
+    from api.pages.errorpage import error_page
+
+    if str(exc) == "csrf":
+        return error_page(
+            request, 403, message="表单已过期（例如页面打开太久或已在别处退出），请刷新页面后重试。"
+        )
+    return error_page(request, 403, message="当前角色无权访问此页面")
+
+
+async def _no_store(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Pages are never kept in a cache: after 退出, Back must not show a signed-in page."""
+    response = await call_next(request)
+    if not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    return response
 
 
 def install(app: FastAPI) -> None:
@@ -43,3 +53,4 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(LoginRequiredError, _login_redirect)
     app.add_exception_handler(PageForbiddenError, _forbidden)
+    app.middleware("http")(_no_store)

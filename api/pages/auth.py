@@ -1,4 +1,4 @@
-"""Sign-in with an API key, sign-out and the language switch."""
+"""Sign-in with a user name and password, sign-out and the language switch."""
 
 from __future__ import annotations
 
@@ -11,16 +11,15 @@ from api.deps import SessionDep
 from api.pages.i18n import normalise_lang
 from api.pages.render import render
 from api.pages.session import (
+    COOKIE,
     SessionData,
     UserDep,
     check_csrf,
-    key_ref,
     principal_of,
     read_session,
     write_session,
 )
-from recommender import security
-from recommender.db.models import ApiKey
+from recommender import accounts
 from recommender.errors import AuthError
 
 router = APIRouter(include_in_schema=False)
@@ -54,21 +53,31 @@ def index(request: Request, session: SessionDep) -> RedirectResponse:
 def login_form(request: Request, next: NextUrl = "/") -> HTMLResponse:
     """The sign-in form."""
     data = read_session(request)
-    return render(request, "login.html", user=None, lang=data.lang, next=safe_next(next), error="")
+    return render(
+        request,
+        "login.html",
+        user=None,
+        lang=data.lang,
+        next=safe_next(next),
+        error="",
+        username="",
+    )
 
 
 @router.post("/login", response_model=None)
 def login(
     request: Request,
     session: SessionDep,
-    api_key: Annotated[str, Form(max_length=200)],
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """Check the key; on success set the session cookie and go on."""
+    """Check the user name and password; on success set the session cookie and go on."""
     data = read_session(request)
     try:
-        principal = security.authenticate(session, api_key.strip())
+        row = accounts.authenticate_user(session, username=username, password=password)
     except AuthError:
+        session.rollback()
         return render(
             request,
             "login.html",
@@ -76,18 +85,17 @@ def login(
             lang=data.lang,
             next=safe_next(next),
             error="signin.bad",
+            username=username.strip(),
             status_code=401,
         )
-    row = session.get(ApiKey, principal.key_id)
-    assert row is not None
     target = safe_next(next)
     if target == "/":
-        target = home_of(principal.role)
+        target = home_of(row.role)
     response = RedirectResponse(target, status_code=303)
     write_session(
         request,
         response,
-        SessionData(key_id=principal.key_id, key_ref=key_ref(row), lang=data.lang),
+        SessionData(user_id=row.id, user_ref=accounts.session_ref(row), lang=data.lang),
     )
     return response
 
@@ -96,8 +104,8 @@ def login(
 def logout(user: UserDep, csrf: Annotated[str, Form(max_length=64)]) -> RedirectResponse:
     """Forget the session."""
     check_csrf(user, csrf)
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie("cm_session", path="/")
+    response = RedirectResponse("/login?out=1", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.pages.i18n import translate
+from api.pages.messages import row_errors_zh
 from api.pages.session import PageUser
 
 API_DIR: Final = Path(__file__).resolve().parent.parent
@@ -31,6 +32,7 @@ def _num(value: object, digits: int = 3) -> str:
 
 
 templates.env.filters["num"] = _num
+templates.env.filters["zh_rows"] = row_errors_zh
 
 
 def render(

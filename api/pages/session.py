@@ -1,8 +1,10 @@
-"""The web pages' session: an HMAC-signed cookie that refers to an API key, never holds it.
+"""The web pages' session: an HMAC-signed cookie that refers to a user account.
 
-The cookie carries the key's id and the first 16 hex digits of its stored sha256, the
-language, a CSRF token and the time it was issued. Every request looks the key up again, so
-revoking a key ends its sessions at once. The signing secret comes from the settings
+People sign in with a user name and password (:mod:`recommender.accounts`); API keys are for
+programs. The cookie carries the account's id and :func:`recommender.accounts.session_ref`
+(a digest of its password hash), the language, a CSRF token and the time it was issued.
+Every request looks the account up again, so disabling it or changing its password ends its
+sessions at once. The signing secret comes from the settings
 (``session_secret``, if the settings object has one) or else from ``$CHAINMATCH_HOME/
 session.key`` (32 random bytes, created on first use, mode 0600), so several API processes
 sharing a home accept each other's cookies.
@@ -28,12 +30,12 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.pages.i18n import normalise_lang
-from recommender.db.models import ApiKey
+from recommender import accounts
+from recommender.db.models import City, UserAccount
 from recommender.security import Principal
 
 COOKIE: Final = "cm_session"
 MAX_AGE: Final = 12 * 3600  # seconds a sign-in lasts
-_HASH_REF: Final = 16  # hex digits of the key hash kept in the cookie
 _secret_lock = threading.Lock()
 
 # page -> roles that see it (the menu follows this table)
@@ -67,8 +69,8 @@ class PageForbiddenError(Exception):
 class SessionData:
     """What the cookie says (all optional before sign-in)."""
 
-    key_id: int | None = None
-    key_ref: str = ""
+    user_id: int | None = None
+    user_ref: str = ""
     lang: str = "zh"
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     issued: int = field(default_factory=lambda: int(time.time()))
@@ -76,11 +78,12 @@ class SessionData:
 
 @dataclass(frozen=True)
 class PageUser:
-    """The signed-in user of a page: the key's principal plus the session's language."""
+    """The signed-in user of a page: the account's principal plus the session's language."""
 
     principal: Principal
     lang: str
     csrf: str
+    city_name: str = ""
 
     @property
     def role(self) -> str:
@@ -137,7 +140,7 @@ def _unb64(text: str) -> bytes:
 def sign(secret: bytes, data: SessionData) -> str:
     """The cookie value for ``data``: ``payload.signature``, both base64url."""
     payload = json.dumps(
-        {"k": data.key_id, "h": data.key_ref, "l": data.lang, "c": data.csrf, "t": data.issued},
+        {"u": data.user_id, "h": data.user_ref, "l": data.lang, "c": data.csrf, "t": data.issued},
         separators=(",", ":"),
     ).encode("utf-8")
     mac = hmac.new(secret, payload, hashlib.sha256).digest()
@@ -156,8 +159,8 @@ def unsign(secret: bytes, value: str, *, now: float | None = None) -> SessionDat
     try:
         raw: dict[str, Any] = json.loads(payload)
         data = SessionData(
-            key_id=None if raw["k"] is None else int(raw["k"]),
-            key_ref=str(raw["h"]),
+            user_id=None if raw["u"] is None else int(raw["u"]),
+            user_ref=str(raw["h"]),
             lang=normalise_lang(str(raw["l"])),
             csrf=str(raw["c"]),
             issued=int(raw["t"]),
@@ -189,21 +192,16 @@ def write_session(request: Request, response: Response, data: SessionData) -> No
     )
 
 
-def key_ref(row: ApiKey) -> str:
-    """The part of the stored key hash the cookie keeps."""
-    return str(row.key_hash)[:_HASH_REF]
-
-
 def principal_of(session: Session, data: SessionData) -> Principal | None:
-    """The key the session refers to, if it still exists, matches and is not revoked."""
-    if data.key_id is None:
+    """The account the session refers to, if it still exists, is enabled and matches."""
+    if data.user_id is None:
         return None
-    row = session.get(ApiKey, data.key_id)
-    if row is None or row.revoked_at is not None:
+    row = session.get(UserAccount, data.user_id)
+    if row is None or row.disabled_at is not None:
         return None
-    if not hmac.compare_digest(key_ref(row), data.key_ref):
+    if not hmac.compare_digest(accounts.session_ref(row), data.user_ref):
         return None
-    return Principal(key_id=row.id, role=row.role, city_code=row.city_code or None, label=row.label)
+    return accounts.principal_of(row)
 
 
 # ----------------------------------------------------------------------------- dependencies
@@ -214,10 +212,23 @@ def current_user(request: Request, session: SessionDep) -> PageUser:
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    return PageUser(principal=principal, lang=data.lang, csrf=data.csrf)
+    city = session.get(City, principal.city_code) if principal.city_code else None
+    city_name = (city.name if data.lang == "zh" else city.name_en or city.name) if city else ""
+    return PageUser(principal=principal, lang=data.lang, csrf=data.csrf, city_name=city_name)
 
 
 UserDep = Annotated[PageUser, Depends(current_user)]
+
+
+def optional_user(request: Request) -> PageUser | None:
+    """The signed-in user, or None (for pages any visitor may see: errors, 403)."""
+    session: Session = request.app.state.session_factory()
+    try:
+        return current_user(request, session)
+    except LoginRequiredError:
+        return None
+    finally:
+        session.close()
 
 
 def page_user(page: str) -> Any:

@@ -17,6 +17,7 @@ from recommender.commands import (
     reference,
     serve,
     train,
+    users,
     world,
 )
 
@@ -31,5 +32,6 @@ REGISTRARS: list[Callable[[typer.Typer], None]] = [
     reference.register,
     serve.register,
     train.register,
+    users.register,
     world.register,
 ]

@@ -1,10 +1,16 @@
-"""``chainmatch demo-setup``: a production model and demo API keys, once (``make run``)."""
+"""``chainmatch demo-setup``: a production model, demo API keys and demo user accounts, once
+(``make run``)."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # role, city adcode, label: one key per role; the promotion office is 蚌埠's
 DEMO_KEYS: tuple[tuple[str, str | None, str], ...] = (
@@ -13,6 +19,49 @@ DEMO_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("organiser", None, "演示 活动组织方 organiser"),
     ("analyst", None, "演示 分析师 analyst"),
 )
+
+
+# user name, role, city adcode, label: the people who try the pages
+DEMO_USERS: tuple[tuple[str, str, str | None, str], ...] = (
+    ("admin", "admin", None, "演示 系统管理员"),
+    ("bengbu", "promotion_office", "340300", "蚌埠市投资促进局（演示）"),
+    ("organiser", "organiser", None, "对接会组织方（演示）"),
+    ("analyst", "analyst", None, "分析员（演示）"),
+)
+
+
+def write_users(path: Path, users: list[tuple[str, str, str | None, str, str]]) -> None:
+    """Write ``username role city label password`` lines (tab-separated), owner-readable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# chainmatch demo accounts (sign in at /login): username\trole\tcity\tlabel\tpassword"
+    ]
+    lines += [f"{u}\t{role}\t{city or '-'}\t{label}\t{pw}" for u, role, city, label, pw in users]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def demo_users(session: Session, path: Path) -> None:
+    """Create the demo accounts if there are none; print them (and where they are kept)."""
+    from recommender import accounts
+
+    if accounts.list_users(session):
+        typer.echo("user accounts exist; none created")
+        if path.is_file():
+            typer.echo(f"demo accounts: {path}")
+            typer.echo(path.read_text(encoding="utf-8"))
+        return
+    made: list[tuple[str, str, str | None, str, str]] = []
+    for username, role, city, label in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        accounts.create_user(
+            session, username=username, password=password, role=role, city_code=city, label=label
+        )
+        made.append((username, role, city, label, password))
+    write_users(path, made)
+    typer.echo(f"demo accounts written to {path} (sign in at http://127.0.0.1:8000/login):")
+    for username, _role, city, label, password in made:
+        typer.echo(f"  {username:<10} {password:<14} {city or '-':<7} {label}")
 
 
 def write_keys(path: Path, keys: list[tuple[str, str | None, str, str]]) -> None:
@@ -51,6 +100,7 @@ def register(app: typer.Typer) -> None:
         engine = make_engine(settings.effective_database_url)
         try:
             with session_scope(make_session_factory(engine)) as session:
+                demo_users(session, settings.home / "demo_users.txt")
                 existing = security.list_keys(session)
                 if existing:
                     typer.echo(f"{len(existing)} API keys exist; none created")

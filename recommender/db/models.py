@@ -147,6 +147,15 @@ class Enterprise(Base):
     srdi_level: Mapped[str] = mapped_column(String(16), default="none")
     is_high_tech: Mapped[bool] = mapped_column(default=False)
     listed: Mapped[bool] = mapped_column(default=False)
+    # registry-export fields (migration 0003)
+    status: Mapped[str] = mapped_column(
+        String(16), default="active", server_default="active", index=True
+    )
+    founded_on: Mapped[dt.date | None]
+    registered_capital_wan: Mapped[float | None]
+    capital_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    size_band: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    chain_nodes_source: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
 
 class Park(Base):
@@ -273,6 +282,26 @@ class ApiKey(Base):
     city_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+
+
+class UserAccount(Base):
+    """A person who signs in to the pages: user name, argon2 password hash, role and city.
+
+    ``password_changed_at`` is part of the session cookie's reference, so a new password ends
+    every session signed in with the old one; ``disabled_at`` ends them too.
+    """
+
+    __tablename__ = "user_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    label: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    disabled_at: Mapped[dt.datetime | None]
+    last_login_at: Mapped[dt.datetime | None]
 
 
 class RecommendationLog(Base):

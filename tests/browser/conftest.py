@@ -47,6 +47,7 @@ class Server:
     world: Path
     env: dict[str, str]
     keys: dict[str, str] = field(default_factory=dict)
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def cli(self, *args: str, timeout: float = 600) -> str:
         """Run ``chainmatch ARGS`` against this server's home; its stdout."""
@@ -120,6 +121,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "analyst": _cli(env, "keys", "create", "--role", "analyst").strip(),
         "admin": _cli(env, "keys", "create", "--role", "admin").strip(),
     }
+    users = {
+        "promotion_office": ("bengbu", "bengbu-pass-1"),
+        "organiser": ("organiser", "organiser-pass-1"),
+        "analyst": ("analyst", "analyst-pass-1"),
+        "admin": ("admin", "admin-pass-1"),
+    }
+    for role, (username, password) in users.items():
+        city = (
+            ["--city", BENGBU, "--label", "蚌埠市投资促进局"] if role == "promotion_office" else []
+        )
+        _cli(env, "users", "create", username, "--role", role, "--password", password, *city)
     port = _free_port()
     log = (home / "uvicorn.log").open("wb")
     proc = subprocess.Popen(
@@ -144,7 +156,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(f"{base}/health", proc)
-        yield Server(url=base, home=home, world=world, env=env, keys=keys)
+        yield Server(url=base, home=home, world=world, env=env, keys=keys, users=users)
     finally:
         proc.terminate()
         try:
@@ -184,11 +196,13 @@ def shots() -> Path:
 
 @pytest.fixture
 def sign_in(server: Server) -> Any:
-    """``sign_in(page, role, next_path="/")``: sign in through the form with the role's key."""
+    """``sign_in(page, role, next_path="/")``: sign in through the form as the role's user."""
 
     def _sign_in(page: Any, role: str, next_path: str = "/") -> None:
+        username, password = server.users[role]
         page.goto(f"{server.url}/login?next={next_path}")
-        page.fill("input[name=api_key]", server.keys[role])
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
         page.click("form[action='/login'] button[type=submit]")
         page.wait_for_load_state("domcontentloaded")
 
