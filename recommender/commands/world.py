@@ -20,14 +20,24 @@ def register(app: typer.Typer) -> None:
         end: datetime = typer.Option(
             "2025-12-31", "--end", formats=["%Y-%m-%d"], help="last day of the data"
         ),
+        variant: str = typer.Option(
+            "standard", "--variant", help="world variant (standard, capability, preference, ...)"
+        ),
     ) -> None:
         """Generate a synthetic world (firms, parks, needs, events, outcomes) into OUT."""
         from tqdm import tqdm
 
         from features.reference import load_reference
         from recommender.settings import get_settings
-        from training.world import STEPS, generate_world, write_world
+        from training.world import STEPS, VARIANTS, generate_world, write_world
 
+        if variant not in VARIANTS:
+            typer.echo(
+                f"错误：未知的世界变体 {variant!r}（unknown world variant）；"
+                f"可选 known: {', '.join(VARIANTS)}",
+                err=True,
+            )
+            raise typer.Exit(2)
         reference = load_reference(get_settings().reference_dir)
         with tqdm(total=len(STEPS) + 1, desc="world", unit="step") as bar:
 
@@ -42,13 +52,15 @@ def register(app: typer.Typer) -> None:
                 start=_day(start),
                 end=_day(end),
                 on_step=step,
+                variant=variant,
             )
             bar.set_postfix_str("writing")
             write_world(w, out)
             bar.update(1)
         typer.echo(
             f"wrote {len(w.enterprises)} firms, {len(w.events)} events, "
-            f"{len(w.truth.pairs)} recommended pairs, {len(w.outcomes)} outcome rows to {out}"
+            f"{len(w.truth.pairs)} recommended pairs, {len(w.outcomes)} outcome rows "
+            f"to {out} (variant {variant})"
         )
 
 

@@ -9,14 +9,43 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from training.world.model import FloatArray, PairModel
+from training.world.model import FloatArray, IntArray, PairModel
 from training.world.utility import Ties, UtilityParams, base_terms, combine, pair_keys
+
+PairFn = Callable[[str, IntArray, IntArray, npt.NDArray[np.datetime64]], FloatArray]
+
+
+@dataclass(frozen=True)
+class VariantHooks:
+    """How a variant world changes the funnel (None of them for the standard world).
+
+    Attributes
+    ----------
+    base : noise-free utility without the tie term, for (kind, q, c, dates).
+    w_tie : weight of the past-tie term.
+    view : the candidate's own view for the "accept meeting" step (None: the query's ``u``).
+    view_centre, view_sd : centre and noise σ of the candidate's view.
+    position_bias : γ of the contact logit ``-γ ln(position)``.
+    lag_mean_days : mean of the per-occasion recording lag (0: none).
+    rng : the variant's own random source (extra draws, so the shared draws stay aligned).
+    """
+
+    base: PairFn
+    w_tie: float
+    view: PairFn | None
+    view_centre: float
+    view_sd: float
+    position_bias: float
+    lag_mean_days: float
+    rng: np.random.Generator
+
 
 STAGE_ORDER = ("recommended", "contacted", "declined", "meeting", "intention", "signed", "landed")
 
@@ -33,6 +62,7 @@ def draw_funnel(
     *,
     end: date,
     on_batch: Callable[[], None] | None = None,
+    hooks: VariantHooks | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Ties]:
     """Outcome rows and the truth of every pair.
 
@@ -44,6 +74,8 @@ def draw_funnel(
     rng : the source of randomness.
     end : data end date; later stages are left out of the outcome rows.
     on_batch : called after each date's batch (progress).
+    hooks : a variant's utility, reciprocity, position bias and recording lag (None: the
+        standard world, whose draws are exactly those of today).
 
     Returns
     -------
@@ -64,15 +96,40 @@ def draw_funnel(
     G = rng.random((n, 5))
     amount_z = rng.normal(0.0, 0.8, n)
     land_share = rng.uniform(0.3, 1.0, n)
+    position = shown["position"].to_numpy(np.int64) if "position" in shown else np.ones(n, np.int64)
+    if hooks is not None:
+        noise_v = hooks.rng.normal(0.0, hooks.view_sd, n)
+        lag = (
+            np.floor(hooks.rng.exponential(hooks.lag_mean_days, n)).astype(np.int64)
+            if hooks.lag_mean_days > 0
+            else np.zeros(n, np.int64)
+        )
+        # centred on the mean log position, so contact rates stay those of the standard world
+        log_pos = np.log(np.maximum(position, 1))
+        pos_shift = -hooks.position_bias * (log_pos - (log_pos.mean() if n else 0.0))
+        w_tie = hooks.w_tie
+    else:
+        noise_v, lag, pos_shift, w_tie = (
+            np.zeros(n),
+            np.zeros(n, np.int64),
+            np.zeros(n),
+            params.w_tie,
+        )
 
     base = np.zeros(n)
+    view = np.full(n, np.nan)
     tie_w = np.zeros(n)
     keys = np.zeros(n, np.int64)
     size = np.zeros(n)
     for k in np.unique(kind):
         i = np.flatnonzero(kind == k)
-        terms = base_terms(model, str(k), q[i], c[i], day[i])
-        base[i] = combine(terms, np.zeros(len(i)), params)
+        if hooks is None:
+            terms = base_terms(model, str(k), q[i], c[i], day[i])
+            base[i] = combine(terms, np.zeros(len(i)), params)
+        else:
+            base[i] = hooks.base(str(k), q[i], c[i], day[i])
+            if hooks.view is not None:
+                view[i] = hooks.view(str(k), q[i], c[i], day[i])
         keys[i] = pair_keys(model, str(k), q[i], c[i])
         sup_rows = q[i] if k == "customer" else c[i]
         size[i] = model.f_logrev[sup_rows]
@@ -96,11 +153,15 @@ def draw_funnel(
     for a, b in itertools.pairwise(bounds):
         sl = slice(a, b)
         tie_w[sl] = ties.flag(keys[sl], day[sl])
-        utility[sl] = base[sl] + params.w_tie * tie_w[sl]
+        utility[sl] = base[sl] + w_tie * tie_w[sl]
         z = params.slope * (utility[sl] + noise[sl] - params.centre)
+        if hooks is not None and hooks.view is not None:
+            za = params.slope * (view[sl] + noise_v[sl] - hooks.view_centre)
+        else:
+            za = z
         u = U[sl]
-        con = u[:, 0] < _sigmoid(params.b_contacted + z)
-        acc = con & (u[:, 1] < _sigmoid(params.b_accept + z))
+        con = u[:, 0] < _sigmoid(params.b_contacted + z + pos_shift[sl])
+        acc = con & (u[:, 1] < _sigmoid(params.b_accept + za))
         held = acc & (u[:, 2] < params.held_rate)
         inten = held & (u[:, 3] < _sigmoid(params.b_intention + z))
         signed = inten & (u[:, 4] < _sigmoid(params.b_signed + z))
@@ -140,7 +201,11 @@ def draw_funnel(
     for stage, mask, offset, amt in stage_rows:
         i = np.flatnonzero(mask)
         when = day[i] + offset[i].astype("timedelta64[D]")
-        seen = when <= end_d
+        seen = (
+            when <= end_d
+            if stage == "recommended"
+            else when + lag[i].astype("timedelta64[D]") <= end_d
+        )
         i, when = i[seen], when[seen]
         if stage in ("meeting", "intention", "signed", "landed"):
             grade_obs[i] = {"meeting": 1, "intention": 2, "signed": 3, "landed": 4}[stage]
@@ -176,6 +241,8 @@ def draw_funnel(
             "event_id": ev,
             "utility": utility,
             "realised": utility + noise,
+            "view": view,
+            "position": position,
             "tie": tie_w,
             "grade": grade,
             "grade_observed": grade_obs,

@@ -81,6 +81,7 @@ import pandas as pd
 from features.schema import QUERY_KINDS
 from training.errors import InvalidInputError
 from training.world.model import FloatArray, IntArray, PairModel, haversine_km
+from training.world.texts import TextModel
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,7 @@ class Truth:
         event_id, utility, realised, grade, grade_observed, intention_date.
     model : the arrays :func:`true_utility` reads.
     ties : the earliest intention date per pair key.
+    texts : the text-derived arrays of a non-standard variant (None for ``standard``).
     """
 
     firms: pd.DataFrame
@@ -167,6 +169,12 @@ class Truth:
     pairs: pd.DataFrame
     model: PairModel
     ties: Ties
+    texts: TextModel | None = None
+
+    @property
+    def variant(self) -> str:
+        """Name of the world variant (worlds written before variants existed: standard)."""
+        return str(self.params.get("variant", "standard"))
 
 
 def pair_keys(model: PairModel, kind: str, q: IntArray, c: IntArray) -> npt.NDArray[np.int64]:
@@ -278,6 +286,9 @@ def true_utility(
     as_of : date (or one date per pair) of the pair: past ties and needs count if dated
         strictly before it; ``None`` counts every tie and need the world holds.
 
+    The utility is that of the world's variant (``truth.params['variant']``, see
+    :mod:`training.world.variants`); without one, the standard utility documented here.
+
     Returns
     -------
     ndarray of float
@@ -289,7 +300,15 @@ def true_utility(
         if as_of is None
         else np.broadcast_to(np.asarray(as_of, dtype="datetime64[D]"), (len(q),))
     )
-    terms = base_terms(truth.model, kind, q, c, when)
     tie = truth.ties.flag(pair_keys(truth.model, kind, q, c), when)
+    if truth.variant != "standard":
+        from training.world.forms import VariantWorld
+        from training.world.variants import get_variant
+
+        if truth.texts is None:
+            raise InvalidInputError(f"truth of variant {truth.variant!r} has no text model")
+        vw = VariantWorld(truth.model, truth.texts, get_variant(truth.variant))
+        return vw.utility(kind, q, c, when, tie)
+    terms = base_terms(truth.model, kind, q, c, when)
     params = UtilityParams.from_dict(truth.params["utility"])
     return combine(terms, tie, params)

@@ -11,6 +11,7 @@ import pandas as pd
 from features.reference import Reference
 from training.world.generate import World
 from training.world.model import PairModel, build_model
+from training.world.texts import build_text_model
 from training.world.utility import Ties, Truth, pair_keys
 
 FILES = ("enterprises", "parks", "needs", "events", "participants", "outcomes")
@@ -91,8 +92,18 @@ def load_truth(world_dir: Path, *, reference: Reference) -> Truth:
     params = json.loads((d / "truth" / "params.json").read_text(encoding="utf-8"))
     hidden = firms.set_index("uscc")["hidden"].reindex(enterprises["uscc"]).to_numpy(float)
     model = build_model(reference, enterprises, reference.parks, needs, hidden)
+    texts = (
+        None
+        if params.get("variant", "standard") == "standard"
+        else build_text_model(reference, model, enterprises, reference.parks, needs)
+    )
     return Truth(
-        firms=firms, params=params, pairs=pairs, model=model, ties=ties_from_pairs(model, pairs)
+        firms=firms,
+        params=params,
+        pairs=pairs,
+        model=model,
+        ties=ties_from_pairs(model, pairs),
+        texts=texts,
     )
 
 
