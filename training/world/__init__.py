@@ -9,6 +9,7 @@ benchmarks score lists against).
 """
 
 from training.world.generate import STEPS, World, generate_world
+from training.world.grades import eligible_candidates, expected_grade, true_grades_for_query
 from training.world.utility import Truth, UtilityParams, true_utility
 from training.world.variants import VARIANTS, WorldVariant, get_variant
 from training.world.writer import load_truth, write_world
@@ -20,9 +21,12 @@ __all__ = [
     "UtilityParams",
     "World",
     "WorldVariant",
+    "eligible_candidates",
+    "expected_grade",
     "generate_world",
     "get_variant",
     "load_truth",
+    "true_grades_for_query",
     "true_utility",
     "write_world",
 ]

@@ -48,6 +48,8 @@ class PairModel:
     c_lon, c_lat, c_partner : city coordinates and partner city row (-1 if none).
     sup : (n_nodes + 1, n_nodes + 1) chain term for supplier node i -> buyer node j.
     io : (n_sectors + 1, n_sectors + 1) IO term for supplier sector i -> buyer sector j.
+    f_leading, f_helping_side : the firm is a leading firm / in Shanghai, Jiangsu or
+        Zhejiang (the pools of customer and investor candidates).
     """
 
     firm_ids: pd.Index
@@ -70,6 +72,8 @@ class PairModel:
     c_partner: IntArray
     sup: FloatArray
     io: FloatArray
+    f_leading: npt.NDArray[np.bool_]
+    f_helping_side: npt.NDArray[np.bool_]
 
 
 def city_rows(reference: Reference, values: pd.Series) -> IntArray:
@@ -212,10 +216,12 @@ def build_model(
     c_partner = np.array(
         [code_pos.get(str(p), -1) for p in cities["partner_code"].fillna("")], np.int64
     )
+    f_city = city_rows(reference, enterprises["city"])
+    prov = cities["city_code"].astype(str).str[:2].to_numpy()
     return PairModel(
         firm_ids=firm_ids,
         park_ids=park_ids,
-        f_city=city_rows(reference, enterprises["city"]),
+        f_city=f_city,
         f_node=f_node,
         f_sector=f_sector,
         f_logrev=np.log(np.maximum(enterprises["revenue_wan"].to_numpy(float), 1.0)),
@@ -233,6 +239,8 @@ def build_model(
         c_partner=c_partner,
         sup=sup,
         io=io,
+        f_leading=_bool(enterprises["is_leading"]),
+        f_helping_side=np.isin(prov[f_city], ["31", "32", "33"]),
     )
 
 

@@ -300,6 +300,17 @@ def true_utility(
         if as_of is None
         else np.broadcast_to(np.asarray(as_of, dtype="datetime64[D]"), (len(q),))
     )
+    return utility_rows(truth, kind, q, c, when)
+
+
+def utility_rows(
+    truth: Truth,
+    kind: str,
+    q: IntArray,
+    c: IntArray,
+    when: npt.NDArray[np.datetime64],
+) -> FloatArray:
+    """:func:`true_utility` on entity rows (no id lookup), one date per pair."""
     tie = truth.ties.flag(pair_keys(truth.model, kind, q, c), when)
     if truth.variant != "standard":
         from training.world.forms import VariantWorld
