@@ -3,7 +3,9 @@
 Roles
 -----
 ``promotion_office`` (招商局 of one city), ``organiser`` (matchmaking events), ``analyst``
-(outcomes, imports, models) and ``admin`` (everything, including keys).
+(outcomes, imports, models), ``coordinator`` (province or pairing level: reads everything,
+the dashboard of all eight pairings included, and writes nothing) and ``admin`` (everything,
+including keys).
 
 City scoping
 ------------
@@ -35,16 +37,26 @@ from recommender.errors import AuthError, ForbiddenError, ValidationError
 
 log = logging.getLogger(__name__)
 
-Role = Literal["promotion_office", "organiser", "analyst", "admin"]
+Role = Literal["promotion_office", "organiser", "analyst", "coordinator", "admin"]
 Action = Literal["read", "write"]
 
-ROLES: Final[tuple[Role, ...]] = ("promotion_office", "organiser", "analyst", "admin")
+ROLES: Final[tuple[Role, ...]] = (
+    "promotion_office",
+    "organiser",
+    "analyst",
+    "coordinator",
+    "admin",
+)
 SCOPED_ROLES: Final[frozenset[str]] = frozenset({"promotion_office"})
 # resources whose records belong to a city; enterprises are shared reference data
-CITY_SCOPED: Final[frozenset[str]] = frozenset({"parks", "needs", "events", "outcomes"})
+CITY_SCOPED: Final[frozenset[str]] = frozenset(
+    {"parks", "needs", "events", "outcomes", "projects", "dashboard"}
+)
 
 _ALL: Final = frozenset(ROLES)
 _PO, _ORG, _AN, _AD = "promotion_office", "organiser", "analyst", "admin"
+_CO: Final = "coordinator"  # read-only: in no write set
+_WRITERS: Final = _ALL - {_CO}
 
 # The authorisation matrix: resource -> action -> roles allowed. Every route asks this table.
 POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
@@ -52,12 +64,15 @@ POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
     "parks": {"read": _ALL, "write": frozenset({_PO, _AN, _AD})},
     "needs": {"read": _ALL, "write": frozenset({_PO, _ORG, _AN, _AD})},
     "events": {"read": _ALL, "write": frozenset({_ORG, _AD})},
-    "outcomes": {"read": _ALL, "write": _ALL},
+    "outcomes": {"read": _ALL, "write": _WRITERS},
     "imports": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "models": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "keys": {"read": frozenset({_AD}), "write": frozenset({_AD})},
     # the ranking endpoints (issue 5, ranking engineer): offices rank investors/suppliers
-    "rank": {"read": _ALL, "write": _ALL},
+    "rank": {"read": _ALL, "write": _WRITERS},
+    # the project ledger and the dashboard (issue 14); dashboard writes are yearly targets
+    "projects": {"read": frozenset({_PO, _AN, _CO, _AD}), "write": frozenset({_PO, _AN, _AD})},
+    "dashboard": {"read": frozenset({_PO, _AN, _CO, _AD}), "write": frozenset({_PO, _AD})},
 }
 
 

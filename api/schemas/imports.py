@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-ImportKind = Literal["enterprises", "parks", "needs", "events", "participants", "outcomes"]
+ImportKind = Literal[
+    "enterprises", "parks", "needs", "events", "participants", "outcomes", "projects",
+    "park_members",
+]  # fmt: skip
 
 
 class ImportResult(BaseModel):

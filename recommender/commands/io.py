@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
     from recommender.errors import ImportValidationError
 
-KINDS = ("enterprises", "parks", "needs", "events", "participants", "outcomes")
+KINDS = (
+    "enterprises", "parks", "needs", "events", "participants", "outcomes", "projects",
+    "park_members",
+)  # fmt: skip
 _FILE_ARG = typer.Argument(..., help="a .csv (UTF-8 or GBK) or .xlsx file")
 _DIR_ARG = typer.Argument(..., help="holds enterprises.csv, parks.csv, ... (or .xlsx)")
 _OUT_OPT = typer.Option(..., "--out", help="the file to write")

@@ -28,6 +28,8 @@ KIND_ORDER: tuple[str, ...] = (
     "events",
     "participants",
     "outcomes",
+    "projects",
+    "park_members",
 )
 
 _CITY = ("城市", "所在城市", "地市", "所在地市", "city_code", "城市代码")
@@ -103,6 +105,33 @@ FILE_COLUMNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "event_id": ("活动编号",),
         "amount_wan": ("金额(万元)", "签约金额(万元)"),
     },
+    # the project ledger (台账) and a park's firm list (园区企业名单): issue 14
+    "projects": {
+        "project_id": ("项目编号", "项目代码"),
+        "name": ("项目名称",),
+        "investor_name": ("投资方", "投资主体", "投资企业", "签约企业"),
+        "investor_uscc": ("投资方统一社会信用代码", "统一社会信用代码", "信用代码"),
+        "city": ("所在城市", "城市", "地市", "city_code"),
+        "park_id": ("所属园区", "园区", "园区编号", "落户园区"),
+        "source_city_code": ("来源地", "来源城市", "投资方所在地"),
+        "industry": ("产业类别", "行业类别", "所属产业"),
+        "chain_nodes": _CHAIN,
+        "stage": ("进度", "项目进度", "项目阶段", "阶段"),
+        "stage_date": ("日期", "进度日期", "更新日期"),
+        "signed_date": ("签约日期", "签约时间"),
+        "agreed_investment_yi": ("协议投资额(亿元)", "计划投资总额(亿元)", "总投资(亿元)"),
+        "fixed_asset_yi": ("固定资产投资(亿元)",),
+        "land_mu": ("用地(亩)", "用地面积(亩)", "用地"),
+        "contact": ("联系人", "项目联系人"),
+        "source_list": ("来源清单", "推荐清单"),
+        "model_version": ("模型版本",),
+    },
+    "park_members": {
+        "park_id": ("所属园区", "园区", "园区编号", "园区名称"),
+        "uscc": ("统一社会信用代码", "社会信用代码", "信用代码"),
+        "since": ("入园日期", "入驻日期", "落户日期"),
+        "source": ("来源",),
+    },
 }
 
 # sheet names that mark the sheet of a kind in a workbook (compared case-insensitively)
@@ -113,6 +142,8 @@ KIND_SHEET_NAMES: Mapping[str, tuple[str, ...]] = {
     "events": ("events", "event", "活动", "对接活动"),
     "participants": ("participants", "participant", "参会企业", "参会名单"),
     "outcomes": ("outcomes", "outcome", "对接结果", "结果"),
+    "projects": ("projects", "project", "项目", "项目台账", "台账"),
+    "park_members": ("park_members", "park_member", "园区企业", "园区企业名单"),
 }
 
 BOOLEAN_VALUES: Mapping[str, bool] = {
@@ -146,6 +177,16 @@ ENUMS: Mapping[str, Mapping[str, str]] = {
         "推荐": "recommended", "联系": "contacted", "洽谈": "meeting", "会谈": "meeting",
         "意向": "intention", "签约": "signed", "落地": "landed", "到资": "landed",
         "拒绝": "declined", "放弃": "declined",
+    },
+    # "<kind>.<column>" names an enum of one kind only (project stages are not outcome stages)
+    "projects.stage": {
+        "在谈": "在谈", "协议起草": "协议起草", "签约": "签约", "开工": "开工", "投产": "投产",
+        "中止": "中止", "negotiating": "在谈", "drafting": "协议起草", "signed": "签约",
+        "started": "开工", "operating": "投产", "stopped": "中止", "洽谈": "在谈",
+        "已签约": "签约", "已开工": "开工", "已投产": "投产", "终止": "中止",
+    },
+    "park_members.source": {
+        "list": "list", "project": "project", "名单": "list", "项目": "project",
     },
 }  # fmt: skip
 

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, Protocol
 
 import numpy as np
@@ -68,6 +69,15 @@ class ImportReport:
         )
 
 
+def _ledger(kind: str) -> ModuleType | None:
+    """The ledger module for the kinds it stores (projects, park members), else None."""
+    if kind not in ("projects", "park_members"):
+        return None
+    from recommender.projects import ledger  # imported late: it builds on this package
+
+    return ledger
+
+
 def _validate(
     session: Session,
     *,
@@ -78,6 +88,10 @@ def _validate(
     max_bytes: int,
 ) -> tuple[Validated, ImportReport]:
     table = read_table(path, kind=kind, max_bytes=max_bytes)
+    ledger = _ledger(kind)
+    extra: list[RowError] = []
+    if ledger is not None:  # parks named by name, a project's city or park (issue 14)
+        table, extra = ledger.prepare_table(session, table)
     known: dict[str, set[str]] = {}
     for _, target, _ in REFERENCES.get(kind, ()):
         if target not in known:
@@ -96,6 +110,8 @@ def _validate(
         known=known,
         roles=roles,
     )
+    if ledger is not None:
+        validated = ledger.with_errors(validated, extra)
     report = ImportReport(
         kind=kind,
         source=str(path),
@@ -120,7 +136,11 @@ def _rejected(validated: Validated, source: str) -> ImportValidationError:
 
 
 def _store(session: Session, validated: Validated, report: ImportReport) -> ImportReport:
-    counts = repo.upsert_frame(session, kind=validated.kind, frame=validated.frame)
+    ledger = _ledger(validated.kind)
+    if ledger is not None:  # projects also write their stage history and outcomes
+        counts = ledger.store(session, validated)
+    else:
+        counts = repo.upsert_frame(session, kind=validated.kind, frame=validated.frame)
     return replace(
         report,
         inserted=counts.inserted,

@@ -77,6 +77,18 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         _F("stage", "enum"), _F("date", "date"), _F("event_id", "id"),
         _F("amount_wan", "float", lo=0),
     ),
+    "projects": (
+        _F("project_id", "id"), _F("name", "text"), _F("investor_name", "text"),
+        _F("investor_uscc", "uscc"), _F("city", "city", "city_code"), _F("park_id", "id"),
+        _F("source_city_code", "city"), _F("industry", "text"), _F("chain_nodes", "list"),
+        _F("stage", "enum"), _F("stage_date", "date"), _F("signed_date", "date"),
+        _F("agreed_investment_yi", "float", lo=0), _F("fixed_asset_yi", "float", lo=0),
+        _F("land_mu", "float", lo=0), _F("contact", "text"), _F("source_list", "text"),
+        _F("model_version", "text"),
+    ),
+    "park_members": (
+        _F("park_id", "id"), _F("uscc", "uscc"), _F("since", "date"), _F("source", "enum"),
+    ),
 }  # fmt: skip
 
 # kind -> (file column, the kind whose keys it must name, condition (column, values) or None)
@@ -92,6 +104,8 @@ REFERENCES: Mapping[str, tuple[tuple[str, str, tuple[str, tuple[str, ...]] | Non
         ("candidate_id", "enterprises", None),
         ("event_id", "events", None),
     ),
+    "projects": (("park_id", "parks", None),),
+    "park_members": (("park_id", "parks", None), ("uscc", "enterprises", None)),
 }
 _MAX_ID = 64
 _Reporter = Callable[[str, np.ndarray, "str | list[str]", "pd.Series | None"], None]
@@ -216,8 +230,9 @@ def validate_table(
             report(field.name, bad, "true/false, 1/0, 是/否 or Y/N")
         elif field.type == "enum":
             default = "none" if field.name == "srdi_level" else ""
-            clean, bad = checks.parse_enum(values, ENUMS[field.name], default=default)
-            report(field.name, bad, _enum_message(field.name))
+            enum = f"{kind}.{field.name}" if f"{kind}.{field.name}" in ENUMS else field.name
+            clean, bad = checks.parse_enum(values, ENUMS[enum], default=default)
+            report(field.name, bad, _enum_message(enum))
         elif field.type == "date":
             clean, bad = checks.parse_date(values)
             report(field.name, bad, checks.DATE_MESSAGE)

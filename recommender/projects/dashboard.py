@@ -1,0 +1,439 @@
+"""The programme dashboard: projects, funnel, lists and targets per pairing, city and park.
+
+Every figure is one grouped SQL query (GROUP BY), never a Python loop over stored rows; the
+few hundred grouped rows are then shaped into one block per Wanbei city and its pairing.
+
+Definitions (year ``Y``, Wanbei city ``W`` paired with ``P``):
+
+- *signed* projects of ``Y``: current stage 签约, 开工 or 投产 and ``signed_date`` in ``Y``;
+  ``agreed_investment_yi`` sums their 协议投资额 (亿元; a missing amount counts 0).
+  ``signed_projects`` of a pairing counts those of ``W`` whose 来源地 is ``P``; the city block
+  (``city``) counts every source.
+- *by stage*: every project of ``W`` by its current stage (all years: the pipeline).
+- *funnel*: distinct (query, candidate) pairs with an outcome at each stage dated in ``Y``,
+  for the 招商 queries of ``W``'s parks and the 配套 queries of ``W``'s firms; the conversion
+  rate of a stage is its count over the previous stage's (None when that is 0).
+- *lists*: signed projects of ``Y`` whose (park, investor) pair was shown by a 招商 list before
+  it was signed, by list (park) and model version, from the recommendation log; and the lists
+  a project names itself (来源清单, 模型版本).
+- *targets*: an office's yearly targets (签约项目数, 协议投资额, 专精特新培育数) against the
+  actuals; 专精特新培育数 counts signed projects of ``Y`` whose investor is a 专精特新 firm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, and_, case, distinct, extract, func, literal, select
+from sqlalchemy.orm import Session
+
+from features.schema import PROJECT_SIGNED_STAGES, PROJECT_STAGES
+from recommender.db.models import (
+    Enterprise,
+    Outcome,
+    Park,
+    Project,
+    ProjectTarget,
+    RecommendationLog,
+)
+
+__all__ = ["FUNNEL_STAGES", "Scope", "dashboard", "wanbei_pairings"]
+
+FUNNEL_STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed")
+_SRDI = ("province", "national")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The Wanbei cities a caller may see (``None``: all of them)."""
+
+    cities: frozenset[str] | None = None
+
+    def allows(self, city_code: str) -> bool:
+        return self.cities is None or city_code in self.cities
+
+
+def wanbei_pairings(cities: pd.DataFrame) -> list[tuple[str, str]]:
+    """(Wanbei city, partner city) for the eight official pairings, by Wanbei adcode."""
+    wanbei = cities[(cities["role"] == "wanbei") & (cities["partner_code"].astype(str) != "")]
+    pairs = zip(wanbei["city_code"].astype(str), wanbei["partner_code"].astype(str), strict=True)
+    return sorted(pairs)
+
+
+def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def _rows(session: Session, stmt: Select[Any] | Any) -> pd.DataFrame:
+    result = session.execute(stmt)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _signed_in(year: int) -> Any:
+    lo, hi = _year_bounds(year)
+    return and_(
+        Project.stage.in_(PROJECT_SIGNED_STAGES),
+        Project.signed_date >= lo,
+        Project.signed_date <= hi,
+    )
+
+
+def _amount() -> Any:
+    return func.coalesce(Project.agreed_investment_yi, 0.0)
+
+
+# ----------------------------------------------------------------------------- queries
+def _park_stage_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    signed = _signed_in(year)
+    stmt = (
+        select(
+            Project.city_code,
+            Project.park_id,
+            Project.stage,
+            func.count().label("n"),
+            func.sum(_amount()).label("agreed"),
+            func.sum(case((signed, 1), else_=0)).label("n_signed"),
+            func.sum(case((signed, _amount()), else_=0.0)).label("agreed_signed"),
+        )
+        .where(Project.city_code.in_(list(cities)))
+        .group_by(Project.city_code, Project.park_id, Project.stage)
+    )
+    return _rows(session, stmt)
+
+
+def _signed_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    month = extract("month", Project.signed_date)
+    stmt = (
+        select(
+            Project.city_code,
+            Project.source_city_code,
+            month.label("month"),
+            func.count().label("n"),
+            func.sum(_amount()).label("agreed"),
+        )
+        .where(_signed_in(year), Project.city_code.in_(list(cities)))
+        .group_by(Project.city_code, Project.source_city_code, month)
+    )
+    return _rows(session, stmt)
+
+
+def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    lo, hi = _year_bounds(year)
+    pair = Outcome.query_id.concat(literal("|")).concat(Outcome.candidate_id)
+    in_year = and_(Outcome.date >= lo, Outcome.date <= hi, Outcome.stage.in_(FUNNEL_STAGES))
+    parks = (
+        select(Park.city_code, Outcome.stage, func.count(distinct(pair)).label("n"))
+        .join(Park, and_(Park.park_id == Outcome.query_id, Outcome.query_kind == "investor"))
+        .where(in_year, Park.city_code.in_(list(cities)))
+        .group_by(Park.city_code, Outcome.stage)
+    )
+    firms = (
+        select(Enterprise.city_code, Outcome.stage, func.count(distinct(pair)).label("n"))
+        .join(
+            Enterprise,
+            and_(
+                Enterprise.uscc == Outcome.query_id,
+                Outcome.query_kind.in_(("supplier", "customer")),
+            ),
+        )
+        .where(in_year, Enterprise.city_code.in_(list(cities)))
+        .group_by(Enterprise.city_code, Outcome.stage)
+    )
+    both: pd.DataFrame = pd.concat(
+        [_rows(session, parks), _rows(session, firms)], ignore_index=True
+    )
+    if both.empty:
+        return pd.DataFrame(columns=["city_code", "stage", "n"])
+    return both.groupby(["city_code", "stage"])["n"].sum().reset_index()
+
+
+def _list_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    shown_before = func.date(RecommendationLog.shown_at) <= Project.signed_date
+    hits = (
+        select(
+            Project.city_code,
+            Project.project_id,
+            RecommendationLog.query_id.label("list_id"),
+            RecommendationLog.model_version,
+            _amount().label("agreed"),
+        )
+        .join(
+            RecommendationLog,
+            and_(
+                RecommendationLog.query_kind == "investor",
+                RecommendationLog.query_id == Project.park_id,
+                RecommendationLog.candidate_id == Project.investor_uscc,
+            ),
+        )
+        .where(_signed_in(year), Project.city_code.in_(list(cities)), shown_before)
+        .distinct()
+        .subquery()
+    )
+    logged = select(
+        hits.c.city_code,
+        hits.c.list_id,
+        hits.c.model_version,
+        literal("log").label("via"),
+        func.count().label("n"),
+        func.sum(hits.c.agreed).label("agreed"),
+    ).group_by(hits.c.city_code, hits.c.list_id, hits.c.model_version)
+    declared = (
+        select(
+            Project.city_code,
+            Project.source_list.label("list_id"),
+            Project.model_version,
+            literal("ledger").label("via"),
+            func.count().label("n"),
+            func.sum(_amount()).label("agreed"),
+        )
+        .where(_signed_in(year), Project.city_code.in_(list(cities)), Project.source_list != "")
+        .group_by(Project.city_code, Project.source_list, Project.model_version)
+    )
+    return pd.concat([_rows(session, logged), _rows(session, declared)], ignore_index=True)
+
+
+def _srdi_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    stmt = (
+        select(Project.city_code, func.count().label("n"))
+        .join(Enterprise, Enterprise.uscc == Project.investor_uscc)
+        .where(
+            _signed_in(year),
+            Project.city_code.in_(list(cities)),
+            Enterprise.srdi_level.in_(_SRDI),
+        )
+        .group_by(Project.city_code)
+    )
+    return _rows(session, stmt)
+
+
+def _target_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    stmt = select(
+        ProjectTarget.city_code,
+        ProjectTarget.park_id,
+        ProjectTarget.signed_projects,
+        ProjectTarget.agreed_investment_yi,
+        ProjectTarget.srdi_cultivated,
+    ).where(ProjectTarget.year == year, ProjectTarget.city_code.in_(list(cities)))
+    return _rows(session, stmt)
+
+
+# ----------------------------------------------------------------------------- shaping
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+def _funnel(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    counts = dict(zip(rows["stage"], rows["n"].astype(int), strict=True))
+    out: list[dict[str, Any]] = []
+    previous: int | None = None
+    for stage in FUNNEL_STAGES:
+        n = int(counts.get(stage, 0))
+        rate = round(n / previous, 4) if previous else None
+        out.append({"stage": stage, "count": n, "rate": rate})
+        previous = n
+    return out
+
+
+def _sums(rows: pd.DataFrame, by: str) -> tuple[dict[Any, int], dict[Any, float]]:
+    """Counts (``n``) and amounts (``agreed``) of ``rows`` summed by ``by``."""
+    if rows.empty:
+        return {}, {}
+    grouped = rows.groupby(by)[["n", "agreed"]].sum()
+    n = {k: int(v) for k, v in grouped["n"].items()}
+    agreed = {k: float(v) for k, v in grouped["agreed"].items()}
+    return n, agreed
+
+
+def _by_stage(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    n, agreed = _sums(rows, "stage")
+    return [
+        {"stage": s, "projects": n.get(s, 0), "agreed_investment_yi": _r(agreed.get(s, 0.0))}
+        for s in PROJECT_STAGES
+    ]
+
+
+def _by_month(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    n, agreed = _sums(rows.assign(month=rows["month"].astype(int)) if len(rows) else rows, "month")
+    return [
+        {
+            "month": m,
+            "signed_projects": n.get(m, 0),
+            "agreed_investment_yi": _r(agreed.get(m, 0.0)),
+        }
+        for m in range(1, 13)
+    ]
+
+
+def _targets(
+    rows: pd.DataFrame, *, signed: int, agreed: float, srdi: int
+) -> dict[str, dict[str, Any]]:
+    city = rows[rows["park_id"] == ""]
+    target = city.iloc[0] if len(city) else None
+
+    def item(column: str, actual: float) -> dict[str, Any]:
+        value = None if target is None or pd.isna(target[column]) else float(target[column])
+        share = None if not value else round(actual / value, 4)
+        return {"target": value, "actual": actual, "share": share}
+
+    return {
+        "signed_projects": item("signed_projects", signed),
+        "agreed_investment_yi": item("agreed_investment_yi", agreed),
+        "srdi_cultivated": item("srdi_cultivated", srdi),
+    }
+
+
+def _parks(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    if rows.empty:
+        return []
+    out: list[dict[str, Any]] = []
+    for park_id, part in rows.groupby("park_id", sort=True):
+        stages = dict(zip(part["stage"], part["n"].astype(int), strict=True))
+        out.append(
+            {
+                "park_id": str(park_id),
+                "name": names.get(str(park_id), "") if park_id else "",
+                "projects": int(part["n"].sum()),
+                "by_stage": {s: int(stages.get(s, 0)) for s in PROJECT_STAGES},
+                "signed_projects": int(part["n_signed"].sum()),
+                "agreed_investment_yi": _r(part["agreed_signed"].sum()),
+            }
+        )
+    out.sort(key=lambda p: (-p["signed_projects"], -p["agreed_investment_yi"], p["park_id"]))
+    return out
+
+
+def _lists(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [
+        {
+            "via": str(r["via"]),
+            "list_id": str(r["list_id"]),
+            "list_name": names.get(str(r["list_id"]), ""),
+            "model_version": str(r["model_version"] or ""),
+            "signed_projects": int(r["n"]),
+            "agreed_investment_yi": _r(r["agreed"] or 0.0),
+        }
+        for r in rows.to_dict(orient="records")
+    ]
+    out.sort(key=lambda x: (-x["signed_projects"], x["via"], x["list_id"], x["model_version"]))
+    return out
+
+
+def _city_names(cities: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(cities["city_code"].astype(str), cities["short_name"].astype(str), strict=True))
+
+
+def _where(frame: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    return frame[frame[column] == value] if len(frame) else frame
+
+
+def _by_source(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    if rows.empty:
+        return []
+    grouped = rows.groupby("source_city_code")[["n", "agreed"]].sum().reset_index()
+    out: list[dict[str, Any]] = [
+        {
+            "city_code": str(r["source_city_code"]),
+            "name": names.get(str(r["source_city_code"]), ""),
+            "signed_projects": int(r["n"]),
+            "agreed_investment_yi": _r(r["agreed"]),
+        }
+        for r in grouped.to_dict(orient="records")
+    ]
+    out.sort(key=lambda x: (-x["signed_projects"], x["city_code"]))
+    return out
+
+
+@dataclass(frozen=True)
+class _Grouped:
+    """The grouped query results for the cities in scope."""
+
+    parks: pd.DataFrame
+    signed: pd.DataFrame
+    funnel: pd.DataFrame
+    lists: pd.DataFrame
+    srdi: Mapping[str, int]
+    targets: pd.DataFrame
+
+
+def _sum(frame: pd.DataFrame, column: str) -> float:
+    return float(frame[column].sum()) if len(frame) else 0.0
+
+
+def _block(
+    w: str, p: str, g: _Grouped, names: Mapping[str, str], park_names: Mapping[str, str]
+) -> dict[str, Any]:
+    s_w = _where(g.signed, "city_code", w)
+    partner = _where(s_w, "source_city_code", p)
+    n_all, agreed_all = int(_sum(s_w, "n")), _r(_sum(s_w, "agreed"))
+    parks = _where(g.parks, "city_code", w)
+    return {
+        "wanbei_city": w,
+        "wanbei_name": names.get(w, w),
+        "partner_city": p,
+        "partner_name": names.get(p, p),
+        "signed_projects": int(_sum(partner, "n")),
+        "agreed_investment_yi": _r(_sum(partner, "agreed")),
+        "city": {"signed_projects": n_all, "agreed_investment_yi": agreed_all},
+        "by_stage": _by_stage(parks),
+        "by_month": _by_month(s_w),
+        "by_month_partner": _by_month(partner),
+        "by_source": _by_source(s_w, names),
+        "parks": _parks(parks, park_names),
+        "funnel": _funnel(_where(g.funnel, "city_code", w)),
+        "lists": _lists(_where(g.lists, "city_code", w), park_names),
+        "targets": _targets(
+            _where(g.targets, "city_code", w),
+            signed=n_all,
+            agreed=agreed_all,
+            srdi=int(g.srdi.get(w, 0)),
+        ),
+    }
+
+
+def dashboard(
+    session: Session,
+    *,
+    cities: pd.DataFrame,
+    year: int,
+    scope: Scope | None = None,
+) -> dict[str, Any]:
+    """The dashboard of ``year`` for the pairings ``scope`` allows (see the module docstring).
+
+    Parameters
+    ----------
+    session : an open session (read only).
+    cities : reference cities (city_code, short_name, role, partner_code, lon, lat).
+    year : the calendar year of signed projects and funnel outcomes.
+    scope : the Wanbei cities the caller may see; None sees all eight.
+
+    Returns
+    -------
+    dict
+        ``year``, ``pairings`` (one block per Wanbei city, by adcode) and ``totals``.
+    """
+    scope = scope or Scope()
+    pairs = [(w, p) for w, p in wanbei_pairings(cities) if scope.allows(w)]
+    wanted = [w for w, _ in pairs]
+    names = _city_names(cities)
+    park_names = {str(a): str(b) for a, b in session.execute(select(Park.park_id, Park.name))}
+    srdi = _srdi_rows(session, year, wanted)
+    grouped = _Grouped(
+        parks=_park_stage_rows(session, year, wanted),
+        signed=_signed_rows(session, year, wanted),
+        funnel=_funnel_rows(session, year, wanted),
+        lists=_list_rows(session, year, wanted),
+        srdi=dict(zip(srdi["city_code"].astype(str), srdi["n"].astype(int), strict=True)),
+        targets=_target_rows(session, year, wanted),
+    )
+    blocks = [_block(w, p, grouped, names, park_names) for w, p in pairs]
+    totals = {
+        "signed_projects": sum(b["signed_projects"] for b in blocks),
+        "agreed_investment_yi": _r(sum(b["agreed_investment_yi"] for b in blocks)),
+        "city_signed_projects": sum(b["city"]["signed_projects"] for b in blocks),
+        "city_agreed_investment_yi": _r(sum(b["city"]["agreed_investment_yi"] for b in blocks)),
+    }
+    return {"year": year, "pairings": blocks, "totals": totals}
