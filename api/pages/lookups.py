@@ -27,15 +27,23 @@ def city_names(reference: Reference, lang: str = "zh") -> dict[str, str]:
     return dict(zip(c["city_code"].astype(str), c[col].astype(str), strict=True))
 
 
-def parks_for(session: Session, principal: Principal) -> list[dict[str, str]]:
+def parks_for(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Parks the user may rank for: a promotion office sees its own city's only."""
     t = models.Park
-    stmt = select(t.park_id, t.name, t.city_code, t.partner_city_code).order_by(t.city_code, t.name)
+    stmt = select(t.park_id, t.name, t.city_code, t.partner_city_code, t.lat, t.lon).order_by(
+        t.city_code, t.name
+    )
     if principal.scoped:
         stmt = stmt.where(t.city_code == principal.city_code)
     return [
-        {"park_id": p, "name": n, "city_code": c, "partner_city_code": pc or ""}
-        for p, n, c, pc in session.execute(stmt)
+        {
+            "park_id": p,
+            "name": n,
+            "city_code": c,
+            "partner_city_code": pc or "",
+            "point": (float(lat), float(lon)) if lat is not None and lon is not None else None,
+        }
+        for p, n, c, pc, lat, lon in session.execute(stmt)
     ]
 
 
@@ -49,6 +57,25 @@ def leading_firms(session: Session, principal: Principal) -> list[dict[str, str]
     )
     if principal.scoped:
         stmt = stmt.where(t.city_code == principal.city_code)
+    return [{"uscc": u, "name": n, "city_code": c} for u, n, c in session.execute(stmt)]
+
+
+def supplying_firms(
+    session: Session, principal: Principal, *, search: str = "", limit: int = 500
+) -> list[dict[str, str]]:
+    """Firms that could supply leading firms (the ``customer`` query): a promotion office's
+    own city's non-leading firms; for other roles the 皖北 cities' ones. Name order, at most
+    ``limit``, optionally only names containing ``search``."""
+    t = models.Enterprise
+    stmt = select(t.uscc, t.name, t.city_code).where(t.is_leading.is_(False))
+    if principal.scoped:
+        stmt = stmt.where(t.city_code == principal.city_code)
+    else:
+        wanbei = select(models.City.city_code).where(models.City.role == "wanbei")
+        stmt = stmt.where(t.city_code.in_(wanbei))
+    if search:
+        stmt = stmt.where(t.name.contains(search))
+    stmt = stmt.order_by(t.city_code, t.name).limit(limit)
     return [{"uscc": u, "name": n, "city_code": c} for u, n, c in session.execute(stmt)]
 
 

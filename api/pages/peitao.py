@@ -1,69 +1,106 @@
-"""配套: ranked supporting firms for a leading firm; record what came of each, right there."""
+"""配套, both sides: for a leading firm, the supporting firms that could supply it
+(``supplier``); for one of a city's own firms, the leading firms it could supply
+(``customer``: the question a 皖北 office has). Record what came of each, right there."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import ReferenceDep, SessionDep
-from api.pages import lookups
+from api.pages import listing, lookups
+from api.pages.progress import record_step
 from api.pages.ranking import rank_for_page
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
 from api.schemas.rank import RankFiltersIn
-from recommender import records
-from recommender.errors import ChainmatchError, ImportValidationError
 
 router = APIRouter(prefix="/peitao", include_in_schema=False)
 User = Annotated[PageUser, page_user("peitao")]
 Uscc = Annotated[str, Query(max_length=32)]
 K = Annotated[int, Query(ge=1, le=200)]
+Side = Literal["", "supplier", "customer"]
+
+
+def default_side(session: Session, user: PageUser) -> str:
+    """A 皖北 office starts with its own firms' customers; everyone else with suppliers."""
+    if not user.principal.scoped:
+        return "supplier"
+    from recommender.db.models import City
+
+    city = session.get(City, user.principal.city_code)
+    return "customer" if city is not None and city.role == "wanbei" else "supplier"
 
 
 def _page(
     request: Request,
-    session: SessionDep,
-    reference: ReferenceDep,
+    session: Session,
+    reference: Any,
     user: PageUser,
     *,
+    side: str,
     firm: str,
     k: int,
+    q: str = "",
     done: str = "",
+    step_error: str = "",
     row_errors: list[dict[str, object]] | None = None,
-    error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
-    firms = lookups.leading_firms(session, user.principal)
-    result = None
-    stages: dict[str, dict[str, object]] = {}
+    side = side or default_side(session, user)
+    if side == "supplier":
+        firms = lookups.leading_firms(session, user.principal)
+    else:
+        firms = lookups.supplying_firms(session, user.principal, search=q)
+    names = lookups.city_names(reference, user.lang)
+    result, rows, error, short = None, [], "", None
     if firm:
         result = rank_for_page(
             request,
             session,
             user.principal,
-            kind="supplier",
+            kind=side,
             query_id=firm,
             k=k,
             filters=RankFiltersIn(),
             lang=user.lang,
         )
-        stages = lookups.latest_stages(session, kind="supplier", query_id=firm)
+        error = result.error
+        if result.ranked is not None:
+            points = listing.city_points(reference.cities)
+            origin_city = next((f["city_code"] for f in firms if f["uscc"] == firm), "")
+            rows = listing.enrich(
+                result.rows,
+                facts=listing.firm_facts(session, [r["candidate_id"] for r in result.rows]),
+                stages=lookups.latest_stages(session, kind=side, query_id=firm),
+                origin=points.get(str(origin_city)),
+                points=points,
+            )
+            for r in rows:
+                r["city_label"] = names.get(str(r["city_code"]), str(r["city_name"]))
+            short = listing.shortfall(n=len(rows), k=k, base="/peitao", params={}, labels={})
     return render(
         request,
         "peitao.html",
         user=user,
         page="peitao",
+        side=side,
         firms=firms,
         firm=firm,
         k=k,
-        city_names=lookups.city_names(reference, user.lang),
+        q=q,
+        city_names=names,
         result=result,
-        error=error or (result.error if result else ""),
-        stages=stages,
-        recordable=lookups.STAGES_RECORDABLE,
+        rows=rows,
+        short=short,
+        error=error,
+        step_error=step_error,
+        recordable=listing.RECORDABLE,
+        record_action="/peitao/outcome",
         today=dt.date.today().isoformat(),
         done=done,
         row_errors=row_errors or [],
@@ -78,12 +115,16 @@ def peitao(
     session: SessionDep,
     reference: ReferenceDep,
     user: User,
+    side: Side = "",
     firm: Uscc = "",
     k: K = 20,
+    q: Annotated[str, Query(max_length=40)] = "",
     done: Annotated[str, Query(max_length=80)] = "",
 ) -> HTMLResponse:
-    """Pick a leading firm and see its ranked, explained supporting firms."""
-    return _page(request, session, reference, user, firm=firm, k=k, done=done)
+    """Pick a firm (a leading firm, or one of your own) and see its ranked partners."""
+    return _page(
+        request, session, reference, user, side=side, firm=firm, k=k, q=q.strip(), done=done
+    )
 
 
 @router.post("/outcome", response_model=None)
@@ -98,31 +139,35 @@ def record_outcome(
     candidate: Annotated[str, Form(max_length=32)],
     stage: Annotated[str, Form(max_length=16)],
     date: Annotated[str, Form(max_length=10)],
+    side: Annotated[Literal["supplier", "customer"], Form()] = "supplier",
+    amount: Annotated[str, Form(max_length=20)] = "",
     k: Annotated[int, Form(ge=1, le=200)] = 20,
 ) -> Response:
-    """Record one funnel step for (leading firm, candidate): validated like outcomes.csv."""
+    """Record one funnel step for (firm, candidate): validated like outcomes.csv."""
     check_csrf(user, csrf)
-    row = {
-        "query_kind": "supplier",
-        "query_id": firm,
-        "candidate_id": candidate,
-        "stage": stage,
-        "date": date,
-        "event_id": "",
-        "amount_wan": None,
-    }
-    try:
-        records.record_outcomes(session, rows=[row], principal=user.principal, reference=reference)
-    except ImportValidationError as exc:
-        session.rollback()
-        errors = [vars(e) for e in exc.errors]
+    outcome = record_step(
+        session,
+        principal=user.principal,
+        reference=reference,
+        kind=side,
+        query_id=firm,
+        candidate=candidate,
+        stage=stage,
+        date=date,
+        amount=amount,
+    )
+    if not outcome.ok:
         return _page(
-            request, session, reference, user, firm=firm, k=k, row_errors=errors, status_code=422
+            request,
+            session,
+            reference,
+            user,
+            side=side,
+            firm=firm,
+            k=k,
+            step_error=outcome.message,
+            row_errors=outcome.row_errors,
+            status_code=outcome.status,
         )
-    except ChainmatchError as exc:
-        session.rollback()
-        return _page(
-            request, session, reference, user, firm=firm, k=k, error=str(exc), status_code=403
-        )
-    target = query_string({"firm": firm, "k": k, "done": f"{candidate}:{stage}"})
-    return RedirectResponse(f"/peitao?{target}", status_code=303)
+    target = query_string({"side": side, "firm": firm, "k": k, "done": f"{candidate}:{stage}"})
+    return RedirectResponse(f"/peitao?{target}#row-{candidate}", status_code=303)

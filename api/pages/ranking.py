@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from api.pages.messages import domain_zh
 from api.routes.rank import rank_for_key
 from api.schemas.rank import RankFiltersIn
 from recommender.errors import ChainmatchError
@@ -21,6 +22,7 @@ class PageRanking:
 
     ranked: RankedList | None = None
     error: str = ""
+    failure: ChainmatchError | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -48,7 +50,7 @@ def rank_for_page(
         )
     except ChainmatchError as exc:
         session.rollback()
-        return PageRanking(error=str(exc) or type(exc).__name__)
+        return PageRanking(error=domain_zh(exc), failure=exc)
     rows = [
         {
             "rank": c.rank,

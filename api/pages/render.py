@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -31,7 +32,19 @@ def _num(value: object, digits: int = 3) -> str:
         return str(value)
 
 
+def _wan(value: object) -> str:
+    """营业收入 in 万元 with thousands separators ("–" when unknown)."""
+    if value is None:
+        return "–"
+    try:
+        number = float(str(value))
+    except ValueError:
+        return str(value)
+    return f"{number:,.0f}" if math.isfinite(number) else "–"
+
+
 templates.env.filters["num"] = _num
+templates.env.filters["wan"] = _wan
 templates.env.filters["zh_rows"] = row_errors_zh
 
 

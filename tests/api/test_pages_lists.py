@@ -1,0 +1,142 @@
+"""What the lists show and record: chance levels, shortfall hints, Excel, recorded steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING
+
+import pytest
+from openpyxl import load_workbook
+
+from api.pages import listing, xlsx
+from api.pages.progress import record_step
+from recommender.security import Principal
+
+if TYPE_CHECKING:
+    from tests.api.conftest import Api
+
+
+@pytest.mark.parametrize(
+    ("p", "pct", "level"),
+    [
+        (0.333, "33%", "high"),
+        (0.30, "30%", "high"),
+        (0.122, "12%", "mid"),
+        (0.07, "7%", "low"),
+        (0.001, "<1%", "low"),
+        (None, "–", ""),
+    ],
+)
+def test_chance_is_a_percentage_with_a_level(p: float | None, pct: str, level: str) -> None:
+    assert listing.chance(p) == {"pct": pct, "level": level}
+
+
+def test_distance_between_ningbo_and_bengbu_is_about_520_km() -> None:
+    km = listing.distance_km((29.87, 121.55), (32.92, 117.39))
+    assert km is not None
+    assert 515 < km < 525  # equirectangular by hand: 4.68 degrees x 111.2 km
+
+
+def test_a_short_list_offers_to_drop_each_filter_that_is_set() -> None:
+    params = {"park": "CB10", "province": "江苏省", "size": "", "k": 20}
+    hint = listing.shortfall(
+        n=3, k=20, base="/zhaoshang", params=params, labels={"province": "省份：江苏省"}
+    )
+    assert hint is not None
+    assert (hint["n"], hint["k"]) == (3, 20)
+    assert [(x.label, x.url) for x in hint["loosen"]] == [
+        ("省份：江苏省", "/zhaoshang?park=CB10&k=20")
+    ]
+    assert listing.shortfall(n=20, k=20, base="/", params=params, labels={}) is None
+
+
+def test_the_excel_file_is_chinese_with_a_header_block_and_filters() -> None:
+    row = {
+        "rank": 1,
+        "candidate_id": "91330200MA0000001X",
+        "name": "宁波测试有限公司",
+        "city_label": "宁波市",
+        "p_success": 0.18,
+        "chance": listing.chance(0.18),
+        "facts": {"revenue_wan": 1200.0, "employees": 80, "quals": ["高新技术企业"]},
+        "km": 505,
+        "latest": {"stage": "contacted", "date": dt.date(2026, 11, 3)},
+        "reasons": ["结对城市：宁波和蚌埠是官方结对城市"],
+        "products": "传感器",
+    }
+    data = xlsx.write_list(
+        title="招商目标企业库",
+        header=[("园区", "蚌埠市 · 甬蚌产业合作园区"), ("导出日期", "2026-12-01")],
+        rows=[row],
+    )
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["A1"].value == "招商目标企业库"
+    assert (ws["A2"].value, ws["B2"].value) == ("园区", "蚌埠市 · 甬蚌产业合作园区")
+    assert ws["A5"].value == "排名"
+    assert ws.auto_filter.ref == "A5:M6"
+    values = [c.value for c in ws[6]]
+    assert values[:5] == [1, "宁波测试有限公司", "宁波市", "中", 0.18]
+    assert values[9] == "已联系 2026-11-03"
+    assert values[12] == "91330200MA0000001X"
+    name = xlsx.file_name("招商目标企业", "甬蚌产业合作园区", dt.date(2026, 12, 1))
+    assert name == "招商目标企业_甬蚌产业合作园区_2026-12-01.xlsx"
+    assert "filename*=UTF-8''%E6%8B%9B" in xlsx.disposition(name)
+
+
+def test_a_step_in_the_future_or_contradicting_the_same_day_is_refused(api: Api) -> None:
+    ids = api.ids
+    admin = Principal(key_id=None, role="admin")
+    today = dt.date(2026, 12, 1)
+    common = {
+        "principal": admin,
+        "reference": api.reference,
+        "kind": "supplier",
+        "query_id": ids["firm_nb"],
+        "candidate": ids["firm_bb"],
+        "today": today,
+    }
+    with api.factory() as s:
+        future = record_step(s, stage="signed", date="2026-12-02", **common)  # type: ignore[arg-type]
+        assert not future.ok
+        assert "还没到" in future.message
+        bad_amount = record_step(s, stage="signed", date="2026-11-30", amount="十万", **common)  # type: ignore[arg-type]
+        assert not bad_amount.ok
+        assert "签约金额" in bad_amount.message
+        ok = record_step(s, stage="signed", date="2026-11-30", amount="1,500", **common)  # type: ignore[arg-type]
+        assert ok.ok, ok.message
+        clash = record_step(s, stage="declined", date="2026-11-30", **common)  # type: ignore[arg-type]
+        assert not clash.ok
+        assert clash.status == 409
+        assert "同一天不能再记录" in clash.message
+        later = record_step(s, stage="declined", date="2026-12-01", **common)  # type: ignore[arg-type]
+        assert later.ok
+    with api.factory() as s:
+        from sqlalchemy import select
+
+        from recommender.db.models import Outcome
+
+        amounts = s.execute(
+            select(Outcome.stage, Outcome.amount_wan).where(Outcome.query_id == ids["firm_nb"])
+        ).all()
+    assert sorted(amounts, key=lambda t: t[0]) == [("declined", None), ("signed", 1500.0)]
+
+
+def test_a_scoped_office_cannot_record_for_another_citys_pair(api: Api) -> None:
+    ids = api.ids
+    huainan = Principal(key_id=None, role="promotion_office", city_code="340400")
+    with api.factory() as s:
+        refused = record_step(
+            s,
+            principal=huainan,
+            reference=api.reference,
+            kind="supplier",
+            query_id=ids["firm_nb"],
+            candidate=ids["firm_bb"],
+            stage="contacted",
+            date="2026-11-01",
+            today=dt.date(2026, 12, 1),
+        )
+    assert not refused.ok
+    assert refused.status == 403
+    assert "不属于您的城市" in refused.message
