@@ -59,6 +59,19 @@ class VariantWorld:
         t = variant_terms(self, kind, q, c, as_of)
         return utility_from_terms(self.variant, t, np.zeros(len(q)) if tie is None else tie)
 
+    def utility_and_view(
+        self,
+        kind: str,
+        q: IntArray,
+        c: IntArray,
+        as_of: npt.NDArray[np.datetime64],
+        tie: FloatArray,
+    ) -> tuple[FloatArray, FloatArray | None]:
+        """Utility and (reciprocity variants, else None) the candidate's view, terms once."""
+        t = variant_terms(self, kind, q, c, as_of)
+        u = utility_from_terms(self.variant, t, tie)
+        return u, (view_from_terms(self.variant, kind, t) if self.variant.view else None)
+
     def view(
         self, kind: str, q: IntArray, c: IntArray, as_of: npt.NDArray[np.datetime64]
     ) -> FloatArray:

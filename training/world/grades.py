@@ -31,7 +31,14 @@ import numpy.typing as npt
 
 from training.errors import InvalidInputError
 from training.world.model import FloatArray
-from training.world.utility import Truth, UtilityParams, rows_of, true_utility, utility_rows
+from training.world.utility import (
+    Truth,
+    UtilityParams,
+    pair_keys,
+    rows_of,
+    true_utility,
+    utility_rows,
+)
 
 GRID = np.linspace(-25.0, 25.0, 5001)
 N_NODES = 64
@@ -188,10 +195,19 @@ def true_grades_for_query(
     ids = truth.model.firm_ids.to_numpy(dtype=str)[c]
     qi = np.full(len(c), q[0], np.int64)
     when = _when(len(c), as_of)
-    u = utility_rows(truth, kind, qi, c, when)
     params = UtilityParams.from_dict(truth.params["utility"])
-    view, centre, sd = _views(truth, kind, qi, c, when)
-    return ids, grade_of_utility(params, u, view=view, view_centre=centre, view_sd=sd)
+    if truth.variant == "standard" or truth.texts is None:
+        u = utility_rows(truth, kind, qi, c, when)
+        return ids, grade_of_utility(params, u)
+    from training.world.forms import VariantWorld
+    from training.world.variants import get_variant
+
+    v = get_variant(truth.variant)
+    tie = truth.ties.flag(pair_keys(truth.model, kind, qi, c), when)
+    u, view = VariantWorld(truth.model, truth.texts, v).utility_and_view(kind, qi, c, when, tie)
+    centre = float(truth.params.get("calibration", {}).get("view_centre", 0.0))
+    grade = grade_of_utility(params, u, view=view, view_centre=centre, view_sd=v.view_sd)
+    return ids, grade
 
 
 __all__ = [
