@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from api import pages
 from api.errors import install_error_handlers
 from api.routes import (
+    dashboard,
     enterprises,
     events,
     health,
@@ -18,6 +19,7 @@ from api.routes import (
     needs,
     outcomes,
     parks,
+    projects,
     rank,
 )
 from recommender import datastamp
@@ -47,6 +49,8 @@ TAGS = [
     },
     {"name": "rank", "description": "排序: ranked, explained candidate lists (JSON or Excel)"},
     {"name": "models", "description": "排序模型版本"},
+    {"name": "projects", "description": "项目台账: scoped to a promotion office's city"},
+    {"name": "dashboard", "description": "成效看板 per pairing, city and park (JSON or Excel)"},
     {"name": "keys", "description": "API keys (admin)"},
     {"name": "health", "description": "no key needed"},
 ]
@@ -58,6 +62,8 @@ _DATA_WRITE_PREFIXES = (
     "/v1/parks",
     "/v1/needs",
     "/v1/outcomes",
+    "/v1/projects",  # signed/landed projects write outcomes
+    "/dashboard/ledger",
     "/v1/imports",
     "/peitao/outcome",
     "/analysis/outcomes",
@@ -108,5 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)
+    app.include_router(projects.router)
+    app.include_router(dashboard.router)
     pages.install(app)  # web pages, /static (issue 7)
     return app

@@ -33,7 +33,12 @@ A, B, C, D, E = (uscc("330200", 1), uscc("330200", 2), uscc("330100", 3), uscc("
                  uscc("340300", 5))  # fmt: skip
 X, Y = uscc("330200", 6), uscc("320500", 7)
 
-LEDGER = f"""项目编号,项目名称,投资方,投资方统一社会信用代码,来源地,所属园区,产业类别,进度,日期,签约日期,协议投资额(亿元),固定资产投资(亿元),用地(亩),来源清单,模型版本
+HEADER = ",".join(
+    ["项目编号", "项目名称", "投资方", "投资方统一社会信用代码", "来源地", "所属园区", "产业类别",
+     "进度", "日期", "签约日期", "协议投资额(亿元)", "固定资产投资(亿元)", "用地(亩)", "来源清单",
+     "模型版本"]
+)  # fmt: skip
+LEDGER = f"""{HEADER}
 P1,煜晟汽车零部件项目,宁波煜晟汽车零部件有限公司,{A},宁波,甬蚌产业合作园区,汽车零部件,签约,2026-03-10,,5.2,4,120,investor:CB10,m-1
 P2,芯速联芯片封装项目,宁波芯速联电子有限公司,{B},宁波市,CB10,电子信息,投产,2026-06-01,2026-02-01,3.0,2.5,80,,
 P3,融光纳米新材料项目,融光纳米科技有限公司,,宁波,CB10,新材料,在谈,2026-04-01,,1.5,,,,
@@ -94,7 +99,8 @@ def test_import_resolves_parks_derives_signed_dates_and_cities(ledger_db: Sessio
     assert frame.loc["P1", "signed_date"] == pd.Timestamp("2026-03-10")  # stage date at 签约
     assert frame.loc["P2", "signed_date"] == pd.Timestamp("2026-02-01")  # 签约日期 column
     assert frame.loc["P4", "signed_date"] == pd.Timestamp("2026-05-05")
-    assert pd.isna(frame.loc["P3", "signed_date"]) and pd.isna(frame.loc["P7", "signed_date"])
+    assert pd.isna(frame.loc["P3", "signed_date"])
+    assert pd.isna(frame.loc["P7", "signed_date"])
     assert frame.loc["P1", "land_mu"] == pytest.approx(120.0)
 
 
@@ -197,8 +203,10 @@ def test_dashboard_totals_by_pairing_month_stage_and_park(
     )  # fmt: skip
     assert bb["city"] == {"signed_projects": 3, "agreed_investment_yi": pytest.approx(10.2)}
     months = {m["month"]: (m["signed_projects"], m["agreed_investment_yi"]) for m in bb["by_month"]}
-    assert months[2] == (1, pytest.approx(3.0)) and months[3] == (1, pytest.approx(5.2))
-    assert months[5] == (1, pytest.approx(2.0)) and months[1] == (0, 0.0)
+    assert months[2] == (1, pytest.approx(3.0))
+    assert months[3] == (1, pytest.approx(5.2))
+    assert months[5] == (1, pytest.approx(2.0))
+    assert months[1] == (0, 0.0)
     stages = {s["stage"]: s["projects"] for s in bb["by_stage"]}
     assert stages == {"在谈": 1, "协议起草": 0, "签约": 2, "开工": 1, "投产": 1, "中止": 1}
     assert [(s["city_code"], s["signed_projects"]) for s in bb["by_source"]] == [
@@ -212,7 +220,9 @@ def test_dashboard_totals_by_pairing_month_stage_and_park(
     assert blocks["341200"]["signed_projects"] == 0
     assert board["totals"]["signed_projects"] == 3
     assert board["totals"]["city_agreed_investment_yi"] == pytest.approx(14.2)
-    last_year = service.dashboard_for(ledger_db, principal=ADMIN, cities=reference.cities, year=2025)
+    last_year = service.dashboard_for(
+        ledger_db, principal=ADMIN, cities=reference.cities, year=2025
+    )
     assert {b["wanbei_city"]: b["city"]["signed_projects"] for b in last_year["pairings"]}[
         "340300"
     ] == 1
@@ -236,7 +246,9 @@ def test_funnel_rates_lists_and_targets(ledger_db: Session, reference: Reference
         ("signed", 3, pytest.approx(1.0)),
         ("landed", 1, pytest.approx(0.3333)),
     ]
-    assert [(x["via"], x["list_id"], x["model_version"], x["signed_projects"]) for x in bb["lists"]] == [
+    assert [
+        (x["via"], x["list_id"], x["model_version"], x["signed_projects"]) for x in bb["lists"]
+    ] == [
         ("ledger", "investor:CB10", "m-1", 1),
         ("log", "CB10", "m-1", 1),
         ("log", "CB10", "m-2", 1),
@@ -274,7 +286,8 @@ def test_stage_update_writes_history_and_the_landed_outcome(
         ledger_db, principal=BENGBU, cities=reference.cities, project_id="P4", stage="投产",
         date=dt.date(2026, 9, 1),
     )  # fmt: skip
-    assert row["stage"] == "投产" and row["signed_date"] == dt.date(2026, 5, 5)
+    assert row["stage"] == "投产"
+    assert row["signed_date"] == dt.date(2026, 5, 5)
     assert [h["stage"] for h in row["history"]] == ["开工", "投产"]
     assert ("CB10", C, "landed", dt.date(2026, 9, 1), pytest.approx(20000.0)) in _outcomes(
         ledger_db
