@@ -107,116 +107,182 @@ def _num(feats: Mapping[str, float], name: str) -> float:
     return 0.0 if v is None or np.isnan(v) else float(v)
 
 
+# who is who in a reason, per query kind: (the query side, the candidate), Chinese and English
+_WHO_ZH = {
+    "investor": ("园区", "该企业"),
+    "supplier": ("这家龙头企业", "该企业"),
+    "customer": ("本企业", "该龙头企业"),
+}
+_WHO_EN = {
+    "investor": ("the park", "this firm"),
+    "supplier": ("the leading firm", "this firm"),
+    "customer": ("your firm", "this leading firm"),
+}
+
+
+def _chain_text(row: _Row) -> tuple[str, str]:
+    f, nodes, kind = row.feats, row.nodes, row.kind
+    q, c = _WHO_ZH.get(kind, _WHO_ZH["supplier"])
+    q_en = _WHO_EN.get(kind, _WHO_EN["supplier"])[0]
+    if _num(f, "node_need_match") > 0 and nodes:
+        if kind == "customer":
+            return (
+                f"产业链对口：该龙头企业需要{nodes}，正是本企业生产的",
+                f"Chain fit: this leading firm needs {nodes}, which your firm makes",
+            )
+        want = "要引进的环节" if kind == "investor" else "需要的配套"
+        return (
+            f"产业链对口：该企业生产{nodes}，正是{q}{want}",
+            f"Chain fit: this firm makes {nodes}, what {q_en} is looking for",
+        )
+    if _num(f, "node_direct_upstream") > 0 and nodes:
+        if kind == "customer":
+            return (
+                f"上游供货：该龙头企业直接用本企业生产的{nodes}做原料或部件",
+                f"Supplies it: this leading firm uses the {nodes} your firm makes as an input",
+            )
+        return (
+            f"上游供货：该企业生产{nodes}，是{q}产品直接用到的原料或部件",
+            f"Upstream supplier: this firm makes {nodes}, a direct input of {q_en}",
+        )
+    yuan = 100 * _num(f, "io_a_forward")
+    buyer = "园区主导产业" if kind == "investor" else f"{q if kind != 'customer' else c}所在行业"
+    seller = "本企业所在行业" if kind == "customer" else "该企业所在行业"
+    buyer_en = "the park's leading industries" if kind == "investor" else "the buyer's sector"
+    return (
+        f"行业上下游：按全国投入产出表，{buyer}每产出 100 元，"
+        f"要直接买约 {yuan:.1f} 元{seller}的产品",
+        f"Sector link: per 100 yuan of output, {buyer_en} buys about {yuan:.1f} yuan "
+        "from this sector (national input-output table)",
+    )
+
+
+def _programme_text(row: _Row) -> tuple[str, str]:
+    f = row.feats
+    if _num(f, "official_pair") > 0 and row.query_city and row.cand_city:
+        return (
+            f"官方结对：{row.cand_city}和{row.query_city}是沪苏浙—皖北结对合作城市",
+            f"Official pairing: {row.cand_city_en or row.cand_city} and "
+            f"{row.query_city_en or row.query_city} are paired cities",
+        )
+    if _num(f, "official_pair") > 0 and row.paired:
+        return (f"官方结对：{row.paired} 是结对合作城市", f"Official pairing: {row.paired_en}")
+    if _num(f, "county_pair") > 0:
+        return ("区县结对：双方所在区县是结对合作区县", "Paired counties")
+    if _num(f, "cobuilt_partner") > 0:
+        return (
+            f"共建园区：{row.cand_city}是和{row.query_city}共建这个园区的城市",
+            f"Co-built park: {row.cand_city_en} co-builds this park with {row.query_city_en}",
+        )
+    return ("在沪苏浙—皖北结对合作范围内", "Within the 沪苏浙–皖北 pairing programme")
+
+
+def _quality_text(row: _Row) -> tuple[str, str]:
+    f = row.feats
+    zh: list[str] = []
+    en: list[str] = []
+    lvl = int(_num(f, "cand_srdi_level"))
+    if lvl in SRDI_ZH:
+        zh.append(SRDI_ZH[lvl])
+        en.append(SRDI_EN[lvl])
+    if _num(f, "cand_high_tech") > 0:
+        zh.append("高新技术企业")
+        en.append("high-tech enterprise")
+    if _num(f, "cand_listed") > 0:
+        zh.append("上市公司")
+        en.append("listed")
+    c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])[1]
+    if not zh:
+        emp = np.expm1(_num(f, "cand_log_employees"))
+        return (f"企业规模：{c}约 {emp:.0f} 人参保", f"Size: about {emp:.0f} insured staff")
+    return (f"企业实力：{c}是" + "、".join(zh), "Strength: " + ", ".join(en))
+
+
+def _history_text(row: _Row) -> tuple[str, str]:
+    c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])[1]
+    if row.meeting_year is not None:
+        en_where = f" in {row.meeting_city_en}" if row.meeting_city_en else ""
+        return (
+            f"见过面：双方在 {row.meeting_year} 年{row.meeting_city}的对接会上谈过",
+            f"Met before: at a matchmaking event{en_where} in {row.meeting_year}",
+        )
+    conv = _num(row.feats, "hist_cand_conversion")
+    return (
+        f"对接记录好：{c}以往被推荐的对接中，约 {conv:.0%} 谈到了见面或更进一步",
+        f"Good record: about {conv:.0%} of this firm's past matches reached a meeting or more",
+    )
+
+
+def _reciprocity_text(row: _Row) -> tuple[str, str] | None:
+    f = row.feats
+    q, c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])
+    share = _num(f, "recip_cand_serves_sector")
+    if share > 0:
+        return (
+            f"对方常做这一行：{c}以往的合作伙伴中 {share:.0%} 和{q}同属一个行业",
+            f"Serves your sector: {share:.0%} of this firm's past partners are in it",
+        )
+    seeks = _num(f, "recip_query_seeks_sector")
+    if seeks > 0:
+        return (
+            f"合作惯例：{q}以往的合作伙伴中 {seeks:.0%} 和{c}同属一个行业",
+            f"Your habit: {seeks:.0%} of your past partners are in this firm's sector",
+        )
+    return None
+
+
 def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
     """The (Chinese, English) text of one family's reason for one candidate.
 
+    Plain words an officer would say aloud, with units and whose figure each number is.
     None when the family has nothing concrete to say for this pair (the reason is skipped).
     """
     f = row.feats
-    customer = row.kind == "customer"
     if family == "chain":
-        nodes = row.nodes
-        if _num(f, "node_need_match") > 0 and nodes:
-            if customer:
-                return (
-                    f"产业链匹配: 需要贵司生产的{nodes}",
-                    f"Chain match: needs the {nodes} you make",
-                )
-            return (f"产业链匹配: 生产{nodes}, 正是所需环节", f"Chain match: makes {nodes}")
-        if _num(f, "node_direct_upstream") > 0 and nodes:
-            if customer:
-                return (
-                    f"下游客户: 以贵司生产的{nodes}为直接投入",
-                    f"Downstream customer: uses the {nodes} you make as a direct input",
-                )
-            return (
-                f"上游配套: 生产{nodes}, 为所需环节的直接投入",
-                f"Upstream supplier: makes {nodes}, a direct input to what is needed",
-            )
-        coef = _num(f, "io_a_forward")
-        return (
-            f"行业投入产出关联: 直接消耗系数 {coef:.3f}",
-            f"Input-output link: direct coefficient {coef:.3f}",
-        )
+        return _chain_text(row)
     if family == "text":
-        sim = _num(f, "text_need_products")
+        q = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])[0]
         if row.keyword:
             return (
-                f"产品契合: {row.keyword} (相似度 {sim:.2f})",
-                f"Product fit: {row.keyword} (similarity {sim:.2f})",
+                f"产品对得上：该企业的“{row.keyword}”和{q}的需求描述最接近",
+                f"Product fit: its “{row.keyword}” is closest to what is asked for",
             )
-        return (f"产品文本相似度 {sim:.2f}", f"Product text similarity {sim:.2f}")
+        return (
+            f"产品对得上：该企业的主营产品和{q}的需求描述相近",
+            "Product fit: close to the need",
+        )
     if family == "geo":
         km = f.get("distance_km", np.nan)
         if km is None or np.isnan(km):
-            return ("距离未知", "Distance unknown")
-        where = f" ({row.query_city}—{row.cand_city})" if row.query_city and row.cand_city else ""
-        en_where = (
-            f" ({row.query_city_en}–{row.cand_city_en})"
-            if row.query_city_en and row.cand_city_en
-            else ""
-        )
-        return (f"距离 {km:.0f} km{where}", f"Distance {km:.0f} km{en_where}")
+            return None
+        if row.query_city and row.cand_city:
+            return (
+                f"路程：{row.cand_city}到{row.query_city}直线约 {km:.0f} 公里",
+                f"Distance: {row.cand_city_en}–{row.query_city_en} about {km:.0f} km",
+            )
+        return (f"路程：直线约 {km:.0f} 公里", f"Distance: about {km:.0f} km")
     if family == "programme":
-        if _num(f, "official_pair") > 0 and row.paired:
-            return (f"结对城市: {row.paired}", f"Official pairing: {row.paired_en or row.paired}")
-        if _num(f, "county_pair") > 0:
-            return ("结对区县", "Paired counties")
-        if _num(f, "cobuilt_partner") > 0:
-            pair = f"{row.cand_city}—{row.query_city}"
-            pair_en = f"{row.cand_city_en}–{row.query_city_en}"
-            return (f"共建园区合作城市: {pair}", f"Co-built park partner cities: {pair_en}")
-        return ("沪苏浙—皖北结对合作范围内", "Within the 沪苏浙–皖北 pairing programme")
+        return _programme_text(row)
     if family == "quality":
-        zh: list[str] = []
-        en: list[str] = []
-        lvl = int(_num(f, "cand_srdi_level"))
-        if lvl in SRDI_ZH:
-            zh.append(SRDI_ZH[lvl])
-            en.append(SRDI_EN[lvl])
-        if _num(f, "cand_high_tech") > 0:
-            zh.append("高新技术企业")
-            en.append("high-tech enterprise")
-        if _num(f, "cand_listed") > 0:
-            zh.append("上市公司")
-            en.append("listed")
-        if not zh:
-            emp = np.expm1(_num(f, "cand_log_employees"))
-            return (f"企业规模: 约 {emp:.0f} 人", f"Size: about {emp:.0f} employees")
-        return ("企业资质: " + "、".join(zh), "Quality: " + ", ".join(en))
+        return _quality_text(row)
     if family == "history":
-        if row.meeting_year is not None:
-            where = f"在{row.meeting_city}" if row.meeting_city else ""
-            en_where = f" in {row.meeting_city_en}" if row.meeting_city_en else ""
-            return (
-                f"{row.meeting_year} 年曾{where}对接洽谈",
-                f"Met at a matchmaking event{en_where} in {row.meeting_year}",
-            )
-        conv = _num(f, "hist_cand_conversion")
-        return (f"历史对接转化率 {conv:.0%}", f"Past conversion {conv:.0%}")
+        return _history_text(row)
     if family == "reciprocity":
-        share = _num(f, "recip_cand_serves_sector")
-        if share > 0:
-            return (
-                f"双向匹配: 对方以往合作中 {share:.0%} 在贵方行业",
-                f"Two-way fit: {share:.0%} of its past partners are in your sector",
-            )
-        seeks = _num(f, "recip_query_seeks_sector")
-        if seeks > 0:
-            return (
-                f"双向匹配: 贵方以往合作中 {seeks:.0%} 在对方行业",
-                f"Two-way fit: {seeks:.0%} of your past partners are in its sector",
-            )
-        return None
+        return _reciprocity_text(row)
     if family == "park":
         if _num(f, "park_gap_fill") > 0:
             return (
-                "补链: 园区所在城市需要而本地缺少的环节",
-                "Fills a chain gap of the park's city",
+                "补链：该企业所在环节是园区所在城市企业需要、本地还没人做的",
+                "Fills a gap: it makes what the park's city needs and nobody there makes",
             )
-        ind = f": {row.park_industries}" if row.park_industries else ""
-        return (f"符合园区主导产业{ind}", f"Matches the park's leading industries{ind}")
-    return (family, family)
+        listed = re.sub(_ITEM_SPLIT, "、", row.park_industries)
+        ind = f"（{listed}）" if listed else ""
+        ind_en = f" ({row.park_industries})" if row.park_industries else ""
+        return (
+            f"对口园区主导产业{ind}",
+            f"Matches the park's leading industries{ind_en}",
+        )
+    return None
 
 
 def _tf(count: int, sublinear: bool) -> float:

@@ -325,13 +325,33 @@ def test_diversity_caps_candidates_per_city_in_the_top_k(world: World) -> None:
     plain = world.service_with(NO_RULES).rank("investor", q, k=10, as_of=AS_OF)
     counts = pd.Series([c.city_code for c in plain.candidates]).value_counts()
     assert counts.max() > 2  # without the cap one city holds more than 2 of the top 10
+    # a tolerance wider than any score gap makes the soft cap a hard one
     capped = world.service_with(
-        replace(NO_RULES, diversity=Diversity(max_per_city=2, max_per_node=0))
+        replace(NO_RULES, diversity=Diversity(max_per_city=2, max_per_node=0, tolerance=100.0))
     ).rank("investor", q, k=10, as_of=AS_OF)
     counts = pd.Series([c.city_code for c in capped.candidates]).value_counts()
     assert len(capped.candidates) == 10
     assert counts.max() <= 2
     assert capped.candidates[0].candidate_id == plain.candidates[0].candidate_id
+    moved = [c for c in capped.candidates if any(r.family == "rule" for r in c.reasons)]
+    assert moved and all(c.city_code in set(counts.index) for c in moved)
+
+
+def test_the_list_is_ordered_by_the_probability_it_shows(world: World) -> None:
+    service = world.service_with(
+        replace(NO_RULES, diversity=Diversity(max_per_city=2, max_per_node=2, tolerance=0.05))
+    )
+    for q in world.parks[:3]:
+        ranked = service.rank("investor", q, k=30, as_of=AS_OF)
+        shown = [c.final_score for c in ranked.candidates]
+        assert shown == sorted(shown, reverse=True)
+        p = [c.p_success for c in ranked.candidates]
+        if p[0] is not None:
+            assert p == sorted(p, reverse=True)
+        # a demoted firm lost exactly the tolerance, and nobody passed it by more than that
+        for c in ranked.candidates:
+            if any(r.family == "rule" for r in c.reasons):
+                assert c.final_score == pytest.approx(c.score - 0.05)
 
 
 def test_exposure_cap_across_a_batch(world: World) -> None:
@@ -366,9 +386,9 @@ def test_top_candidates_have_concrete_chinese_reasons(world: World, kind: str) -
             assert reason.family != "kind"
     texts = [x.text_zh for c in r.candidates for x in c.reasons]
     concrete = re.compile(
-        r"^(产业链匹配|上游配套|下游客户|产品契合|结对城市: \S+→\S+|距离 \d+ km|"
-        r"企业资质|企业规模|\d{4} 年曾|历史对接转化率|双向匹配|补链|符合园区主导产业|"
-        r"行业投入产出关联|共建园区)"
+        r"^(产业链对口：|上游供货：|产品对得上：|官方结对：\S+和\S+是|区县结对：|路程：|"
+        r"企业实力：|企业规模：|见过面：|对接记录好：|对方常做这一行：|合作惯例：|补链：|"
+        r"对口园区主导产业|行业上下游：|共建园区：|在沪苏浙—皖北结对合作范围内)"
     )
     assert all(concrete.match(t) for t in texts), texts
 
@@ -383,7 +403,10 @@ def test_paired_city_reason_names_both_cities(world: World) -> None:
             continue
         r = service.rank("investor", park, k=10, as_of=AS_OF)
         texts = [x.text_zh for c in r.candidates for x in c.reasons if x.family == "programme"]
-        want = f"结对城市: {cities.loc[partner, 'short_name']}→{cities.loc[city, 'short_name']}"
+        want = (
+            f"官方结对：{cities.loc[partner, 'short_name']}和{cities.loc[city, 'short_name']}"
+            "是沪苏浙—皖北结对合作城市"
+        )
         if want in texts:
             return
     pytest.fail("no paired-city reason in any park's list")
