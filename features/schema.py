@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from features.errors import SchemaError
@@ -138,6 +140,12 @@ ENTERPRISE = FrameSchema(
             ("srdi_level", "str", False, "专精特新 level: none/province/national"),
             ("is_high_tech", "bool", False, "高新技术企业"),
             ("listed", "bool", False, "listed company"),
+            ("status", "str", False, "登记状态: one of STATUSES (absent: active)"),
+            ("founded_on", "date", False, "成立日期, when the file gives the full date"),
+            ("registered_capital_wan", "float", False, "注册资本, 10,000 CNY (converted)"),
+            ("capital_currency", "str", False, "currency 注册资本 was stated in (ISO 4217)"),
+            ("size_band", "str", False, "企业规模 from the registry: one of SIZE_BANDS"),
+            ("chain_nodes_source", "str", False, "file / inferred / '' (no chain nodes)"),
         ]
     ),
 )
@@ -316,7 +324,8 @@ def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
     """Return a copy with every declared column present (defaults filled) and typed.
 
     Optional columns that are absent get defaults: "" for text, False for flags,
-    ``<NA>`` for counts, NaN for amounts, NaT for dates; ``srdi_level`` defaults to "none".
+    ``<NA>`` for counts, NaN for amounts, NaT for dates; ``srdi_level`` defaults to "none"
+    and ``status`` to "active".
     """
     check_frame_columns_present(frame, schema)
     if _already_conformed(frame, schema):
@@ -329,7 +338,7 @@ def conform(frame: pd.DataFrame, schema: FrameSchema) -> pd.DataFrame:
         else:
             s = pd.Series(_default(c), index=frame.index)
         if c.kind == "str":
-            default = "none" if c.name == "srdi_level" else ""
+            default = _STR_DEFAULTS.get(c.name, "")
             s = s.astype(object).where(s.notna(), default).astype(str).str.strip()
             if default:
                 s = s.where(s != "", default)
@@ -369,6 +378,8 @@ def check_frame_columns_present(frame: pd.DataFrame, schema: FrameSchema) -> Non
 
 
 def _default(c: Column) -> object:
+    if c.name in _STR_DEFAULTS:
+        return _STR_DEFAULTS[c.name]
     return {"str": "", "int": pd.NA, "float": float("nan"), "bool": False, "date": pd.NaT}[c.kind]
 
 
@@ -377,3 +388,12 @@ def split_multi(value: str) -> list[str]:
     for sep in ("，", ",", "、", "；", "|"):
         value = value.replace(sep, ";")
     return [p.strip() for p in value.split(";") if p.strip()]
+
+
+def live_mask(enterprises: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """True for every firm that may be proposed as a candidate (status not in
+    :data:`EXCLUDED_STATUSES`; a frame without ``status`` counts as all live)."""
+    if "status" not in enterprises.columns:
+        return np.ones(len(enterprises), dtype=bool)
+    status = enterprises["status"].astype(object).where(enterprises["status"].notna(), "")
+    return ~np.asarray(status.isin(list(EXCLUDED_STATUSES)), dtype=bool)

@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from recommender.ingest.registry import CURRENCY_RATES, CURRENCY_WORDS
+
 __all__ = [
     "BOOLEAN_VALUES",
+    "EMPTY_TOKENS",
     "ENUMS",
     "FILE_COLUMNS",
     "KIND_ORDER",
     "KIND_SHEET_NAMES",
+    "REGISTRY_IGNORED",
     "header_key",
     "map_headers",
 ]
@@ -39,20 +43,34 @@ _CHAIN = ("产业链环节", "产业链节点", "链节点")
 FILE_COLUMNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "enterprises": {
         "uscc": ("统一社会信用代码", "社会信用代码", "信用代码"),
-        "name": ("企业名称", "名称", "公司名称"),
-        "city": _CITY,
-        "industry_code": ("行业代码", "国民经济行业代码", "行业分类代码"),
-        "products": ("主营产品", "产品", "主要产品"),
-        "district": ("区县", "所在区县"),
+        "name": ("企业名称", "名称", "公司名称", "企业名称(中文)"),
+        "city": (*_CITY, "所属城市", "所属地市"),
+        "industry_code": ("行业代码", "国民经济行业代码", "行业分类代码", "国标行业代码"),
+        "products": ("主营产品", "产品", "主要产品", "主营业务"),
+        "district": ("区县", "所在区县", "所属区县"),
         "inputs": ("主要投入", "采购需求", "主要原材料"),
         "chain_nodes": _CHAIN,
-        "employees": ("从业人数", "员工数", "员工人数"),
+        "employees": ("从业人数", "员工数", "员工人数", "参保人数", "社保人数"),
         "revenue_wan": ("营业收入(万元)", "营业收入", "营收(万元)"),
-        "founded": ("成立年份",),
+        "founded": ("成立年份", "成立时间"),
         "is_leading": ("是否龙头企业", "龙头企业"),
         "srdi_level": ("专精特新", "专精特新等级"),
         "is_high_tech": ("高新技术企业", "是否高新技术企业"),
         "listed": ("上市", "是否上市"),
+        "status": ("登记状态", "经营状态", "企业状态"),
+        "founded_on": ("成立日期", "注册日期"),
+        "registered_capital_wan": ("注册资本", "注册资本(万元)"),
+        "capital_currency": ("注册资本币种", "币种"),
+        "size_band": ("企业规模", "规模"),
+        "chain_nodes_source": ("产业链环节来源",),
+        # registry-export columns that feed the ones above (recommender.ingest.registry)
+        "province": ("所属省份", "省份", "所在省份"),
+        "industry_section": ("国标行业门类", "行业门类"),
+        "industry_division": ("国标行业大类", "行业大类"),
+        "industry_group": ("国标行业中类", "行业中类"),
+        "industry_class": ("国标行业小类", "行业小类"),
+        "industry_name": ("所属行业", "国标行业", "行业", "国民经济行业", "行业名称"),
+        "scope": ("经营范围",),
     },
     "parks": {
         "park_id": ("园区编号", "园区代码", "园区id"),
@@ -185,10 +203,50 @@ ENUMS: Mapping[str, Mapping[str, str]] = {
         "started": "开工", "operating": "投产", "stopped": "中止", "洽谈": "在谈",
         "已签约": "签约", "已开工": "开工", "已投产": "投产", "终止": "中止",
     },
+    # enterprises' registry fields; spellings as checks.enum_spelling leaves them (bracketed
+    # notes dropped, 企业 suffix dropped, ASCII comma, lower case)
+    "status": {
+        "active": "active", "moved_out": "moved_out", "suspended": "suspended",
+        "liquidating": "liquidating", "revoked": "revoked", "deregistered": "deregistered",
+        "存续": "active", "在业": "active", "开业": "active", "在营": "active", "正常": "active",
+        "在册": "active", "存续/在业": "active", "迁入": "active", "登记成立": "active",
+        "迁出": "moved_out", "已迁出": "moved_out", "停业": "suspended", "歇业": "suspended",
+        "清算": "liquidating", "正在清算": "liquidating", "吊销": "revoked",
+        "吊销,未注销": "revoked", "已吊销": "revoked", "撤销": "revoked", "责令关闭": "revoked",
+        "注销": "deregistered", "已注销": "deregistered", "吊销,已注销": "deregistered",
+    },
+    "size_band": {
+        "micro": "micro", "small": "small", "medium": "medium", "large": "large",
+        "xs": "micro", "s": "small", "m": "medium", "l": "large",
+        "微型": "micro", "小型": "small", "中型": "medium", "大型": "large",
+    },
+    "chain_nodes_source": {
+        "file": "file", "inferred": "inferred", "文件": "file", "推断": "inferred",
+    },
+    "capital_currency": {
+        **{code.lower(): code for code in CURRENCY_RATES},
+        **{word.lower(): code for word, code in CURRENCY_WORDS.items()},
+    },
     "park_members.source": {
         "list": "list", "project": "project", "名单": "list", "项目": "project",
     },
 }  # fmt: skip
+
+# cells that mean "no value" in registry exports and office lists
+EMPTY_TOKENS: frozenset[str] = frozenset(
+    {"-", "--", "---", "—", "——", "－", "暂无", "暂无信息", "未公开", "null", "NULL", "N/A", "n/a"}
+)
+# registry-export columns that carry nothing the contract holds: recognised, not reported
+REGISTRY_IGNORED: frozenset[str] = frozenset(
+    {
+        "法定代表人", "法人", "实缴资本", "核准日期", "营业期限", "登记机关", "企业类型",
+        "公司类型", "纳税人识别号", "注册号", "组织机构代码", "曾用名", "英文名", "英文名称",
+        "电话", "更多电话",
+        "邮箱", "更多邮箱", "网址", "企业地址", "注册地址", "通信地址", "最新年报地址", "简介",
+        "企业(机构)类型", "所属地区", "序号", "进出口企业代码", "纳税人资质", "人员规模",
+        "参保人数所属年报", "营业期限自", "营业期限至", "发照日期", "股票代码", "联系电话",
+    }
+)  # fmt: skip
 
 _FULLWIDTH = str.maketrans({"（": "(", "）": ")", "\ufeff": "", "\u3000": " "})
 _SPACES = re.compile(r"\s+")

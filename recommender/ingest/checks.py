@@ -18,9 +18,11 @@ from features.uscc import (
     uscc_format_mask,
     valid_uscc_mask,
 )
+from recommender.ingest.registry import IndustryNames
 
 __all__ = [
     "Parsed",
+    "enum_spelling",
     "join_by_row",
     "parse_bool",
     "parse_date",
@@ -31,6 +33,7 @@ __all__ = [
     "parse_slots",
     "parse_uscc",
     "parse_uscc_list",
+    "parse_year",
     "split_long",
 ]
 
@@ -133,11 +136,57 @@ def parse_date(values: pd.Series) -> Parsed:
 DATE_MESSAGE = "a date YYYY-MM-DD (also YYYY/M/D, YYYY年M月D日 or an Excel date) from 1900 to 2100"
 
 
-def parse_industry(values: pd.Series, codes: Collection[str]) -> Parsed:
-    """GB/T 4754-2017 codes; a section letter before the digits is dropped (C3973 -> 3973)."""
+def parse_industry(
+    values: pd.Series, codes: Collection[str], names: IndustryNames | None = None
+) -> Parsed:
+    """GB/T 4754-2017 codes; a section letter before the digits is dropped (C3973 -> 3973).
+
+    With ``names``, a cell that is no code may be the standard's name of a code at any level
+    (集成电路制造 -> 3973), matched exactly, then normalised.
+    """
     upper = values.str.upper().str.replace(r"^[A-T](?=\d{2,4}$)", "", regex=True)
     bad = _present(values) & ~np.asarray(upper.isin(list(codes)), dtype=bool)
+    if names is not None and bad.any():
+        unknown = pd.unique(values[bad].to_numpy(dtype=object))
+        found = {u: names.lookup(str(u), level=None) for u in unknown}
+        named = values[bad].map(found)
+        upper = upper.copy()
+        upper[bad] = named.where(named.ne(""), upper[bad])
+        bad = _present(values) & ~np.asarray(upper.isin(list(codes)), dtype=bool)
     return upper, bad
+
+
+INDUSTRY_MESSAGE = (
+    "a GB/T 4754-2017 industry code (e.g. 3973 or C3973) or its name (e.g. 集成电路制造)"
+)
+
+
+def parse_year(
+    values: pd.Series, *, lo: float | None, hi: float | None
+) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """A year (2010) or a full date (2010-03-23, 2010/3/23, 2010年3月23日, an Excel date):
+    returns the years, the dates (NaT where only a year was given) and the bad mask."""
+    present = _present(values)
+    is_year = present & np.asarray(values.str.fullmatch(r"\d{4}(\.0+)?"), dtype=bool)
+    years, bad = parse_number(values.where(is_year, ""), integer=True, lo=lo, hi=hi)
+    dates, bad_date = parse_date(values.where(present & ~is_year, ""))
+    years = years.fillna(dates.dt.year.astype("Int64"))
+    bad = bad | bad_date
+    return years.where(~bad).astype("Int64"), dates, bad
+
+
+YEAR_MESSAGE = "a founding year (e.g. 2010) or date (2010-03-23, 2010/3/23, 2010年3月23日)"
+_BRACKETED = r"[(（][^)）]*[)）]"
+
+
+def enum_spelling(values: pd.Series) -> pd.Series:
+    """Registry spellings of enum cells made comparable: bracketed notes and spaces dropped
+    (存续（在营、开业、在册） -> 存续, L(大型) -> L), a 企业 suffix dropped (大型企业 -> 大型),
+    full-width commas made ASCII."""
+    out = values.str.replace(_BRACKETED, "", regex=True).str.replace(r"\s+", "", regex=True)
+    out = out.str.replace("，", ",", regex=False)
+    out = out.where(out.ne("") | values.eq(""), values)  # a cell that was only a bracket
+    return out.str.replace(r"(?<=.)企业$", "", regex=True)
 
 
 def parse_list(values: pd.Series) -> Parsed:

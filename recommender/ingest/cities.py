@@ -1,4 +1,10 @@
-"""Turning the city written in a file (a Chinese name or an adcode) into a ``city_code``."""
+"""The one city resolver: a Chinese name or an adcode (or province/city/district) -> city_code.
+
+Used by imports (``city`` columns, registry exports' 所属省份/所属城市/所属区县), by
+``chainmatch keys create --city``, by the ranking filters of ``chainmatch rank --city`` and by
+the API's city parameters, so that 蚌埠, 蚌埠市, 340300, 上海市 with 闵行区, 闵行 and 闵行区
+are read the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,13 @@ import re
 
 import pandas as pd
 
-__all__ = ["CityResolver"]
+__all__ = ["CITY_EXAMPLES", "CityResolver"]
 
 _SUFFIXES = ("市", "区", "县")
+# municipalities whose districts are the cities of the programme (only Shanghai's are listed)
+_MUNICIPALITIES = ("上海", "北京", "天津", "重庆")
+_PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划")
+CITY_EXAMPLES = "蚌埠市, 蚌埠, 340300, 闵行区, 闵行 or 上海市闵行区"
 _SPACES = re.compile(r"\s+")
 
 
@@ -92,3 +102,38 @@ class CityResolver:
             if prefecture in self._codes:
                 return prefecture
         return ""
+
+    def resolve_place(self, *, province: str = "", city: str = "", district: str = "") -> str:
+        """The city_code of a 所属省份/所属城市/所属区县 triple ("" when none fits).
+
+        For a municipality (上海市 as province or city, or 市辖区 as city) the district is the
+        city (上海市/上海市/闵行区 -> 310112); elsewhere the city decides, with the province
+        in front to tell apart cities of the same short name; a district alone is tried last
+        (闵行 -> 310112). A district of another city is never taken for a Shanghai one
+        (舟山市普陀区 is not 上海市普陀区).
+        """
+        p, c, d = (_SPACES.sub("", x) for x in (province, city, district))
+        municipal = any(x.startswith(_MUNICIPALITIES) for x in (p, c) if x)
+        if municipal or c in _PLACEHOLDERS:
+            head = p if p and not c.startswith(_MUNICIPALITIES) else c
+            for key in (head + d, d) if d else ():
+                code = self.resolve_one(key)
+                if code:
+                    return code
+            return self.resolve_one(c) if c and c not in _PLACEHOLDERS else ""
+        if c:
+            return self.resolve_one(p + c) if p and self.resolve_one(p + c) else self.resolve_one(c)
+        if d and not p:
+            return self.resolve_one(d)
+        return ""
+
+    def code_of(self, value: str, *, what: str = "city") -> str:
+        """The city_code of one spelling, or raise ``ValueError`` saying what was expected.
+
+        ``what`` names the parameter in the message (e.g. ``--city``).
+        """
+        code = self.resolve_one(value.strip())
+        if code:
+            return code
+        hint = " (it names more than one city)" if _SPACES.sub("", value) in self.ambiguous else ""
+        raise ValueError(f"{what}: expected a known city ({CITY_EXAMPLES}), got {value!r}{hint}")

@@ -14,12 +14,20 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from features.infer_nodes import NodeInference
 from features.schema import SCHEMAS
 from recommender.db import repo
 from recommender.errors import ImportValidationError, RowError, ValidationError
-from recommender.ingest.aliases import FILE_COLUMNS, KIND_ORDER, KIND_SHEET_NAMES, header_key
+from recommender.ingest.aliases import (
+    FILE_COLUMNS,
+    KIND_ORDER,
+    KIND_SHEET_NAMES,
+    header_key,
+)
 from recommender.ingest.cities import CityResolver
+from recommender.ingest.merge import MatchReport, merge_enterprises
 from recommender.ingest.reading import DEFAULT_MAX_BYTES, FILE, read_table
+from recommender.ingest.registry import LAYOUTS, IndustryNames
 from recommender.ingest.validate import REFERENCES, Validated, validate_table
 
 __all__ = ["ImportReport", "ReferenceTables", "export_frame", "import_dir", "import_file"]
@@ -54,19 +62,41 @@ class ImportReport:
     encoding: str
     sheet: str | None
     ignored_columns: tuple[str, ...]
+    layout: str = "contract"  # a key of recommender.ingest.registry.LAYOUTS
+    banner_lines: int = 0  # lines above the header that were skipped
+    footer_lines: int = 0  # trailing note lines that were skipped
+    columns: tuple[str, ...] = ()  # the frame columns the file carries
+    match: MatchReport | None = None  # lists: how rows found their firms
+    inferred_nodes: int = 0  # enterprises whose chain nodes were inferred
 
     def summary(self) -> str:
         """One line for the CLI."""
         ignored = f"; ignored columns {list(self.ignored_columns)}" if self.ignored_columns else ""
         if self.dry_run:
-            return (
+            text = (
                 f"{self.kind}: {self.rows} valid rows in {self.source} ({self.encoding}); "
                 f"would insert {self.inserted}, {self.existing} already stored{ignored}"
             )
-        return (
-            f"{self.kind}: {self.rows} rows from {self.source}: inserted {self.inserted}, "
-            f"updated {self.updated}, unchanged {self.unchanged}{ignored}"
-        )
+        else:
+            text = (
+                f"{self.kind}: {self.rows} rows from {self.source}: inserted {self.inserted}, "
+                f"updated {self.updated}, unchanged {self.unchanged}{ignored}"
+            )
+        return text + self._extra()
+
+    def _extra(self) -> str:
+        if self.kind != "enterprises":
+            return ""
+        parts = [f"layout {LAYOUTS.get(self.layout, self.layout)}"]
+        skipped = self.banner_lines + self.footer_lines
+        if skipped:
+            parts.append(f"skipped {skipped} banner/note line(s)")
+        if self.match is not None:
+            updating = [c for c in self.columns if c not in ("uscc", "name", "city_code")]
+            parts.append(f"updates columns {updating}: {self.match.summary()}")
+        if self.inferred_nodes:
+            parts.append(f"chain nodes inferred for {self.inferred_nodes} firms")
+        return "; " + "; ".join(parts)
 
 
 def _ledger(kind: str) -> ModuleType | None:
@@ -86,8 +116,9 @@ def _validate(
     reference: ReferenceTables,
     in_import: Mapping[str, Collection[str]],
     max_bytes: int,
+    constants: Mapping[str, str] | None = None,
 ) -> tuple[Validated, ImportReport]:
-    table = read_table(path, kind=kind, max_bytes=max_bytes)
+    table = read_table(path, kind=kind, max_bytes=max_bytes, constants=constants)
     ledger = _ledger(kind)
     extra: list[RowError] = []
     if ledger is not None:  # parks named by name, a project's city or park (issue 14)
@@ -109,6 +140,7 @@ def _validate(
         industry_codes=set(codes),
         known=known,
         roles=roles,
+        industry_names=IndustryNames.from_frame(reference.industries),
     )
     if ledger is not None:
         validated = ledger.with_errors(validated, extra)
@@ -124,6 +156,34 @@ def _validate(
         encoding=table.encoding,
         sheet=table.sheet,
         ignored_columns=table.ignored,
+        layout=table.layout,
+        banner_lines=len(table.banner),
+        footer_lines=len(table.footer),
+        columns=validated.columns,
+    )
+    if kind == "enterprises" and not validated.errors:
+        validated, report = _merge(session, validated, report, reference)
+    return validated, report
+
+
+def _merge(
+    session: Session, validated: Validated, report: ImportReport, reference: ReferenceTables
+) -> tuple[Validated, ImportReport]:
+    """Full rows for an enterprises file: stored values kept where the file is silent, lists
+    matched to stored firms, chain nodes inferred (recommender.ingest.merge)."""
+    chain_nodes = getattr(reference, "chain_nodes", None)
+    merged = merge_enterprises(
+        session,
+        frame=validated.frame,
+        columns=validated.columns,
+        partial=validated.partial,
+        lines=validated.lines,
+        nodes=NodeInference(chain_nodes) if chain_nodes is not None else None,
+    )
+    keys = frozenset(merged.frame["uscc"].astype(str))
+    validated = replace(validated, frame=merged.frame, errors=merged.errors, keys=keys)
+    report = replace(
+        report, rows=len(merged.frame), match=merged.match, inferred_nodes=merged.inferred
     )
     return validated, report
 
@@ -158,8 +218,14 @@ def import_file(
     reference: ReferenceTables,
     dry_run: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    constants: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Validate one file and upsert its rows by key, committing once; all or nothing.
+
+    Enterprises files update only the columns they carry; a file without the required
+    columns is a list that updates firms already stored (by USCC, else exact name) and
+    reports the rows that found none or several (recommender.ingest.merge). Registry
+    exports (企查查 / 天眼查 layouts) are recognised by their header.
 
     Parameters
     ----------
@@ -169,6 +235,8 @@ def import_file(
     reference : gives the cities and industries frames the rows are checked against.
     dry_run : validate and count new keys, write nothing.
     max_bytes : larger files are rejected unread.
+    constants : file column (or its Chinese header) -> a value for every row, e.g.
+        ``{"is_leading": "是"}`` for an office's 龙头企业 list.
 
     Raises
     ------
@@ -178,8 +246,9 @@ def import_file(
     if kind not in SCHEMAS:
         raise ValidationError(f"kind must be one of {list(KIND_ORDER)}, got {kind!r}")
     validated, report = _validate(
-        session, kind=kind, path=path, reference=reference, in_import={}, max_bytes=max_bytes
-    )
+        session, kind=kind, path=path, reference=reference, in_import={}, max_bytes=max_bytes,
+        constants=constants,
+    )  # fmt: skip
     if validated.errors:
         raise _rejected(validated, str(path))
     if dry_run:

@@ -14,16 +14,28 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 import numpy as np
 import pandas as pd
+from defusedxml import DefusedXmlException
 
 from features.schema import SCHEMAS
 from recommender.errors import ImportValidationError, RowError
-from recommender.ingest.aliases import FILE_COLUMNS, KIND_SHEET_NAMES, header_key, map_headers
+from recommender.ingest.aliases import (
+    EMPTY_TOKENS,
+    FILE_COLUMNS,
+    KIND_SHEET_NAMES,
+    REGISTRY_IGNORED,
+    header_key,
+    map_headers,
+)
+from recommender.ingest.registry import DERIVABLE, detect_layout
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -49,6 +61,13 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 # share of non-ASCII characters outside GB 2312 above which "GBK" text is taken for another
 # encoding (Latin-1 bytes decode as rare GBK-extension characters; real Chinese rarely does)
 _MAX_RARE_SHARE = 0.3
+# openpyxl parses workbook XML with defusedxml when it is installed (a dependency): entity
+# declarations (the "billion laughs" bomb) and external entities raise instead of expanding
+_XML_ERRORS: tuple[type[Exception], ...] = (DefusedXmlException, ParseError, ExpatError)
+_OPEN_ERRORS: tuple[type[Exception], ...] = (
+    *_XML_ERRORS, zipfile.BadZipFile, KeyError, OSError, ValueError,
+)  # fmt: skip
+_READ_ERRORS: tuple[type[Exception], ...] = (*_XML_ERRORS, KeyError, ValueError)
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+\d+))?\"")
 
 
@@ -64,6 +83,10 @@ class RawTable:
     ignored: tuple[str, ...]  # header cells that name no column of the kind
     encoding: str  # 'utf-8', 'utf-8-sig', 'gb18030' or 'xlsx'
     sheet: str | None = None
+    layout: str = "contract"  # a key of recommender.ingest.registry.LAYOUTS
+    banner: tuple[str, ...] = ()  # lines above the header (a registry export's 声明), skipped
+    footer: tuple[int, ...] = ()  # lines of trailing notes (数据来源…) below the data, skipped
+    partial: bool = False  # lacks required columns: updates firms already stored (a list)
 
 
 def required_file_columns(kind: str) -> list[str]:
@@ -130,7 +153,13 @@ def _gb2312(text: str) -> bool:
     return True
 
 
-def read_table(path: Path, *, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
+def read_table(
+    path: Path,
+    *,
+    kind: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    constants: Mapping[str, str] | None = None,
+) -> RawTable:
     """Read a CSV or XLSX import file of ``kind`` into a :class:`RawTable`.
 
     Parameters
@@ -138,6 +167,8 @@ def read_table(path: Path, *, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     path : the file; ``.csv`` (also ``.txt``/``.tsv``) or ``.xlsx``.
     kind : one of the kinds of :data:`features.schema.SCHEMAS`.
     max_bytes : files larger than this are rejected before being read.
+    constants : file column (or one of its headers) -> a value for every row, as if the
+        file had that column (``{"is_leading": "是"}`` for an office's 龙头企业 list).
 
     Raises
     ------
@@ -158,15 +189,15 @@ def read_table(path: Path, *, kind: str, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         _fail(kind, source, RowError(1, HEADER, "a header row", "an empty file (0 bytes)"))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, kind=kind, source=source)
+        return _read_xlsx(path, kind=kind, source=source, constants=constants or {})
     if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(path.read_bytes(), kind=kind, source=source)
+        return _read_csv(path.read_bytes(), kind=kind, source=source, constants=constants or {})
     _fail(
         kind, source, RowError(0, FILE, "a .csv or .xlsx file", f"a {suffix or 'suffix-less'} file")
     )
 
 
-def _read_csv(data: bytes, *, kind: str, source: str) -> RawTable:
+def _read_csv(data: bytes, *, kind: str, source: str, constants: Mapping[str, str]) -> RawTable:
     try:
         encoding, text = detect_encoding(data)
     except UnicodeDecodeError as err:
@@ -181,9 +212,7 @@ def _read_csv(data: bytes, *, kind: str, source: str) -> RawTable:
     first = text.lstrip("\ufeff\r\n").split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[list[str]] = []
+    records: list[list[str]] = []
     lines: list[int] = []
     previous_end = 0
     try:
@@ -191,18 +220,76 @@ def _read_csv(data: bytes, *, kind: str, source: str) -> RawTable:
             start, previous_end = previous_end + 1, reader.line_num
             if not any(field.strip() for field in record):
                 continue  # blank lines (anywhere) are skipped, keeping line numbers
-            if header is None:
-                header, header_line = record, start
-                continue
-            rows.append(record)
+            records.append(record)
             lines.append(start)
     except csv.Error as err:
         _fail(kind, source, RowError(reader.line_num, ROW, "well-formed CSV", str(err)))
-    if header is None:
+    if not records:
         _fail(kind, source, RowError(1, HEADER, "a header row", "only blank lines"))
+    at = find_header(kind, records)
     return _build(
-        kind, source, header, header_line=header_line, rows=rows, lines=lines, encoding=encoding
+        kind,
+        source,
+        records[at],
+        header_line=lines[at],
+        rows=records[at + 1 :],
+        lines=lines[at + 1 :],
+        encoding=encoding,
+        banner=tuple(" ".join(c.strip() for c in r if c.strip()) for r in records[:at]),
+        constants=constants,
     )
+
+
+_MAX_BANNER = 20
+# columns that find or place a firm; a list must carry some other column to update
+_LOCATING = frozenset({"uscc", "name", "city", "district", "province"})
+
+
+def _constant_columns(kind: str, source: str, constants: Mapping[str, str]) -> dict[str, str]:
+    """File column -> value of every ``--set NAME=VALUE``; unknown names are an error."""
+    positions, ignored, _ = map_headers(kind, list(constants))
+    if ignored:
+        known = ", ".join(FILE_COLUMNS[kind])
+        _fail(kind, source, RowError(0, "(--set)", f"a column of {kind} ({known})",
+              ", ".join(ignored)))  # fmt: skip
+    values = list(constants.values())
+    return {column: str(values[pos]).strip() for pos, column in positions.items()}
+
+
+_FOOTER_MARKS = (
+    "数据来源",
+    "来源:",
+    "来源：",
+    "导出时间",
+    "声明",
+    "说明",
+    "企查查",
+    "天眼查",
+    "注:",
+    "注：",
+)
+
+
+def find_header(kind: str, records: list[list[str]]) -> int:
+    """Index of the header among the first non-blank records: the first naming at least two
+    columns of ``kind`` (a banner such as a registry export's 声明 comes before it); 0 if none.
+    """
+    for i, record in enumerate(records[:_MAX_BANNER]):
+        if len(map_headers(kind, record)[0]) >= 2:
+            return i
+    return 0
+
+
+def _footer_rows(rows: list[list[str]]) -> int:
+    """How many trailing rows are notes (one filled cell starting with 数据来源, 声明…)."""
+    n = 0
+    for record in reversed(rows):
+        filled = [c.strip() for c in record if c.strip()]
+        if len(filled) == 1 and filled[0].startswith(_FOOTER_MARKS):
+            n += 1
+        else:
+            break
+    return n
 
 
 def _build(
@@ -215,14 +302,27 @@ def _build(
     lines: list[int],
     encoding: str,
     sheet: str | None = None,
+    banner: tuple[str, ...] = (),
+    constants: Mapping[str, str] | None = None,
 ) -> RawTable:
     positions, ignored, duplicates = map_headers(kind, header)
     if duplicates:
         column, both = duplicates[0]
         _fail(kind, source, RowError(header_line, column, f"one column for {column}", both))
-    present = set(positions.values())
-    missing = [c for c in required_file_columns(kind) if c not in present]
-    if missing:
+    fixed = _constant_columns(kind, source, constants or {})
+    present = set(positions.values()) | set(fixed)
+    missing = [
+        c
+        for c in required_file_columns(kind)
+        if c not in present and not (kind == "enterprises" and present & set(DERIVABLE.get(c, ())))
+    ]
+    partial = (
+        bool(missing)
+        and kind == "enterprises"
+        and bool(present & {"uscc", "name"})
+        and bool(present - _LOCATING)
+    )
+    if missing and not partial:
         aliases = FILE_COLUMNS[kind]
         errors = [
             RowError(
@@ -236,6 +336,10 @@ def _build(
         raise ImportValidationError(
             kind, source, errors, f"{source}: required columns {missing} missing in the header"
         )
+    n_footer = _footer_rows(rows)
+    footer = tuple(lines[len(lines) - n_footer :]) if n_footer else ()
+    if n_footer:
+        rows, lines = rows[:-n_footer], lines[:-n_footer]
     if not rows:
         _fail(
             kind, source, RowError(header_line + 1, ROW, "at least one data row", "only the header")
@@ -250,17 +354,32 @@ def _build(
     data: dict[str, pd.Series] = {}
     for pos, column in positions.items():
         values = [r[pos] if pos < len(r) else "" for r in rows]
-        data[column] = pd.Series(values, dtype="str").str.strip().str.strip("\ufeff")
+        cells = pd.Series(values, dtype="str").str.strip().str.strip("\ufeff")
+        data[column] = cells.mask(cells.isin(EMPTY_TOKENS), "")
+    for column, value in fixed.items():
+        data[column] = pd.Series([value] * len(rows), dtype="str")
     frame = pd.DataFrame(data)
+    layout = (
+        detect_layout(present, header, banner, partial=partial)
+        if kind == "enterprises"
+        else "contract"
+    )
+    if layout != "contract":
+        ignored = [c for c in ignored if c.strip() not in REGISTRY_IGNORED]
     return RawTable(
         kind=kind,
         source=source,
         frame=frame,
         lines=np.asarray(lines, dtype=np.int64),
-        headers={column: header[pos].strip() for pos, column in positions.items()},
+        headers={column: header[pos].strip() for pos, column in positions.items()}
+        | {column: f"--set {column}" for column in fixed},
         ignored=tuple(ignored),
         encoding=encoding,
         sheet=sheet,
+        layout=layout,
+        banner=banner,
+        footer=footer,
+        partial=partial,
     )
 
 
@@ -278,27 +397,21 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, *, kind: str, source: str) -> RawTable:
+def _read_xlsx(path: Path, *, kind: str, source: str, constants: Mapping[str, str]) -> RawTable:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        _fail(
-            kind,
-            source,
-            RowError(0, FILE, "a readable XLSX workbook", f"{type(err).__name__}: {err}"),
-        )
+    except _OPEN_ERRORS as err:
+        _xml_fail(kind, source, err)
     try:
         titles = list(workbook.sheetnames)
         wanted = {header_key(n) for n in KIND_SHEET_NAMES[kind]}
         title = next((t for t in titles if header_key(t) in wanted), titles[0])
         sheet = workbook[title]
         sheet.reset_dimensions()  # some writers store a wrong <dimension>
-        header: list[str] | None = None
-        header_line = 0
-        rows: list[list[str]] = []
+        records: list[list[str]] = []
         lines: list[int] = []
         formulas: list[tuple[int, int, object]] = []
         for number, cells in enumerate(sheet.iter_rows(), start=1):
@@ -312,27 +425,34 @@ def _read_xlsx(path: Path, *, kind: str, source: str) -> RawTable:
                 texts.append(_cell_text(value))
             if not any(t.strip() for t in texts):
                 continue
-            if header is None:
-                header, header_line = texts, number
-                continue
-            rows.append(texts)
+            records.append(texts)
             lines.append(number)
         merged = _merged_ranges(sheet)
+    except _READ_ERRORS as err:
+        _xml_fail(kind, source, err)
     finally:
         workbook.close()
-    if header is None:
+    if not records:
         others = [t for t in titles if t != title]
         _fail(kind, source, RowError(1, HEADER, f"a header row in sheet {title!r}",
               f"an empty sheet (other sheets: {others})"))  # fmt: skip
+    at = find_header(kind, records)
+    header, header_line = records[at], lines[at]
+    banner_rows = records[:at]
+    # a banner row of a merged title cell is allowed above the header
+    merged = [m for m in merged if m[1] >= header_line]
+    formulas = [f for f in formulas if f[0] >= header_line]
     table = _build(
         kind,
         source,
         header,
         header_line=header_line,
-        rows=rows,
-        lines=lines,
+        rows=records[at + 1 :],
+        lines=lines[at + 1 :],
         encoding="xlsx",
         sheet=title,
+        banner=tuple(" ".join(c.strip() for c in r if c.strip()) for r in banner_rows),
+        constants=constants,
     )
     names = map_headers(kind, header)[0]
 
@@ -354,6 +474,24 @@ def _read_xlsx(path: Path, *, kind: str, source: str) -> RawTable:
             kind, source, errors, f"{source}: formulas or merged cells in sheet {title!r}"
         )
     return table
+
+
+def _xml_fail(kind: str, source: str, err: BaseException) -> NoReturn:
+    """One clear line for a workbook that cannot be read; an entity declaration (an XML
+    "billion laughs" bomb or an external entity) is named as such."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = err
+    while cur is not None and len(chain) < 10:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    bomb = next((e for e in chain if isinstance(e, DefusedXmlException)), None)
+    if bomb is not None:
+        got = f"XML entity declarations, refused unexpanded ({type(bomb).__name__})"
+        expected = "a plain XLSX workbook (no DOCTYPE or entity declarations in its XML)"
+    else:
+        first = str(err).splitlines()[0] if str(err) else ""
+        got, expected = f"{type(err).__name__}: {first}", "a readable XLSX workbook"
+    _fail(kind, source, RowError(0, FILE, expected, got))
 
 
 def _merged_ranges(sheet: object) -> list[tuple[int, int, str]]:

@@ -17,8 +17,14 @@ from features.uscc import valid_uscc_mask
 from recommender.errors import RowError
 from recommender.ingest import checks
 from recommender.ingest.aliases import BOOLEAN_VALUES, ENUMS
-from recommender.ingest.cities import CityResolver
+from recommender.ingest.cities import CITY_EXAMPLES, CityResolver
 from recommender.ingest.reading import RawTable
+from recommender.ingest.registry import (
+    CAPITAL_MESSAGE,
+    IndustryNames,
+    derive_contract_columns,
+    parse_capital,
+)
 
 __all__ = ["FIELDS", "REFERENCES", "Field", "Validated", "key_strings", "validate_table"]
 
@@ -28,7 +34,7 @@ class Field:
     """How one file column is parsed: its type, frame column and bounds."""
 
     name: str
-    type: str  # id text uscc usccs city industry int float bool enum date list slots
+    type: str  # id text uscc usccs city industry int year float bool enum date list slots capital
     out: str = ""
     lo: float | None = None
     hi: float | None = None
@@ -45,9 +51,11 @@ FIELDS: Mapping[str, tuple[Field, ...]] = {
         _F("uscc", "uscc"), _F("name", "text"), _F("city", "city", "city_code"),
         _F("industry_code", "industry"), _F("products", "text"), _F("district", "text"),
         _F("inputs", "text"), _F("chain_nodes", "list"), _F("employees", "int", lo=0),
-        _F("revenue_wan", "float", lo=0), _F("founded", "int", lo=1800, hi=2100),
+        _F("revenue_wan", "float", lo=0), _F("founded", "year", lo=1800, hi=2100),
         _F("is_leading", "bool"), _F("srdi_level", "enum"), _F("is_high_tech", "bool"),
-        _F("listed", "bool"),
+        _F("listed", "bool"), _F("status", "enum"), _F("founded_on", "date"),
+        _F("registered_capital_wan", "capital"), _F("capital_currency", "enum"),
+        _F("size_band", "enum"), _F("chain_nodes_source", "enum"),
     ),
     "parks": (
         _F("park_id", "id"), _F("name", "text"), _F("city", "city", "city_code"),
@@ -127,6 +135,9 @@ class Validated:
     errors: list[RowError]  # every problem, ordered by line then column
     keys: frozenset[str]  # keys of the good rows (participants: "event_id|uscc")
     total_rows: int
+    columns: tuple[str, ...] = ()  # the frame columns the file carries
+    partial: bool = False  # a list: rows update firms already stored (by uscc, else name)
+    lines: tuple[int, ...] = ()  # file line of each row of ``frame``
 
 
 def key_strings(frame: pd.DataFrame, kind: str) -> pd.Series:
@@ -157,6 +168,7 @@ def validate_table(
     industry_codes: Collection[str],
     known: Mapping[str, Collection[str]] | None = None,
     roles: Mapping[str, str] | None = None,
+    industry_names: IndustryNames | None = None,
 ) -> Validated:
     """Check every row of ``table`` and build the conformed frame of its good rows.
 
@@ -167,6 +179,8 @@ def validate_table(
     industry_codes : the GB/T 4754-2017 codes (``code`` column of the industries frame).
     known : for the kinds this kind refers to, the keys that exist already (in the database
         or in files of the same import); a missing kind counts as no keys.
+    industry_names : GB/T 4754-2017 names, so that 国标行业 names (any level) and the name
+        columns of registry exports become codes; without it only codes are accepted.
     roles : participants only: "event_id|uscc" -> role of the participants already stored
         for the file's events. A ``must_meet``/``no_meet`` entry must name a participant of
         the same event with the opposite role, registered in this file or in ``roles``
@@ -178,6 +192,9 @@ def validate_table(
         With ``errors`` empty when the file can be imported as it is.
     """
     kind, raw, lines = table.kind, table.frame, table.lines
+    if kind == "enterprises" and industry_names is not None:
+        raw = derive_contract_columns(raw, cities=cities, industries=industry_names)
+    partial = table.partial
     known = known or {}
     n = len(raw)
     out: dict[str, pd.Series] = {}
@@ -198,7 +215,9 @@ def validate_table(
             )
         bad_cells[column] = bad_cells.get(column, np.zeros(n, dtype=bool)) | mask
 
-    required = set(SCHEMAS[kind].required)
+    required = set() if partial else set(SCHEMAS[kind].required)
+    if partial:
+        _check_identified(raw, report)
     for field in FIELDS[kind]:
         if field.name not in raw.columns:
             continue
@@ -214,11 +233,21 @@ def validate_table(
             report(field.name, bad_check, messages)
         elif field.type == "city":
             clean = cities.resolve(values)
-            expected = "a known city (e.g. 蚌埠市, 蚌埠, 闵行区 or the adcode 340300)"
+            expected = f"a known city (e.g. {CITY_EXAMPLES})"
             report(field.name, present & np.asarray(clean.eq(""), dtype=bool), expected)
         elif field.type == "industry":
-            clean, bad = checks.parse_industry(values, codes)
-            report(field.name, bad, "a GB/T 4754-2017 industry code (e.g. 3973 or C3973)")
+            clean, bad = checks.parse_industry(values, codes, industry_names)
+            report(field.name, bad, checks.INDUSTRY_MESSAGE)
+        elif field.type == "year":
+            clean, on, bad = checks.parse_year(values, lo=field.lo, hi=field.hi)
+            report(field.name, bad, checks.YEAR_MESSAGE)
+            if "founded_on" not in raw.columns and bool(on.notna().any()):
+                out["founded_on"] = on
+        elif field.type == "capital":
+            clean, currency, bad = parse_capital(values)
+            report(field.name, bad, CAPITAL_MESSAGE)
+            if "capital_currency" not in raw.columns:
+                out["capital_currency"] = currency
         elif field.type in ("int", "float"):
             integer = field.type == "int"
             clean, bad = checks.parse_number(values, integer=integer, lo=field.lo, hi=field.hi)
@@ -229,9 +258,10 @@ def validate_table(
             clean, bad = checks.parse_bool(values, BOOLEAN_VALUES)
             report(field.name, bad, "true/false, 1/0, 是/否 or Y/N")
         elif field.type == "enum":
-            default = "none" if field.name == "srdi_level" else ""
+            default = {"srdi_level": "none", "status": "active"}.get(field.name, "")
             enum = f"{kind}.{field.name}" if f"{kind}.{field.name}" in ENUMS else field.name
-            clean, bad = checks.parse_enum(values, ENUMS[enum], default=default)
+            spelled = checks.enum_spelling(values) if kind == "enterprises" else values
+            clean, bad = checks.parse_enum(spelled, ENUMS[enum], default=default)
             report(field.name, bad, _enum_message(enum))
         elif field.type == "date":
             clean, bad = checks.parse_date(values)
@@ -257,6 +287,8 @@ def validate_table(
             when = _condition(out, condition, n)
             out[column] = out[column].where(~when, out[column].str.upper())
 
+    if kind == "enterprises":
+        _fill_founded(out)
     frame = pd.DataFrame(out)
     _check_references(kind, frame, known, bad_cells, report)
     if kind == "participants":
@@ -264,6 +296,8 @@ def validate_table(
     good = np.ones(n, dtype=bool)
     for mask in bad_cells.values():
         good &= ~mask
+    if partial:
+        return _partial_result(table, frame, good, errors)
     if n:
         conformed_all = _conform_partial(frame, kind)
         keys = key_strings(conformed_all, kind)
@@ -292,6 +326,47 @@ def validate_table(
         errors=[e for _, _, e in errors],
         keys=frozenset(key_strings(result, kind)),
         total_rows=n,
+        columns=tuple(c for c in frame.columns if c in SCHEMAS[kind].names),
+        lines=tuple(int(x) for x in lines[good]) if n else (),
+    )
+
+
+def _check_identified(raw: pd.DataFrame, report: _Reporter) -> None:
+    """Every row of a list names its firm: a 统一社会信用代码 or an exact firm name."""
+    blank = np.ones(len(raw), dtype=bool)
+    for column in ("uscc", "name"):
+        if column in raw.columns:
+            blank &= np.asarray(raw[column].eq(""), dtype=bool)
+    column = "uscc" if "uscc" in raw.columns else "name"
+    report(column, blank, "a 统一社会信用代码 or a firm name (企业名称) to find the firm by", None)
+
+
+def _fill_founded(out: dict[str, pd.Series]) -> None:
+    """founded (the year) from founded_on where only the date is given."""
+    if "founded_on" not in out:
+        return
+    year = out["founded_on"].dt.year.astype("Int64")
+    out["founded"] = out["founded"].astype("Int64").fillna(year) if "founded" in out else year
+
+
+def _partial_result(
+    table: RawTable, frame: pd.DataFrame, good: np.ndarray, errors: list[tuple[int, int, RowError]]
+) -> Validated:
+    """A list's rows, typed, with only the columns it carries (matched later by importing)."""
+    errors.sort(key=lambda t: (t[0], t[1]))
+    schema = SCHEMAS[table.kind]
+    carried = [c for c in schema.names if c in frame.columns]
+    full = _conform_partial(frame, table.kind)
+    result = full.loc[good, carried].reset_index(drop=True)
+    return Validated(
+        kind=table.kind,
+        frame=result,
+        errors=[e for _, _, e in errors],
+        keys=frozenset(),
+        total_rows=len(frame),
+        columns=tuple(carried),
+        partial=True,
+        lines=tuple(int(x) for x in table.lines[good]),
     )
 
 

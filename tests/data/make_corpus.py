@@ -110,6 +110,34 @@ def _xlsx(name: str, rows: list[list[object]], *, folder: Path = BAD, **extra: o
     wb.save(folder / name)
 
 
+_BOMB = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
+        for i in range(1, 10)
+    )
+    + "]>\n"
+)
+
+
+def _entity_bomb(name: str) -> None:
+    """A workbook whose sheet XML declares a billion-laughs entity chain (never expanded)."""
+    import zipfile
+
+    _xlsx(name, [ENT_HEAD, FIRMS[0]])
+    path = BAD / name
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    body = parts[sheet].decode("utf-8")
+    body = body.split("?>", 1)[1] if body.startswith("<?xml") else body
+    parts[sheet] = (_BOMB + body.replace("蚌埠市", "&lol9;", 1)).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
 def make() -> None:
     BAD.mkdir(exist_ok=True)
     EDGE.mkdir(exist_ok=True)
@@ -130,7 +158,8 @@ def make() -> None:
     # structure
     _put("empty.csv", b"")
     _put("header_only.csv", _csv([ENT_HEAD]))
-    _put("missing_column.csv", _csv([r[:4] + r[5:] for r in _firms()]))
+    # neither a key (uscc, name) nor products: not even a list that updates stored firms
+    _put("missing_column.csv", _csv([r[2:4] + r[5:] for r in _firms()]))
     _put(
         "duplicate_header.csv",
         _csv(
@@ -203,6 +232,7 @@ def make() -> None:
     _xlsx("formula.xlsx", formula)
     _xlsx("merged.xlsx", [ENT_HEAD, FIRMS[0], FIRMS[1]], merge="B2:C2")
     _xlsx("empty_first_sheet.xlsx", [ENT_HEAD, FIRMS[0]], empty_first=True)
+    _entity_bomb("entity_bomb.xlsx")
     # accepted edge cases
     padded = _csv([[f" {c}\u3000" for c in ENT_HEAD], *[[f"  {v} " for v in r] for r in FIRMS]])
     _put("trailing_blank_whitespace.csv", "\n" + padded + "\n  \n,,,,\n\n", EDGE)
