@@ -69,7 +69,26 @@ def _tables(key: tuple[float, ...]) -> tuple[FloatArray, FloatArray, FloatArray]
 
 
 def _interp(t: FloatArray, table: FloatArray) -> FloatArray:
-    return np.asarray(np.interp(t, GRID, table), float)
+    """Linear interpolation on the uniform GRID (clamped at its ends)."""
+    step = GRID[1] - GRID[0]
+    x = np.clip((np.asarray(t, float) - GRID[0]) / step, 0.0, len(GRID) - 1.000001)
+    i = x.astype(np.int64)
+    f = x - i
+    return np.asarray(table[i] * (1.0 - f) + table[i + 1] * f, float)
+
+
+_IDS: dict[int, tuple[object, npt.NDArray[np.str_]]] = {}
+
+
+def _firm_ids(truth: Truth) -> npt.NDArray[np.str_]:
+    """The firm ids as a str array, converted once per model."""
+    hit = _IDS.get(id(truth.model))
+    if hit is None or hit[0] is not truth.model:
+        if len(_IDS) > 16:
+            _IDS.clear()
+        hit = (truth.model, truth.model.firm_ids.to_numpy(dtype=str))
+        _IDS[id(truth.model)] = hit
+    return hit[1]
 
 
 def grade_of_utility(
@@ -192,7 +211,7 @@ def true_grades_for_query(
     """
     q, _ = rows_of(truth.model, kind, [query_id], [truth.model.firm_ids[0]])
     c = eligible_candidates(truth, kind, int(q[0]))
-    ids = truth.model.firm_ids.to_numpy(dtype=str)[c]
+    ids = _firm_ids(truth)[c]
     qi = np.full(len(c), q[0], np.int64)
     when = _when(len(c), as_of)
     params = UtilityParams.from_dict(truth.params["utility"])
