@@ -133,17 +133,7 @@ class CandidateGenerator:
             kind: dict(KIND_QUOTAS[kind] if quotas is None else quotas) for kind in QUERY_KINDS
         }
         self.text_neighbours = text_neighbours
-        F = ctx.n_firms
-        firm = np.arange(ctx.n_entities) < F
-        prov = ctx.reference.cities["province"].astype(str).to_numpy(dtype=object)
-        helping = np.zeros(ctx.n_entities, dtype=bool)
-        ok = ctx.city >= 0
-        helping[ok] = np.isin(prov[ctx.city[ok]], HELPING_PROVINCES)
-        self._pool = {
-            "supplier": firm & ~ctx.leading,
-            "investor": firm & helping,
-            "customer": firm & ctx.leading,
-        }
+        self._pool = {kind: pool_mask(ctx, kind) for kind in QUERY_KINDS}
         n_nodes = len(ctx.node_index)
         n_sec = int(np.asarray(ctx.reference.io_A).shape[0])
         self._node: dict[str, _Inverted] = {}
@@ -366,6 +356,23 @@ class CandidateGenerator:
         weight = A[s, :] if kind == "customer" else A[:, s]
         top = np.argsort(-weight, kind="stable")[:n_sectors].astype(np.int64)
         return self._sector[kind].top(top, k, ctx.prior)
+
+
+def pool_mask(ctx: FeatureContext, kind: str) -> npt.NDArray[np.bool_]:
+    """Entities that may be candidates of a kind: supporting firms (supplier), leading firms
+    (customer), firms of Shanghai, Jiangsu and Zhejiang (investor)."""
+    if kind not in QUERY_KINDS:
+        raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {kind!r}")
+    firm = np.arange(ctx.n_entities) < ctx.n_firms
+    if kind == "supplier":
+        return firm & ~ctx.leading
+    if kind == "customer":
+        return firm & ctx.leading
+    prov = ctx.reference.cities["province"].astype(str).to_numpy(dtype=object)
+    helping = np.zeros(ctx.n_entities, dtype=bool)
+    ok = ctx.city >= 0
+    helping[ok] = np.isin(prov[ctx.city[ok]], HELPING_PROVINCES)
+    return firm & helping
 
 
 def city_scores(ctx: FeatureContext) -> npt.NDArray[np.float64]:

@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import lightgbm as lgb
 
@@ -36,6 +37,30 @@ class ServingModel:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column", {n: j for j, n in enumerate(self.feature_names)})
+
+
+class ModelSource(Protocol):
+    """Where the ranking service gets its model, asked once per request."""
+
+    def current(self) -> ServingModel:
+        """The model to score this request with."""
+        ...
+
+
+class FixedModel:
+    """Always the same model (offline evaluation of a model that is not in production)."""
+
+    def __init__(self, model: ServingModel) -> None:
+        self._model = model
+
+    def current(self) -> ServingModel:
+        """The model given at construction."""
+        return self._model
+
+    @property
+    def version(self) -> str:
+        """Its version label."""
+        return self._model.version
 
 
 class ModelProvider:

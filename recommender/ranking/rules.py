@@ -16,12 +16,20 @@ defaults below are what the service uses without a file::
                               # (false: only declines recorded for this query's own requests)
 
     [diversity]
-    max_per_city = 5          # in the top k, candidates beyond this per city are moved down
-    max_per_node = 6          # ... and per chain node (0 switches a cap off)
+    max_per_city = 5          # in the list, candidates beyond this per city are moved down ...
+    max_per_node = 6          # ... and per chain node (0 switches a cap off) ...
+    tolerance = 0.05          # ... by at most this much score: a firm is passed only by firms
+                              # scoring within this gap of it (0 = diversity off)
 
     [exposure]
-    max_per_candidate_per_batch = 5  # across one batch of lists, a firm appears at most this
-                                     # often (0 = no cap)
+    max_per_candidate_per_batch = 0  # across one batch of lists, a firm appears at most this
+                                     # often (0 = no cap, the default: a query gets the same
+                                     # list in a batch as alone; set it for an event's capacity)
+
+Diversity is soft: it never puts a firm below one that scores more than ``tolerance`` less,
+and the list is ordered by the score it shows (:func:`rerank`), so the success probability
+shown (the calibrated shown score) falls down the list. A firm a rule moved is flagged, and
+the service gives it a reason saying so.
 
 Only outcomes dated before the request's as-of date count. An unknown section or key, a
 wrong type or a negative number is an error naming the file, the key and what was expected.
@@ -57,11 +65,12 @@ class Exclusions:
 class Diversity:
     max_per_city: int = 5
     max_per_node: int = 6
+    tolerance: float = 0.05
 
 
 @dataclass(frozen=True)
 class Exposure:
-    max_per_candidate_per_batch: int = 5
+    max_per_candidate_per_batch: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,37 +151,55 @@ def _rank_within(codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return out
 
 
-def diversify_order(
+@dataclass(frozen=True)
+class Reranked:
+    """A list after the post-model rules.
+
+    Attributes
+    ----------
+    order : positions of the candidates in display order.
+    shown_score : the score each candidate is ordered by (model score + boosts, less the
+        diversity penalty), aligned with the input; decreasing along ``order``.
+    demoted : candidates the diversity rule moved down (aligned with the input).
+    """
+
+    order: npt.NDArray[np.int64]
+    shown_score: npt.NDArray[np.float64]
+    demoted: npt.NDArray[np.bool_]
+
+
+def rerank(
     final_score: npt.NDArray[np.float64],
     tie_break: npt.NDArray[np.int64],
     *,
     city: npt.NDArray[np.int64],
     node: npt.NDArray[np.int64],
     rules: Rules,
-    k: int,
-) -> npt.NDArray[np.int64]:
-    """Positions in display order: by final score, with the diversity caps applied.
+) -> Reranked:
+    """Display order: by final score, with the soft diversity rule applied.
 
-    Candidates are ordered by ``final_score`` (descending; ties by ``tie_break`` ascending).
-    Walking down that order, a candidate whose city already has ``max_per_city`` candidates
-    above it, or whose chain node (``node`` >= 0) has ``max_per_node``, is moved below all
-    candidates within the caps, keeping its relative order: the top of the list holds at
-    most ``max_per_city`` per city whenever there are enough other candidates. A cap of 0
-    switches it off.
+    Walking down the order by ``final_score`` (descending; ties by ``tie_break`` ascending),
+    a candidate whose city already has ``max_per_city`` candidates above it, or whose chain
+    node (``node`` >= 0) has ``max_per_node``, loses ``tolerance`` of score; the list is then
+    sorted by that shown score. So a firm over a cap is passed only by firms within
+    ``tolerance`` of it, never by a clearly weaker one, and the order always follows the
+    score shown. A cap of 0, or a tolerance of 0, switches the rule off.
     """
-    if k < 1:
-        raise ValidationError(f"k must be an integer >= 1, got {k}")
     order = np.lexsort((tie_break, -final_score))
     d = rules.diversity
     over = np.zeros(len(order), dtype=bool)
-    if d.max_per_city > 0:
-        over |= _rank_within(city[order]) >= d.max_per_city
-    if d.max_per_node > 0:
-        nd = node[order]
-        over |= (_rank_within(nd) >= d.max_per_node) & (nd >= 0)
-    if not over.any():
-        return np.asarray(order, dtype=np.int64)
-    return np.asarray(np.concatenate([order[~over], order[over]]), dtype=np.int64)
+    if d.tolerance > 0:
+        if d.max_per_city > 0:
+            over |= _rank_within(city[order]) >= d.max_per_city
+        if d.max_per_node > 0:
+            nd = node[order]
+            over |= (_rank_within(nd) >= d.max_per_node) & (nd >= 0)
+    demoted = np.zeros(len(order), dtype=bool)
+    demoted[order[over]] = True
+    shown = np.asarray(final_score, dtype=np.float64) - d.tolerance * demoted
+    if over.any():
+        order = np.lexsort((tie_break, -shown))
+    return Reranked(np.asarray(order, dtype=np.int64), shown, demoted)
 
 
 class ExposureCounter:

@@ -37,10 +37,10 @@ from features.entities import text_col
 from features.history import to_days
 from features.schema import QUERY_KINDS
 from recommender.errors import NotFoundError, ValidationError
-from recommender.ranking.explain import Explainer, FirmTexts
+from recommender.ranking.explain import Explainer, FirmTexts, Reason
 from recommender.ranking.indexes import Meetings, PairLog
 from recommender.ranking.matrix import feature_matrix
-from recommender.ranking.models import ModelProvider, ServingModel
+from recommender.ranking.models import ModelSource, ServingModel
 from recommender.ranking.results import (
     SIZE_BANDS,
     SRDI_RANK,
@@ -48,7 +48,7 @@ from recommender.ranking.results import (
     RankedList,
     RankFilters,
 )
-from recommender.ranking.rules import ExposureCounter, Rules, diversify_order
+from recommender.ranking.rules import ExposureCounter, Rules, rerank
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -70,8 +70,9 @@ class RankingService:
     ----------
     ctx : FeatureContext
         The data snapshot (firms, parks, history) the features are computed on.
-    models : ModelProvider
-        Gives the production model; asked once per request, so a promotion is picked up by
+    models : ModelSource
+        Gives the model (the registry's production model in serving, a fixed one in offline
+        evaluation); asked once per request, so a promotion is picked up by
         the next request while a request in flight finishes with the model it started with.
     rules : Rules
         Business rules (boosts, exclusions, diversity, exposure caps).
@@ -87,7 +88,7 @@ class RankingService:
     def __init__(
         self,
         ctx: FeatureContext,
-        models: ModelProvider,
+        models: ModelSource,
         rules: Rules,
         *,
         outcomes: pd.DataFrame | None = None,
@@ -149,6 +150,7 @@ class RankingService:
         filters: RankFilters | None = None,
         as_of: pd.Timestamp | None = None,
         exposure: ExposureCounter | None = None,
+        explain: bool = True,
     ) -> RankedList:
         """Rank candidates for one query.
 
@@ -167,12 +169,16 @@ class RankingService:
         exposure : ExposureCounter, optional
             A batch's exposure counter: candidates at the cap are skipped and the shown
             ones are counted.
+        explain : bool
+            Compute reasons (offline evaluation skips them).
 
         Returns
         -------
         RankedList
-            Ordered by final score (model score + boosts), diversified, with reasons, the
-            calibrated success probability and the model version.
+            Ordered by the shown score (model score + boosts, less the soft diversity
+            penalty: :func:`recommender.ranking.rules.rerank`), with reasons (a firm a rule
+            moved says so), the calibrated success probability of the shown score (so it
+            falls down the list) and the model version.
 
         Raises
         ------
@@ -204,32 +210,25 @@ class RankingService:
         raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
         boost = self._boosts(X, model)
         final = raw + boost
-        order = diversify_order(
+        ranked = rerank(
             final,
             self._id_rank[rows],
             city=self._city[rows],
             node=self._node[rows],
             rules=self.rules,
-            k=k,
         )
-        top = order[:k]
+        top = ranked.order[:k]
         top_rows = rows[top]
-        contrib = np.asarray(
-            model.booster.predict(X[top], pred_contrib=True, num_threads=1), dtype=np.float64
+        reasons = (
+            self._reasons(
+                kind, q=q, top_rows=top_rows, X=X[top], model=model, day=day, boosts=boost[top]
+            )
+            if explain
+            else [[] for _ in top]
         )
-        years, met_in = self._meetings.last(np.full(len(top), q, dtype=np.int64), top_rows, day)
-        reasons = self._explainer.reasons(
-            kind=kind,
-            query=q,
-            candidates=top_rows,
-            contrib=contrib,
-            X=X[top],
-            model=model,
-            meeting_years=years,
-            meeting_cities=met_in,
-            boosts=boost[top],
-        )
-        p = _probabilities(model, raw[top])
+        for i in np.flatnonzero(ranked.demoted[top]):
+            reasons[i].append(_DEMOTED)
+        p = _probabilities(model, ranked.shown_score[top])
         city = self._city[top_rows]
         names = self._name.take(top_rows)
         industries = self._industry.take(top_rows)
@@ -244,7 +243,7 @@ class RankingService:
                 industry_code=industries[i],
                 products=products[i],
                 score=float(raw[t]),
-                final_score=float(final[t]),
+                final_score=float(ranked.shown_score[t]),
                 p_success=None if p is None else float(p[i]),
                 reasons=reasons[i],
             )
@@ -313,6 +312,35 @@ class RankingService:
         if exposure is not None:
             rows = rows[exposure.allowed(self._uscc[rows])]
         return rows, n_generated
+
+    def _reasons(
+        self,
+        kind: str,
+        *,
+        q: int,
+        top_rows: IntArray,
+        X: npt.NDArray[np.float32],
+        model: ServingModel,
+        day: int,
+        boosts: FloatArray,
+    ) -> list[list[Reason]]:
+        contrib = np.asarray(
+            model.booster.predict(X, pred_contrib=True, num_threads=1), dtype=np.float64
+        )
+        years, met_in = self._meetings.last(
+            np.full(len(top_rows), q, dtype=np.int64), top_rows, day
+        )
+        return self._explainer.reasons(
+            kind=kind,
+            query=q,
+            candidates=top_rows,
+            contrib=contrib,
+            X=X,
+            model=model,
+            meeting_years=years,
+            meeting_cities=met_in,
+            boosts=boosts,
+        )
 
     def _query_row(self, kind: str, query_id: str) -> int:
         try:
@@ -393,6 +421,14 @@ class RankingService:
         if f.exclude_ids:
             mask &= ~np.isin(self._uscc[rows], list(f.exclude_ids))
         return mask
+
+
+_DEMOTED = Reason(
+    "rule",
+    0.0,
+    "同城或同产业链环节的企业已较多，为使名单更均衡，本企业位次略有下调",
+    "Moved down a little: the list already holds several firms from this city or chain node",
+)
 
 
 def _today() -> pd.Timestamp:

@@ -12,8 +12,8 @@ from recommender.ranking.rules import (
     Diversity,
     ExposureCounter,
     Rules,
-    diversify_order,
     load_rules,
+    rerank,
     rules_from_dict,
 )
 
@@ -26,7 +26,8 @@ def test_no_file_gives_the_documented_defaults() -> None:
     assert r.exclusions.no_thanks
     assert r.exclusions.declined_within_months == 12
     assert (r.diversity.max_per_city, r.diversity.max_per_node) == (5, 6)
-    assert r.exposure.max_per_candidate_per_batch == 5
+    assert r.diversity.tolerance == 0.05
+    assert r.exposure.max_per_candidate_per_batch == 0  # off unless asked for
 
 
 def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     assert r.boosts.official_pair == 1.0
     assert isinstance(r.boosts.official_pair, float)
     assert r.boosts.co_built_park == 0.05
-    assert r.diversity == Diversity(max_per_city=2, max_per_node=6)
+    assert r.diversity == Diversity(max_per_city=2, max_per_node=6, tolerance=0.05)
 
 
 @pytest.mark.parametrize(
@@ -78,41 +79,62 @@ def test_rules_from_dict_names_its_source() -> None:
         rules_from_dict({"exposure": {"cap": 1}}, source="env")
 
 
-def _order(
-    scores: list[float], cities: list[int], nodes: list[int], rules: Rules, k: int = 3
-) -> list[int]:
-    return diversify_order(
+def _order(scores: list[float], cities: list[int], nodes: list[int], rules: Rules) -> list[int]:
+    return rerank(
         np.array(scores),
         np.arange(len(scores)),
         city=np.array(cities),
         node=np.array(nodes),
         rules=rules,
-        k=k,
-    ).tolist()
+    ).order.tolist()
 
 
-def test_diversify_orders_by_score_and_breaks_ties_by_id() -> None:
+def test_rerank_orders_by_score_and_breaks_ties_by_id() -> None:
     off = Rules(diversity=Diversity(0, 0))
     assert _order([0.1, 0.5, 0.5, 0.3], [0, 0, 0, 0], [-1] * 4, off) == [1, 2, 3, 0]
 
 
-def test_diversify_moves_candidates_over_a_city_cap_down() -> None:
-    # cities:           A    A    A    B    A    C
-    scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+def test_a_firm_over_a_city_cap_is_passed_only_by_firms_within_the_tolerance() -> None:
+    # cities:   A     A     A     B     A     C
+    scores = [0.90, 0.80, 0.70, 0.68, 0.50, 0.40]
     cities = [0, 0, 0, 1, 0, 2]
-    rules = Rules(diversity=Diversity(max_per_city=2, max_per_node=0))
-    assert _order(scores, cities, [-1] * 6, rules) == [0, 1, 3, 5, 2, 4]
+    rules = Rules(diversity=Diversity(max_per_city=2, max_per_node=0, tolerance=0.05))
+    # the third A (0.70) drops to 0.65: below B (0.68), still above C (0.40); the fourth A
+    # (0.50) drops to 0.45, still above C
+    assert _order(scores, cities, [-1] * 6, rules) == [0, 1, 3, 2, 4, 5]
+    wide = Rules(diversity=Diversity(max_per_city=2, max_per_node=0, tolerance=0.5))
+    assert _order(scores, cities, [-1] * 6, wide) == [0, 1, 3, 5, 2, 4]
 
 
-def test_diversify_node_cap_ignores_firms_without_a_node() -> None:
-    rules = Rules(diversity=Diversity(max_per_city=0, max_per_node=1))
+def test_the_list_follows_the_shown_score_and_flags_the_moved_firms() -> None:
+    scores = np.array([0.90, 0.80, 0.70, 0.68, 0.50, 0.40])
+    rules = Rules(diversity=Diversity(max_per_city=2, max_per_node=0, tolerance=0.05))
+    r = rerank(
+        scores, np.arange(6), city=np.array([0, 0, 0, 1, 0, 2]), node=np.full(6, -1), rules=rules
+    )
+    shown = r.shown_score[r.order]
+    assert np.all(np.diff(shown) <= 0)
+    assert r.demoted.tolist() == [False, False, True, False, True, False]
+    np.testing.assert_allclose(r.shown_score, [0.90, 0.80, 0.65, 0.68, 0.45, 0.40])
+
+
+def test_rerank_node_cap_ignores_firms_without_a_node() -> None:
+    rules = Rules(diversity=Diversity(max_per_city=0, max_per_node=1, tolerance=10.0))
     # nodes 7, 7, none, none, 8 -> the second 7 goes last; the node-less ones stay
     assert _order([5, 4, 3, 2, 1], [0] * 5, [7, 7, -1, -1, 8], rules) == [0, 2, 3, 4, 1]
 
 
-def test_diversify_rejects_k_below_one() -> None:
-    with pytest.raises(ValidationError, match="k must be an integer >= 1, got 0"):
-        _order([1.0], [0], [0], Rules(), k=0)
+def test_zero_tolerance_switches_diversity_off() -> None:
+    rules = Rules(diversity=Diversity(max_per_city=1, max_per_node=1, tolerance=0.0))
+    r = rerank(
+        np.array([3.0, 2.0, 1.0]),
+        np.arange(3),
+        city=np.zeros(3, dtype=np.int64),
+        node=np.zeros(3, dtype=np.int64),
+        rules=rules,
+    )
+    assert r.order.tolist() == [0, 1, 2]
+    assert not r.demoted.any()
 
 
 def test_exposure_counter_counts_and_caps() -> None:

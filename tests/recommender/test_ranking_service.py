@@ -333,14 +333,14 @@ def test_diversity_caps_candidates_per_city_in_the_top_k(world: World) -> None:
     assert len(capped.candidates) == 10
     assert counts.max() <= 2
     assert capped.candidates[0].candidate_id == plain.candidates[0].candidate_id
-    moved = [c for c in capped.candidates if any(r.family == "rule" for r in c.reasons)]
-    assert moved and all(c.city_code in set(counts.index) for c in moved)
+    assert not any(r.family == "rule" for c in capped.candidates for r in c.reasons)
 
 
 def test_the_list_is_ordered_by_the_probability_it_shows(world: World) -> None:
     service = world.service_with(
         replace(NO_RULES, diversity=Diversity(max_per_city=2, max_per_node=2, tolerance=0.05))
     )
+    moved = 0
     for q in world.parks[:3]:
         ranked = service.rank("investor", q, k=30, as_of=AS_OF)
         shown = [c.final_score for c in ranked.candidates]
@@ -348,10 +348,12 @@ def test_the_list_is_ordered_by_the_probability_it_shows(world: World) -> None:
         p = [c.p_success for c in ranked.candidates]
         if p[0] is not None:
             assert p == sorted(p, reverse=True)
-        # a demoted firm lost exactly the tolerance, and nobody passed it by more than that
+        # a demoted firm lost exactly the tolerance (no boosts here) and says so
         for c in ranked.candidates:
             if any(r.family == "rule" for r in c.reasons):
+                moved += 1
                 assert c.final_score == pytest.approx(c.score - 0.05)
+    assert moved > 0
 
 
 def test_exposure_cap_across_a_batch(world: World) -> None:
