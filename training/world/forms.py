@@ -44,8 +44,8 @@ class VariantWorld:
     def terms(
         self, kind: str, q: IntArray, c: IntArray, as_of: npt.NDArray[np.datetime64]
     ) -> dict[str, FloatArray]:
-        """Every term of the variant's forms for the pairs."""
-        return variant_terms(self, kind, q, c, as_of)
+        """Every term of the variant's forms for the pairs (also those it gives no weight)."""
+        return variant_terms(self, kind, q, c, as_of, every=True)
 
     def utility(
         self,
@@ -79,56 +79,80 @@ class VariantWorld:
         return view_from_terms(self.variant, kind, variant_terms(self, kind, q, c, as_of))
 
 
+def _uses(v: WorldVariant) -> frozenset[str]:
+    return frozenset(v.weights) | frozenset(v.view or {})
+
+
 def variant_terms(
     world: VariantWorld,
     kind: str,
     q: IntArray,
     c: IntArray,
     as_of: npt.NDArray[np.datetime64],
+    *,
+    every: bool = False,
 ) -> dict[str, FloatArray]:
-    """Every term the variant forms read, for query rows ``q`` and candidate rows ``c``."""
+    """The terms the variant's forms read, for query rows ``q`` and candidate rows ``c``.
+
+    Terms the variant gives no weight are zeros unless ``every`` (analysis, tests).
+    """
     m, tm, v = world.model, world.texts, world.variant
+    uses = _uses(v)
+    want_cap = every or bool(uses & {"cap_have", "cap_lack", "cap"})
+    want_kw = every or "kw_wb" in uses
+    want_pref = every or "pref" in uses
+    n = len(q)
+    zeros = np.zeros(n)
     t = base_terms(m, kind, q, c, as_of)
     day = as_of.astype("datetime64[D]")
     cc = m.f_city[c]
     if kind == "investor":
-        qc = m.p_city[q]
         sup_ = c
-        req = tm.p_req[q] < day[:, None]
-        kw_dates = tm.p_kw[q[:, None], tm.f_items[c]]
-        pref = tm.p_pref_srdi[q] & tm.f_srdi[c]
+        req = tm.p_req[q] < day[:, None] if want_cap else None
+        kw_owner, kw_table = q, tm.p_kw
+        pref = tm.p_pref_srdi[q] & tm.f_srdi[c] if want_pref else None
         partner = m.p_partner[q]
         own = partner == cc
         t["cobuilt"] = np.where(own, np.where(tm.p_cobuilt[q], 1.0, 0.3), 0.0)
         sh_other = (partner >= 0) & tm.c_shanghai[np.maximum(partner, 0)] & ~own
         sh_other &= tm.c_shanghai[cc]
         t["size_tri"] = t["size_fit"]  # investors: able to invest (the logistic of today)
-        t["buyer_size"] = np.zeros(len(q))
+        t["buyer_size"] = zeros
         t["park_level"] = tm.p_national[q].astype(float)
     else:
         sup_, buy = (c, q) if kind == "supplier" else (q, c)
         qc = m.f_city[q]
         row = m.f_need_row[buy]
-        req = tm.e_req[row] < day[:, None]
-        kw_dates = tm.e_kw[row[:, None], tm.f_items[sup_]]
-        pref = (tm.e_pref_srdi[buy] & tm.f_srdi[sup_]) | (tm.e_pref_wb[buy] & tm.f_wanbei[sup_])
+        req = tm.e_req[row] < day[:, None] if want_cap else None
+        kw_owner, kw_table = row, tm.e_kw
+        pref = (
+            (tm.e_pref_srdi[buy] & tm.f_srdi[sup_]) | (tm.e_pref_wb[buy] & tm.f_wanbei[sup_])
+            if want_pref
+            else None
+        )
         pq, pc = m.c_partner[qc], m.c_partner[cc]
         sh_other = (pq >= 0) & tm.c_shanghai[np.maximum(pq, 0)] & tm.c_shanghai[cc] & (pq != cc)
         sh_other |= (pc >= 0) & tm.c_shanghai[np.maximum(pc, 0)] & tm.c_shanghai[qc] & (pc != qc)
-        t["cobuilt"] = np.zeros(len(q))
+        t["cobuilt"] = zeros
         t["size_tri"] = size_triangle(
             m.f_logrev[sup_] - m.f_logrev[buy], v.size_peak_ratio, v.size_left, v.size_right
         )
         t["buyer_size"] = _sigmoid(m.f_logrev[buy] - 11.0)
-        t["park_level"] = np.zeros(len(q))
-    has = tm.f_caps[sup_]
-    n_req = req.sum(axis=1)
-    denom = np.maximum(n_req, 1)
-    t["cap_have"] = (req & has).sum(axis=1) / denom
-    t["cap_lack"] = (req & ~has).sum(axis=1) / denom
-    t["pref"] = pref.astype(float)
-    wanbei_sup = tm.f_wanbei[sup_]
-    t["kw_wb"] = ((kw_dates < day[:, None]).any(axis=1) & wanbei_sup).astype(float)
+        t["park_level"] = zeros
+    if req is not None:
+        has = tm.f_caps[sup_]
+        denom = np.maximum(req.sum(axis=1), 1)
+        t["cap_have"] = (req & has).sum(axis=1) / denom
+        t["cap_lack"] = (req & ~has).sum(axis=1) / denom
+    else:
+        t["cap_have"], t["cap_lack"] = zeros, zeros
+    t["pref"] = pref.astype(float) if pref is not None else zeros
+    kw = np.zeros(n)
+    if want_kw:
+        wb = np.flatnonzero(tm.f_wanbei[sup_])  # the overlap pays only for Wanbei firms
+        hit = kw_table[kw_owner[wb][:, None], tm.f_items[sup_[wb]]] < day[wb][:, None]
+        kw[wb] = hit.any(axis=1)
+    t["kw_wb"] = kw
     t["sh_other"] = (sh_other & (t["paired"] == 0)).astype(float)
     t["national"] = tm.f_national[sup_].astype(float)
     t["srdi"] = tm.f_srdi[sup_].astype(float)

@@ -2,8 +2,9 @@
 
 Writing (:func:`decorate`, only for non-standard variants): suppliers' ``products`` gain the
 capabilities they have as product items (``…;精密加工;洁净车间``); some needs gain a stated
-requirement ("，要求具备洁净车间能力"); some leading firms and parks state a preference in
-one of their needs ("，优先考虑专精特新企业" / "，优先在皖北就近布局产能").
+requirement ("，要求具备洁净车间能力"), further keywords of their chain node ("，涉及封测、
+传感器封装") and, for some leading firms and parks, a preference in one of their needs
+("，优先考虑专精特新企业" / "，优先在皖北就近布局产能").
 
 Reading (:func:`build_text_model`): the arrays the variant utilities use are rebuilt only
 from the import frames (enterprises, parks, needs) and the reference data, so
@@ -51,6 +52,7 @@ class TextShares:
     need_requires: float = 0.6  # chance a need states a required capability
     prefer_srdi: float = 0.3  # share of leading firms / parks preferring 专精特新
     prefer_wanbei: float = 0.3  # share of leading firms preferring capacity in Wanbei
+    need_keywords: int = 0  # further keywords of the need's chain node named in its text
 
 
 def _chain_of_nodes(reference: Reference) -> dict[str, str]:
@@ -100,6 +102,17 @@ def decorate(
     for i in np.flatnonzero(req):
         pair = CHAIN_CAPABILITIES.get(node_chain.get(nodes[i], ""), (0, 1))
         desc[i] = desc[i] + REQUIRE.format(cap=CAPABILITIES[pair[which[i]]])
+    if shares.need_keywords > 0:
+        node_kws = {
+            str(nid): split_multi(str(k))[1 : 1 + shares.need_keywords]
+            for nid, k in zip(
+                reference.chain_nodes["node_id"], reference.chain_nodes["keywords"], strict=True
+            )
+        }
+        for j, node in enumerate(nodes):
+            extra_kws = node_kws.get(node, [])
+            if extra_kws:
+                desc[j] = desc[j] + "，涉及" + "、".join(extra_kws)
     owners = nd["owner_kind"].astype(str) + ":" + nd["owner_id"].astype(str)
     first = ~owners.duplicated().to_numpy()
     is_park = nd["owner_kind"].astype(str).to_numpy() == "park"

@@ -54,8 +54,8 @@ capability (additive)
 preference (additive, per-buyer tastes)
     ``u = 1.2 chain + 0.4 io + 0.5 near + 0.5 paired + 0.5 size_fit + 0.2 quality + 0.4 need
     + 1.2 pref + 1.0 kw_wb + 0.8 tie + 0.5 h``; σ = 0.6; 30 % of leading firms and parks
-    prefer 专精特新, 30 % of leading firms prefer Wanbei capacity; rule chain →
-    prominence; γ = 0.5; no lag.
+    prefer 专精特新, 30 % of leading firms prefer Wanbei capacity; need texts name three
+    more keywords of their node; rule chain → prominence; γ = 0.5; no lag.
 reciprocal (two-sided)
     ``u = 1.5 chain + 0.5 io + 0.7 near + 0.8 max(paired, 0.3 sh_other) + 0.6 size_tri
     + 0.4 quality + 0.6 need + 1.0 cobuilt + 0.8 tie + 0.5 h``; σ = 0.6; the candidate
@@ -72,8 +72,8 @@ interaction (multiplicative)
 noisy (thresholds, saturation, weak signal)
     ``s = 1.2 [chain = 1] + 0.4 [0 < chain < 1] + 0.3 [io >= 0.5] + 0.5 [d < 300 km]
     + 0.4 paired + 0.4 size_tri + 0.3 srdi + 0.4 need + 0.4 kw_wb``,
-    ``u = 2 tanh(s / 2) + 0.6 tie + 0.9 h``; σ = 1.4; rule prominence → random (τ large);
-    γ = 0.6; λ = 40 days.
+    ``u = 2 tanh(s / 2) + 0.6 tie + 0.9 h``; σ = 1.4; need texts name two more keywords;
+    rule prominence → random (τ large); γ = 0.6; λ = 40 days.
 
 Rates (share of recommended pairs, uncensored occasions, 2,000–10,000-firm worlds) are
 checked per variant by tests/training/test_world_variants.py against ``RATE_BANDS``.
@@ -189,7 +189,9 @@ VARIANTS: dict[str, WorldVariant] = {
                 "tie": 0.8,
                 "hidden": 0.5,
             },
-            texts=TextShares(cap_base=0.0, cap_bonus=0.0, cap_other=0.0, need_requires=0.0),
+            texts=TextShares(
+                cap_base=0.0, cap_bonus=0.0, cap_other=0.0, need_requires=0.0, need_keywords=3
+            ),
             rule_early={"chain": 1.0},
             rule_late={"prominence": 1.0},
             position_bias=0.5,
@@ -272,6 +274,15 @@ VARIANTS: dict[str, WorldVariant] = {
                 "hidden": 0.9,
             },
             noise_sd=1.4,
+            texts=TextShares(
+                cap_base=0.0,
+                cap_bonus=0.0,
+                cap_other=0.0,
+                need_requires=0.0,
+                prefer_srdi=0.0,
+                prefer_wanbei=0.0,
+                need_keywords=2,
+            ),
             rule_early={"prominence": 1.0},
             rule_late={},
             rule_tau=1.5,
