@@ -22,7 +22,7 @@ from features.schema import QUERY_KINDS
 from training.frames import TrainingFrames
 from training.pipeline import OracleFn, TrainConfig
 from training.registry import ModelRegistry
-from training.run import RunSummary, run_training
+from training.run import RunSummary, primary_keys, run_training
 
 if TYPE_CHECKING:
     from features.reference import Reference
@@ -100,7 +100,7 @@ def mirror_version(session: Session, registry: ModelRegistry, version: str) -> N
         kind=model_kind(info.metadata.kinds),
         path=str(info.path),
         sha256=info.sha256,
-        metrics=info.metadata.metrics.get("lambdarank", {}),
+        metrics=info.metadata.metrics.get(primary_keys(info.metadata.metrics)[0], {}),
         status="production" if registry.production() == version else "candidate",
     )
 
@@ -130,6 +130,8 @@ def train_from_database(
 
     from features.reference import load_reference
     from recommender.db.engine import make_engine, make_session_factory, session_scope
+    from recommender.ranking.offline import ranker_factory
+    from recommender.ranking.rules import load_rules
 
     engine = make_engine(settings.effective_database_url)
     factory = make_session_factory(engine)
@@ -144,6 +146,9 @@ def train_from_database(
                 raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {bad}")
             config = replace(config, kinds=tuple(kinds))
         registry = ModelRegistry(settings.models_dir)
+        list_ranker = ranker_factory(
+            rules=load_rules(settings.rules_file), outcomes=frames.outcomes
+        )
         summary = run_training(
             frames,
             reference=reference,
@@ -155,6 +160,7 @@ def train_from_database(
             tolerance=tolerance,
             as_of=as_of,
             notes=notes,
+            list_ranker=list_ranker,
         )
         with session_scope(factory) as session:
             mirror_version(session, registry, summary.version)

@@ -27,7 +27,9 @@ __all__ = ["MODEL_LABELS", "EvaluationResults", "lift_table", "summary", "write_
 
 # display names; models not listed are shown by their key
 MODEL_LABELS: Mapping[str, str] = {
-    "lambdarank": "LambdaRank",
+    "full_path": "全流程 full path（主指标 primary）",
+    "production_full_path": "生产模型全流程 production full path",
+    "lambdarank": "重排已展示对 LambdaRank (logged pairs)",
     "production": "生产模型 production",
     "rule": "规则基线 rule baseline",
     "logistic": "逻辑回归 logistic regression",
@@ -35,7 +37,17 @@ MODEL_LABELS: Mapping[str, str] = {
     "popularity": "热度 popularity",
     "oracle": "理论上限 oracle",
 }
-_MODEL_ORDER = ("lambdarank", "production", "rule", "logistic", "logreg", "popularity", "oracle")
+_MODEL_ORDER = (
+    "full_path",
+    "production_full_path",
+    "lambdarank",
+    "production",
+    "rule",
+    "logistic",
+    "logreg",
+    "popularity",
+    "oracle",
+)
 _TEMPLATES = Path(__file__).parent / "templates"
 
 

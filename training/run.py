@@ -7,9 +7,14 @@ The model layout is one LightGBM LambdaRank model for all query kinds, with the 
 feature: one model per kind scored no better on the standard world (see
 :mod:`training.layouts`) and one model is simpler to promote, roll back and serve.
 
-Promotion guard. The new model and the production model are scored on the same test rows.
-With ``promote_if_better`` the new model is promoted only if its NDCG@10 over all kinds is
-not below production's by more than ``tolerance`` (absolute). There is nothing to compare
+Promotion guard. The new model and the production model are scored the same way on the same
+test window. The primary figure is the full path (:mod:`training.fullpath`): every test query
+ranked over the whole catalogue through the serving path (candidates → model → default rules
+→ top-k) as of its date, scored against what happened later; the caller passes that path as
+``list_ranker``. Without it (or when no test query has a later outcome) the guard falls back
+to re-ranking the logged test pairs. With ``promote_if_better`` the new model is promoted
+only if its primary NDCG@10 over all kinds is not below production's by more than
+``tolerance`` (absolute). There is nothing to compare
 with when no model is in production, or when the production model was trained on another
 feature list (it cannot be served by today's feature pipeline either): then the new model
 is promoted. A production model whose file fails its checksum is never replaced
@@ -36,8 +41,16 @@ from features.reference import Reference
 from features.schema import QUERY_KINDS
 from training.errors import ModelIntegrityError
 from training.frames import TrainingFrames
+from training.fullpath import RankerFactory, full_path_metrics, logged_relevance, query_instances
 from training.metadata import ModelMetadata, TrainingWindow
-from training.pipeline import OracleFn, TrainConfig, TrainResult, prepare, train_and_evaluate
+from training.pipeline import (
+    OracleFn,
+    Prepared,
+    TrainConfig,
+    TrainResult,
+    prepare,
+    train_and_evaluate,
+)
 from training.registry import ModelRegistry
 from training.report import EvaluationResults, write_report
 
@@ -122,8 +135,9 @@ def decide(
     if tolerance < 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
     name = f"ndcg@{k}"
-    new = float(metrics["lambdarank"]["all"][name])
-    prod = metrics.get("production", {}).get("all", {}).get(name)
+    new_key, prod_key = primary_keys(metrics, k=k)
+    new = float(metrics[new_key]["all"][name])
+    prod = metrics.get(prod_key, {}).get("all", {}).get(name)
     prod_v = None if prod is None else float(prod)
     if not all_kinds:
         return Decision(
@@ -173,6 +187,49 @@ def decide(
     )
 
 
+FULL_PATH, PRODUCTION_FULL_PATH = "full_path", "production_full_path"
+
+
+def primary_keys(
+    metrics: dict[str, dict[str, dict[str, float]]], *, k: int = 10
+) -> tuple[str, str]:
+    """The metric entries the guard compares: the full path when it was measured (and has a
+    query with a later outcome), else the re-ranking of logged pairs."""
+    full = metrics.get(FULL_PATH, {}).get("all", {}).get(f"ndcg@{k}")
+    if full is not None and not math.isnan(float(full)):
+        return FULL_PATH, PRODUCTION_FULL_PATH
+    return "lambdarank", "production"
+
+
+def _full_path(
+    result: TrainResult,
+    *,
+    prepared: Prepared,
+    ctx: FeatureContext,
+    list_ranker: RankerFactory,
+    config: TrainConfig,
+    production: tuple[lgb.Booster, Any] | None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Full-path metrics of the new model (and of production on the same queries)."""
+    labels = prepared.rows[~prepared.rows["sampled"].to_numpy()]
+    test, _ = prepared.subset("test", observed_only=True)
+    instances = query_instances(test)
+    relevance = logged_relevance(labels, instances, horizon_days=config.label.horizon_days)
+    out = {
+        FULL_PATH: full_path_metrics(
+            list_ranker(ctx, result.booster, result.calibrator),
+            instances,
+            relevance,
+            k=config.eval_k,
+        ).metrics
+    }
+    if production is not None:
+        out[PRODUCTION_FULL_PATH] = full_path_metrics(
+            list_ranker(ctx, *production), instances, relevance, k=config.eval_k
+        ).metrics
+    return out
+
+
 def _production(registry: ModelRegistry) -> tuple[str | None, lgb.Booster | None, str]:
     """The production version, its booster if comparable, and its status in words."""
     version = registry.production()
@@ -201,6 +258,7 @@ def run_training(
     tolerance: float = 0.005,
     as_of: pd.Timestamp | None = None,
     notes: str = "",
+    list_ranker: RankerFactory | None = None,
 ) -> RunSummary:
     """Train, compare with production and the baselines, register, report, maybe promote.
 
@@ -217,6 +275,8 @@ def run_training(
     as_of : train on what was known that day: later outcomes are dropped and labels are
         censored at it (default: the latest outcome date).
     notes : free text stored in the model's metadata.
+    list_ranker : the serving path around a model (``recommender.ranking.offline``), for
+        the primary full-path metric; without it only logged pairs are re-ranked.
 
     Returns
     -------
@@ -242,6 +302,20 @@ def run_training(
     prepared = prepare(ctx, frames.outcomes, config)
     before, prod_booster, status = _production(registry)
     result = train_and_evaluate(prepared, config, production=prod_booster, oracle=oracle)
+    if list_ranker is not None:
+        prod = None
+        if prod_booster is not None and before is not None:
+            prod = (prod_booster, registry.load(before).calibrator)
+        result.metrics.update(
+            _full_path(
+                result,
+                prepared=prepared,
+                ctx=ctx,
+                list_ranker=list_ranker,
+                config=config,
+                production=prod,
+            )
+        )
     decision = decide(
         result.metrics,
         tolerance=tolerance,

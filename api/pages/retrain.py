@@ -93,10 +93,17 @@ def _flat(prefix: str, value: Any, out: list[tuple[str, float]]) -> None:
 
 
 def headline_metrics(metrics: dict[str, Any], *, limit: int = 12) -> list[tuple[str, float]]:
-    """Numeric metrics flattened to ``a.b.c`` names, NDCG first, at most ``limit``."""
+    """Numeric metrics flattened to ``a.b.c`` names, the primary (full-path) NDCG first, then
+    other NDCG figures, at most ``limit``."""
     flat: list[tuple[str, float]] = []
     _flat("", metrics, flat)
-    flat.sort(key=lambda kv: (0 if "ndcg" in kv[0].lower() else 1, kv[0]))
+    flat.sort(
+        key=lambda kv: (
+            0 if kv[0].startswith("full_path.") and "ndcg" in kv[0] else 1,
+            0 if "ndcg" in kv[0].lower() else 1,
+            kv[0],
+        )
+    )
     return flat[:limit]
 
 

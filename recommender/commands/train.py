@@ -11,7 +11,16 @@ if TYPE_CHECKING:
     from training.registry import ModelRegistry
     from training.run import RunSummary
 
-_MODELS = ("lambdarank", "production", "rule", "logistic", "popularity", "oracle")
+_MODELS = (
+    "full_path",
+    "production_full_path",
+    "lambdarank",
+    "production",
+    "rule",
+    "logistic",
+    "popularity",
+    "oracle",
+)
 
 
 def metrics_table(metrics: dict[str, dict[str, dict[str, float]]], *, k: int = 10) -> str:
@@ -109,14 +118,21 @@ def register(app: typer.Typer) -> None:
     def list_() -> None:
         """Every registered version, oldest first; * marks production."""
         infos = _registry().list()
-        typer.echo("  version                 created_at           kinds   ndcg@10  features")
+        from training.run import primary_keys
+
+        typer.echo(
+            "  version                 created_at           kinds   ndcg@10  measured on  features"
+        )
         for i in infos:
-            ndcg = i.metadata.metrics.get("lambdarank", {}).get("all", {}).get("ndcg@10")
+            key, _ = primary_keys(i.metadata.metrics)
+            ndcg = i.metadata.metrics.get(key, {}).get("all", {}).get("ndcg@10")
+            where = "full path" if key == "full_path" else "logged"
             mark = "*" if i.production else " "
             typer.echo(
                 f"{mark} {i.version}  {i.created_at:%Y-%m-%d %H:%M:%S}  "
                 f"{','.join(i.metadata.kinds):<7} "
-                f"{'-' if ndcg is None else f'{ndcg:.4f}':>8}  {i.metadata.feature_set_version}"
+                f"{'-' if ndcg is None else f'{ndcg:.4f}':>8}  {where:<11}  "
+                f"{i.metadata.feature_set_version}"
             )
         if not infos:
             typer.echo("(no models yet: run `chainmatch train`)")
