@@ -16,12 +16,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ReferenceDep, SessionDep
 from api.pages import lookups, planning
+from api.pages.messages import domain_zh
 from api.pages.render import render
 from api.pages.session import PageUser, check_csrf, page_user
 from recommender import records
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.events_service import StoredPlan
 from recommender.planner import write_excel
+from recommender.planner.report import organiser_warnings
 from recommender.settings import Settings
 
 router = APIRouter(prefix="/events", include_in_schema=False)
@@ -33,8 +35,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _errors(exc: ChainmatchError) -> tuple[str, list[dict[str, object]]]:
     if isinstance(exc, ImportValidationError):
-        return exc.message or f"{exc.source}: {len(exc.errors)}", [vars(e) for e in exc.errors]
-    return str(exc), []
+        return domain_zh(exc), [vars(e) for e in exc.errors]
+    return domain_zh(exc), []
 
 
 # ----------------------------------------------------------------------------- views
@@ -91,6 +93,7 @@ def _detail(
     *,
     fresh: StoredPlan | None = None,
     notice: str = "",
+    undo: dict[str, str] | None = None,
     error: str = "",
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
@@ -116,6 +119,18 @@ def _detail(
                 }
             )
     active = [p for p in parts if plan is None or p["uscc"] not in plan.cancelled]
+    names = lookups.city_names(reference, user.lang)
+    report = fresh.plan.report if fresh is not None else (plan.report if plan else None)
+    warnings = (
+        organiser_warnings(
+            report,
+            n_tables=plan.spec.n_tables,
+            host_city_code=str(row["city_code"]),
+            host_city_name=names.get(str(row["city_code"]), ""),
+        )
+        if report is not None and plan is not None
+        else []
+    )
     return render(
         request,
         "event.html",
@@ -123,7 +138,7 @@ def _detail(
         page="events",
         event=row,
         spec=plan.spec if plan is not None else None,
-        city_names=lookups.city_names(reference, user.lang),
+        city_names=names,
         participants=parts,
         cancelled=set(plan.cancelled) if plan is not None else set(),
         n_meetings=len(plan.meetings) if plan is not None else 0,
@@ -131,9 +146,12 @@ def _detail(
         model_version=stored.model_version if stored is not None else "",
         grid=grid_rows(plan.meetings, plan.spec) if plan is not None else [],
         agendas=agenda_rows(plan.meetings, pd.DataFrame(active)) if plan is not None else [],
-        report=fresh.plan.report if fresh is not None else None,
+        report=report,
+        fresh=fresh is not None,
+        warnings=warnings,
         changes=changes,
         notice=notice,
+        undo=undo,
         error=error,
         row_errors=row_errors or [],
         status_code=status_code,
@@ -161,6 +179,7 @@ def _list_page(
     q: str = "",
     error: str = "",
     row_errors: list[dict[str, object]] | None = None,
+    form: dict[str, object] | None = None,
 ) -> HTMLResponse:
     items, total = records.list_records(
         session, kind="events", principal=user.principal, offset=0, limit=500, search=q or None
@@ -181,6 +200,7 @@ def _list_page(
         today=dt.date.today().isoformat(),
         error=error,
         row_errors=row_errors or [],
+        form=form or {},
         status_code=422 if error else 200,
     )
 
@@ -250,7 +270,10 @@ def create_event(
     except ChainmatchError as exc:
         session.rollback()
         message, errors = _errors(exc)
-        return _list_page(request, session, reference, user, error=message, row_errors=errors)
+        kept = {**data, "participants_text": participants_text}
+        return _list_page(
+            request, session, reference, user, error=message, row_errors=errors, form=kept
+        )
     return RedirectResponse(f"/events/{eid}", status_code=303)
 
 
@@ -295,7 +318,7 @@ def add_participants(
             row_errors=errors,
             status_code=422,
         )
-    return _detail(request, session, reference, user, event_id, notice=f"+{n}")
+    return _detail(request, session, reference, user, event_id, notice=f"已登记 {n} 家参会企业。")
 
 
 @router.post("/{event_id}/plan")
@@ -315,7 +338,9 @@ def run_planner(
         stored = planning.run_plan(request, session, event_id)
     except ChainmatchError as exc:
         session.rollback()
-        return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
+        return _detail(
+            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
+        )
     return _detail(request, session, reference, user, event_id, fresh=stored)
 
 
@@ -337,8 +362,53 @@ def cancel_participant(
         stored = planning.cancel(session, request.app.state.settings, event_id, uscc)
     except ChainmatchError as exc:
         session.rollback()
-        return _detail(request, session, reference, user, event_id, error=str(exc), status_code=422)
-    return _detail(request, session, reference, user, event_id, fresh=stored)
+        return _detail(
+            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
+        )
+    name = _name_of(stored, uscc)
+    return _detail(
+        request,
+        session,
+        reference,
+        user,
+        event_id,
+        fresh=stored,
+        undo={"uscc": uscc, "name": name},
+    )
+
+
+@router.post("/{event_id}/restore")
+def restore_participant(
+    *,
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    event_id: EventId,
+    csrf: Csrf,
+    uscc: Annotated[str, Form(max_length=32)],
+) -> HTMLResponse:
+    """Undo a cancellation: the firm takes part again and the event is planned again."""
+    check_csrf(user, csrf)
+    try:
+        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
+        stored = planning.undo_cancel(request, session, event_id, uscc)
+    except ChainmatchError as exc:
+        session.rollback()
+        return _detail(
+            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
+        )
+    notice = f"已撤销取消：{_name_of(stored, uscc)} 重新参会，已重新排程。"
+    return _detail(request, session, reference, user, event_id, fresh=stored, notice=notice)
+
+
+def _name_of(stored: StoredPlan, uscc: str) -> str:
+    """A participant's name in a plan (the code itself if absent)."""
+    parts = stored.plan.participants
+    if "name" not in parts.columns:
+        return uscc
+    hit = parts.loc[parts["uscc"] == uscc, "name"]
+    return str(hit.iloc[0]) if len(hit) else uscc
 
 
 @router.get("/{event_id}/plan.xlsx", response_class=Response)
@@ -347,7 +417,9 @@ def export_plan(request: Request, session: SessionDep, user: User, event_id: Eve
     planning.event_row(session, user.principal, event_id)
     stored = planning.latest(session, request.app.state.settings, event_id)
     if stored is None:
-        return Response("no plan yet", status_code=404, media_type="text/plain; charset=utf-8")
+        from api.pages.errorpage import error_page
+
+        return error_page(request, 404, message="这场对接会还没有排程，请先运行排程再导出。")
     with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
         data = write_excel(stored.plan, Path(tmp) / "plan.xlsx").read_bytes()
     return Response(

@@ -77,6 +77,32 @@ def cancel(session: Session, settings: Settings, event_id: str, uscc: str) -> St
     )
 
 
+def undo_cancel(request: Request, session: Session, event_id: str, uscc: str) -> StoredPlan:
+    """Bring a cancelled firm back: plan the event again with it (other cancellations stay).
+
+    The plan is made afresh by the production model (meetings may move), then every other
+    firm cancelled before is cancelled again, keeping the rest in place.
+    """
+    settings: Settings = request.app.state.settings
+    current = latest(session, settings, event_id)
+    if current is None or uscc not in current.plan.cancelled:
+        raise ConflictError("这家企业没有被取消参会，无需撤销")
+    plans = events_service.plans_dir(settings)
+    stored = events_service.plan_event_from_db(
+        session,
+        event_id=event_id,
+        ranking=get_holder(request).get(),
+        plans=plans,
+        keep_cancelled=False,
+    )
+    for other in current.plan.cancelled:
+        if other != uscc:
+            stored = events_service.cancel_participant(
+                session, event_id=event_id, uscc=other, plans=plans
+            )
+    return stored
+
+
 def create_event(
     session: Session,
     *,

@@ -10,7 +10,16 @@ import pandas as pd
 from recommender.planner.matching import degrees, quota_masks
 from recommender.planner.model import BoolArray, Instance
 
-__all__ = ["PlanReport", "QuotaStatus", "UnmetMinimum", "per_firm", "quota_status", "unmet"]
+__all__ = [
+    "OrganiserWarning",
+    "PlanReport",
+    "QuotaStatus",
+    "UnmetMinimum",
+    "organiser_warnings",
+    "per_firm",
+    "quota_status",
+    "unmet",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,16 @@ class PlanReport:
     leaders_one_table: tuple[int, int]
     notes: list[str] = field(default_factory=list)
     changes: pd.DataFrame | None = None
+
+    @property
+    def share_of_best(self) -> float:
+        """How close to the bound, in [0, 1]: 1 - gap (1.0 = provably optimal; NaN unknown).
+
+        Unlike ``bound_ratio`` this reads right when penalties make both numbers negative.
+        """
+        if not np.isfinite(self.gap):
+            return float("nan")
+        return float(min(1.0, max(0.0, 1.0 - self.gap)))
 
     @property
     def bound_ratio(self) -> float:
@@ -179,3 +198,88 @@ def must_status(inst: Instance, scheduled: BoolArray, dropped: BoolArray) -> pd.
     ex = inst.excluded[inst.excluded["must"]]
     rows += list(zip(ex["leading_uscc"], ex["supporting_uscc"], ex["reason"], strict=True))
     return pd.DataFrame(rows, columns=["leading_uscc", "supporting_uscc", "reason"])
+
+
+@dataclass(frozen=True)
+class OrganiserWarning:
+    """Something an organiser should look at before the event, in plain Chinese."""
+
+    kind: str  # host_left_out | no_meeting | unmet_minimum | tables
+    text: str
+    firms: tuple[str, ...] = ()  # names
+    details: tuple[str, ...] = ()  # one line per firm, when there is more to say
+
+
+def _names(names: list[str], limit: int = 6) -> str:
+    shown = "、".join(names[:limit])
+    return shown + (f" 等 {len(names)} 家" if len(names) > limit else "")
+
+
+def _why_none(pf: pd.DataFrame) -> str:
+    """What would get more firms a meeting: the leading firms' time, or the room."""
+    leading = pf[pf["role"] == "leading"]
+    if len(leading) and int(leading["meetings"].sum()) >= int(leading["cap"].sum()):
+        most = int(leading["cap"].max())
+        return (
+            f"{len(leading)} 家龙头企业的时间已经排满（每家最多 {most} 场）："
+            "要让更多企业谈上，需要增加时段，或邀请更多龙头企业。"
+        )
+    return "请增加时段或桌数，或检查它们的候选对象和必见/不见设置。"
+
+
+def organiser_warnings(
+    report: PlanReport, *, n_tables: int, host_city_code: str = "", host_city_name: str = ""
+) -> list[OrganiserWarning]:
+    """What an organiser must see: host-city firms left out, firms with no meeting, unmet
+    minimums, and more leading firms than tables (with how many tables would do)."""
+    pf = report.per_firm
+    out: list[OrganiserWarning] = []
+    none = pf[pf["meetings"] == 0]
+    host = none[none["city_code"] == host_city_code] if host_city_code else none.iloc[:0]
+    if len(host):
+        names = [str(n) for n in host["name"]]
+        out.append(
+            OrganiserWarning(
+                "host_left_out",
+                f"{host_city_name or '东道主城市'}本地企业没有排到任何会谈：{_names(names)}。"
+                "东道主企业一般要优先安排。",
+                tuple(names),
+            )
+        )
+    others = none[~none["uscc"].isin(host["uscc"])]
+    if len(others):
+        names = [str(n) for n in others["name"]]
+        out.append(
+            OrganiserWarning(
+                "no_meeting",
+                f"{len(others)} 家企业没有排到任何会谈，来了会白跑一趟：{_names(names)}。"
+                + _why_none(pf),
+                tuple(names),
+            )
+        )
+    if report.unmet_minimums:
+        lines = tuple(
+            f"{u.name}：要 {u.wanted} 场，排到 {u.got} 场"
+            f"（{u.reason.replace(f'企业 {u.name} ', '')}）"
+            for u in report.unmet_minimums
+        )
+        names = [u.name for u in report.unmet_minimums]
+        out.append(
+            OrganiserWarning(
+                "unmet_minimum",
+                f"{len(names)} 家企业没达到各自要求的最少会谈数：{_names(names)}。",
+                tuple(names),
+                lines,
+            )
+        )
+    leaders = int((pf["role"] == "leading").sum())
+    moving = report.leaders_one_table[1] - report.leaders_one_table[0]
+    if leaders > n_tables:
+        out.append(
+            OrganiserWarning(
+                "tables",
+                f"龙头企业有 {leaders} 家，桌子只有 {n_tables} 张，{moving} 家龙头企业中途要换桌。"
+                f"建议把桌数设为 {leaders} 张，让每家龙头企业全程坐一张桌。",
+            )
+        )
+    return out

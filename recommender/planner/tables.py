@@ -1,7 +1,12 @@
-"""Where: a table for every scheduled meeting, a leading firm keeping one table if it can.
+"""Where: a table for every scheduled meeting, each leading firm at one table all session.
 
-Organisers prefer a leading firm to sit at one table all session while supporting firms
-rotate. Leading firms, most meetings first, are packed best-fit onto tables whose busy
+At a 龙头+配套 event each leading firm keeps its table and the supporting firms come to it.
+When there are no more leading firms than tables, every leading firm gets a table of its
+own (the table a re-plan's kept meetings already use, else the next free one, in the order
+of the instance): a leading firm has at most one meeting per slot, so its own table is free
+whenever it meets, and nobody moves. Otherwise (more leading firms than tables, which the
+report says, with how many tables would be needed), leading firms, most meetings first, are
+packed best-fit onto tables whose busy
 slots do not clash with theirs (a table can host several leading firms at different
 times). Meetings of leading firms that do not fit anywhere whole take, slot by slot, the
 table they used last if free, else the first free one. Meetings given in ``fixed`` keep
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recommender.planner.model import Instance, IntArray
+from recommender.planner.model import BoolArray, Instance, IntArray
 
 __all__ = ["assign_tables"]
 
@@ -42,6 +47,10 @@ def assign_tables(inst: Instance, slot: IntArray, fixed: IntArray | None = None)
                 table[e] = t + 1
     todo = placed & (table == 0)
     if not todo.any():
+        return table
+    own = _own_tables(inst, placed, table)
+    if own is not None:
+        table[todo] = own[inst.lead[todo]] + 1
         return table
     lead = inst.lead
     # home table of a leading firm: the table most of its fixed meetings use
@@ -81,3 +90,29 @@ def assign_tables(inst: Instance, slot: IntArray, fixed: IntArray | None = None)
         table[k] = t_pref + 1
         home[i] = t_pref
     return table
+
+
+def _own_tables(inst: Instance, placed: BoolArray, table: IntArray) -> IntArray | None:
+    """Table index (0-based) per firm giving each leading firm with meetings its own table.
+
+    None when that is impossible: more such leading firms than tables, or kept meetings
+    that already share a table between leading firms (an older plan).
+    """
+    T = inst.spec.n_tables
+    leaders = np.unique(inst.lead[placed])
+    if len(leaders) > T:
+        return None
+    own = np.full(inst.n_firms, -1, dtype=np.int64)
+    taken = np.zeros(T, dtype=bool)
+    kept = np.flatnonzero(table > 0)
+    for e in kept:
+        i, t = int(inst.lead[e]), int(table[e]) - 1
+        if own[i] == -1 and not taken[t]:
+            own[i], taken[t] = t, True
+        elif own[i] != t:
+            return None
+    for i in leaders:
+        if own[i] == -1:
+            t = int(np.flatnonzero(~taken)[0])
+            own[i], taken[t] = t, True
+    return own

@@ -156,3 +156,62 @@ def test_board_kempe_swap_when_no_single_move_helps() -> None:
     assert sorted(slots[2:]) == [0, 1]
     assert slots[0] != slots[3]
     assert slots[1] != slots[2]
+
+
+def test_each_leading_firm_keeps_one_table_even_when_availability_forces_repairs() -> None:
+    # 3 leading firms, 3 tables, supporting firms with windows: greedy-with-repair schedules,
+    # and still no leading firm moves between tables (its own table is free whenever it meets)
+    avail = [None, None, None, [0, 1], [1, 2], [0, 2], [2], [0]]
+    parts, pairs = _complete(3, 5, 3, 2, available_slots=avail)
+    plan = plan_event(EventSpec("H", n_slots=3, n_tables=3), parts, pairs)
+    assert violations(plan) == []
+    tables = plan.meetings.groupby("leading_uscc")["table"].agg(lambda t: sorted(set(t)))
+    assert tables.to_dict() == {"L0": [1], "L1": [2], "L2": [3]}
+    assert plan.report.leaders_one_table == (3, 3)
+
+
+def test_a_replan_keeps_every_leading_firm_at_its_table() -> None:
+    from recommender.planner import replan
+
+    parts, pairs = _complete(3, 6, 4, 2)
+    plan = plan_event(EventSpec("R", n_slots=4, n_tables=3), parts, pairs)
+    before = plan.meetings.groupby("leading_uscc")["table"].first().to_dict()
+    after = replan(plan, "S0")
+    assert violations(after) == []
+    tables = after.meetings.groupby("leading_uscc")["table"].agg(lambda t: sorted(set(t)))
+    assert {k: v[0] for k, v in tables.to_dict().items()} == before
+    assert all(len(v) == 1 for v in tables)
+
+
+def test_warnings_name_firms_left_out_host_firms_unmet_minimums_and_short_tables() -> None:
+    from recommender.planner.report import organiser_warnings
+
+    # 3 leading firms but 2 tables; S3 (the host city's) can meet nobody; S2 wants 2 meetings
+    parts, pairs = _complete(
+        3, 4, 2, 2, city_code=["", "", "", "", "", "", "340300"], min_meetings=[0, 0, 0, 0, 0, 2, 0]
+    )
+    pairs = pairs[
+        (pairs["supporting_uscc"] != "S3")
+        & ~((pairs["supporting_uscc"] == "S2") & (pairs["leading_uscc"] != "L0"))
+    ]
+    plan = plan_event(EventSpec("W", n_slots=2, n_tables=2), parts, pairs)
+    got = organiser_warnings(
+        plan.report, n_tables=2, host_city_code="340300", host_city_name="蚌埠"
+    )
+    kinds = [w.kind for w in got]
+    assert kinds == ["host_left_out", "unmet_minimum", "tables"]
+    assert got[0].firms == ("S3",)
+    assert got[0].text.startswith("蚌埠本地企业没有排到任何会谈：S3")
+    assert got[1].text.startswith("1 家企业没达到各自要求的最少会谈数：S2")
+    assert got[1].details[0].startswith("S2：要 2 场，排到 1 场")
+    assert "建议把桌数设为 3 张" in got[2].text
+
+
+def test_share_of_best_reads_right_when_penalties_make_the_bound_negative() -> None:
+    from dataclasses import replace
+
+    parts, pairs = _complete(2, 2, 2, 2)
+    report = plan_event(EventSpec("B", n_slots=2, n_tables=2), parts, pairs).report
+    assert report.share_of_best == 1.0
+    worse = replace(report, objective=-800.0, lp_bound=-747.0, gap=(-747.0 + 800.0) / 747.0)
+    assert round(worse.share_of_best, 4) == round(1 - 53 / 747, 4)  # 92.9 %, not 107 %
