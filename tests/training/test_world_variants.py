@@ -463,3 +463,30 @@ def test_cli_refuses_an_unknown_variant_in_one_line(tmp_path: Path) -> None:
     assert "standard" in lines[0]
     assert "noisy" in lines[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_variant_world_imports_into_the_database(
+    name: str, reference: Reference, tmp_path: Path, sqlite_url: str
+) -> None:
+    """The real import (``chainmatch import-dir``'s path) takes every row of every file."""
+    from recommender.db import migrate
+    from recommender.db.engine import make_engine, make_session_factory
+    from recommender.ingest import import_dir
+
+    w = generate_world(reference, n_firms=300, seed=3, start=date(2025, 1, 1), variant=name)
+    write_world(w, tmp_path / "world")
+    migrate.upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with make_session_factory(engine)() as session:
+        reports = import_dir(session, directory=tmp_path / "world", reference=reference)
+    engine.dispose()
+    inserted = {r.kind: r.inserted for r in reports}
+    assert inserted == {
+        "enterprises": 300,
+        "parks": len(w.parks),
+        "needs": len(w.needs),
+        "events": len(w.events),
+        "participants": len(w.participants),
+        "outcomes": len(w.outcomes),
+    }

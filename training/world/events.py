@@ -134,7 +134,7 @@ def plan_events(
                 "venue": f"{cshort[host]}国际会展中心",
                 "n_slots": n_slots,
                 "slot_minutes": int(rng.choice([20, 25, 30])),
-                "n_tables": len(lead) + int(rng.integers(0, 5)),
+                "n_tables": max(1, len(lead) + int(rng.integers(0, 5))),
                 "theme_chains": chains[ch],
             }
         )
