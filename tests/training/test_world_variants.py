@@ -386,14 +386,14 @@ def test_distance_matters_only_for_chain_pairs_in_the_interaction_world(
     worlds: dict[str, World],
 ) -> None:
     g, t = _terms(worlds["interaction"], "supplier")
-    u = g["utility"].to_numpy() - 0.5 * t["hidden"] - 0.8 * g["tie"].to_numpy()
+    w = get_variant("interaction").weights
+    u = g["utility"].to_numpy() - w["hidden"] * t["hidden"] - w["tie"] * g["tie"].to_numpy()
     chain0 = t["chain"] == 0
     # without a chain term the utility does not move with distance at all
     near, far = chain0 & (t["dist_km"] < 250), chain0 & (t["dist_km"] > 500)
-    base = u - 0.6 * t["need"]
-    assert np.allclose(
-        base[chain0], (0.8 * t["io"] * t["size_tri"] * (1 + 0.8 * t["national"]))[chain0]
-    )
+    rest = w["io"] * t["io"] * t["size_tri"] * (1 + w["national"] * t["national"])
+    np.testing.assert_allclose((u - w["need"] * t["need"])[chain0], rest[chain0], atol=1e-12)
+    assert t["near"][chain0].std() > 0.1  # distances vary among those pairs
     grade = g["grade"].to_numpy()
     ch1 = t["chain"] >= 1
     gap_chain = grade[ch1 & (t["dist_km"] < 250)].mean() - grade[ch1 & (t["dist_km"] > 500)].mean()

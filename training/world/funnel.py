@@ -81,7 +81,7 @@ def draw_funnel(
     -------
     outcomes : DataFrame in the import layout (ids as strings, dates as YYYY-MM-DD).
     pairs : truth per pair (query_kind, query_id, candidate_id, date, event_id, utility,
-        realised, grade, grade_observed, intention_date).
+        realised, view, position, tie, grade, grade_observed, intention_date).
     ties : earliest intention date per pair key.
     """
     n = len(shown)

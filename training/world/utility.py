@@ -156,9 +156,13 @@ class Truth:
     Attributes
     ----------
     firms : uscc, hidden.
-    params : utility weights, funnel rates, seed, n_firms, start, end.
+    params : utility weights, funnel rates, seed, n_firms, start, end, variant and the
+        variant's calibration (centre of the candidate view).
     pairs : every pair outcomes were drawn for: query_kind, query_id, candidate_id, date,
-        event_id, utility, realised, grade, grade_observed, intention_date.
+        event_id, utility, realised, view (the candidate's own utility in reciprocity
+        variants, else NaN), position (rank in the shown list; the standard world shows no
+        order and stores the list's storage order), tie, grade, grade_observed,
+        intention_date.
     model : the arrays :func:`true_utility` reads.
     ties : the earliest intention date per pair key.
     texts : the text-derived arrays of a non-standard variant (None for ``standard``).
