@@ -194,9 +194,12 @@ def build_text_model(
     v = len(vocab)
     width = max((len(x) for x in item_lists), default=1) or 1
     f_items = np.full((n, width), v, np.int64)
-    for i, items in enumerate(item_lists):
-        if items:
-            f_items[i, : len(items)] = vocab.get_indexer(pd.Index(items))
+    lengths = np.array([len(x) for x in item_lists], np.int64)
+    flat = [x for items in item_lists for x in items]
+    if flat:
+        firm = np.repeat(np.arange(n), lengths)
+        slot = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        f_items[firm, slot] = vocab.get_indexer(pd.Index(flat))
 
     kinds = needs["owner_kind"].astype(str)
     ent = needs[kinds == "enterprise"]
