@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import analysis, auth, events, peitao, zhaoshang
+from api.pages import analysis, auth, dashboard, events, peitao, zhaoshang
 from api.pages.render import STATIC_DIR
 from api.pages.session import LoginRequiredError, PageForbiddenError
 
@@ -48,7 +48,7 @@ async def _no_store(
 
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their exception handlers to ``app``."""
-    for module in (auth, zhaoshang, peitao, events, analysis):
+    for module in (auth, zhaoshang, peitao, events, analysis, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(LoginRequiredError, _login_redirect)

@@ -44,12 +44,14 @@ PAGES: Final[dict[str, frozenset[str]]] = {
     "peitao": frozenset({"promotion_office", "organiser", "admin"}),
     "events": frozenset({"organiser", "admin"}),
     "analysis": frozenset({"analyst", "admin"}),
+    "dashboard": frozenset({"promotion_office", "analyst", "coordinator", "admin"}),
 }
 PAGE_PATHS: Final[dict[str, str]] = {
     "zhaoshang": "/zhaoshang",
     "peitao": "/peitao",
     "events": "/events",
     "analysis": "/analysis",
+    "dashboard": "/dashboard",
 }
 
 

@@ -328,3 +328,44 @@ def _int_or_none(value: float | int | None) -> int | None:
 
 def _float_or_none(value: float | int | None) -> float | None:
     return None if value is None else float(value)
+
+
+# ----------------------------------------------------------------------------- 以商招商
+def chain_targets_for(
+    session: Session,
+    *,
+    principal: Principal,
+    ranker: Any,
+    park_id: str,
+    anchor: str | None = None,
+    k: int = 20,
+    as_of: dt.date | None = None,
+) -> Any:
+    """The chain-based list of a park (:func:`recommender.projects.targeting.chain_targets`).
+
+    ``ranker`` is the ranking service; a promotion office asks only for its own city's parks.
+    """
+    from recommender.db.models import Enterprise, Park
+    from recommender.projects.targeting import chain_targets
+
+    park = session.get(Park, park_id)
+    if park is None:
+        raise NotFoundError(f"park {park_id!r} does not exist")
+    principal.check_city("parks", [park.city_code], what=f"park {park_id}")
+    members = ledger.park_members(session, park_id=park_id)
+    wanted = sorted({*members, *([anchor] if anchor else [])})
+    leading: dict[str, bool] = {}
+    names: dict[str, str] = {}
+    for i in range(0, len(wanted), 900):
+        part = wanted[i : i + 900]
+        stmt = select(Enterprise.uscc, Enterprise.is_leading, Enterprise.name).where(
+            Enterprise.uscc.in_(part)
+        )
+        for uscc, is_leading, name in session.execute(stmt):
+            leading[str(uscc)] = bool(is_leading)
+            names[str(uscc)] = str(name)
+    when = pd.Timestamp(as_of) if as_of is not None else None
+    return chain_targets(
+        ranker, park_id=park_id, members=members, leading=leading, names=names,
+        anchor=anchor, k=k, as_of=when,
+    )  # fmt: skip
