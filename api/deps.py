@@ -100,6 +100,7 @@ Search = Annotated[
     str | None, Query(min_length=1, max_length=100, description="substring of id, name or text")
 ]
 CityFilter = Annotated[
-    str | None, Query(pattern=r"^[0-9]{6}$", description="city adcode, e.g. 340300 (蚌埠)")
+    str | None,
+    Query(min_length=1, max_length=32, description="city: adcode or name (340300, 蚌埠, 闵行区)"),
 ]
 PathId = Annotated[str, Path(min_length=1, max_length=64, description="record id")]

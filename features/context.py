@@ -19,7 +19,7 @@ from features import entities, geo, nodes
 from features.catalogue import NODE_PATH_CAP
 from features.errors import SchemaError
 from features.history import History, build_history, build_registrations, pair_key
-from features.schema import ENTERPRISE, NEED, OUTCOME, PARK, PARTICIPANT, conform
+from features.schema import ENTERPRISE, NEED, OUTCOME, PARK, PARTICIPANT, conform, live_mask
 from features.text import TextSimilarity
 
 if TYPE_CHECKING:
@@ -80,6 +80,7 @@ class FeatureContext:
     high_tech: FloatArray
     listed: FloatArray
     leading: BoolArray
+    live: BoolArray  # False for firms 注销/吊销 (schema.EXCLUDED_STATUSES) and for parks
     founded: FloatArray
     prior: FloatArray
     history: History
@@ -317,6 +318,7 @@ class FeatureContext:
             high_tech=flag("is_high_tech"),
             listed=flag("listed"),
             leading=leading,
+            live=np.concatenate([live_mask(firms), np.zeros(len(park_f), bool)]),
             founded=num("founded"),
             prior=prior,
             history=hist,

@@ -13,6 +13,7 @@ from api.deps import CityFilter, Limit, Offset, ReferenceDep, Search, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import CONFLICT, ERRORS, INVALID, NOT_FOUND, Page
 from recommender import records
+from recommender.ingest.cities import city_codes
 from recommender.security import Principal
 
 CreateT = TypeVar("CreateT", bound=BaseModel)
@@ -68,6 +69,7 @@ def crud_router(
 
     def list_records(
         *,
+        reference: ReferenceDep,
         session: SessionDep,
         key: Reader,
         offset: Offset = 0,
@@ -76,8 +78,9 @@ def crud_router(
         city: CityFilter = None,
     ) -> Page[OutT]:
         items, total = records.list_records(
-            session, kind=kind, principal=key, offset=offset, limit=limit, search=q, city_code=city
-        )
+            session, kind=kind, principal=key, offset=offset, limit=limit, search=q,
+            city_code=city_codes([city], reference.cities)[0] if city else None,
+        )  # fmt: skip
         return page(
             items=[out_schema.model_validate(i) for i in items],
             total=total,

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.deps import SessionDep
+from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.keys import KeyCreate, KeyCreated, KeyOut
 from recommender import security
+from recommender.ingest.cities import city_codes
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses={**ERRORS, **INVALID})
@@ -25,11 +26,12 @@ def list_keys(session: SessionDep, key: Admin) -> list[KeyOut]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_key(session: SessionDep, key: Admin, body: KeyCreate) -> KeyCreated:
+def create_key(
+    session: SessionDep, reference: ReferenceDep, key: Admin, body: KeyCreate
+) -> KeyCreated:
     """Issue a key; the answer holds its secret, shown this once."""
-    row, plaintext = security.create_key(
-        session, role=body.role, city_code=body.city, label=body.label
-    )
+    city = city_codes([body.city], reference.cities)[0] if body.city else None
+    row, plaintext = security.create_key(session, role=body.role, city_code=city, label=body.label)
     out = KeyOut.model_validate(row, from_attributes=True)
     return KeyCreated(**out.model_dump(), key=plaintext)
 

@@ -28,6 +28,7 @@ from api.schemas.rank import (
 from recommender.db import repo
 from recommender.db.models import utcnow
 from recommender.errors import ForbiddenError, NotFoundError
+from recommender.ingest.cities import city_codes
 from recommender.model_admin import registry_for
 from recommender.ranking import export
 from recommender.ranking.factory import ServiceHolder
@@ -70,10 +71,12 @@ def get_holder(request: Request) -> ServiceHolder:
     return holder
 
 
-def _filters(f: RankFiltersIn) -> RankFilters:
+def _filters(f: RankFiltersIn, request: Request) -> RankFilters:
+    from api.deps import get_reference
+
     return RankFilters(
         provinces=tuple(f.province),
-        city_codes=tuple(f.city),
+        city_codes=city_codes(f.city, get_reference(request).cities, what="city"),
         industry_prefix=f.industry,
         chain_node=f.node,
         size_band=f.size or "",
@@ -170,7 +173,7 @@ def rank_for_key(
     filters: RankFiltersIn,
 ) -> RankedList:
     _check_scope(session, key, kind, query_id)
-    ranked = get_holder(request).get().rank(kind, query_id, k=k, filters=_filters(filters))
+    ranked = get_holder(request).get().rank(kind, query_id, k=k, filters=_filters(filters, request))
     _log(request, key, [ranked])
     return ranked
 
@@ -188,8 +191,8 @@ def rank_one(
         list[Province] | None, Query(description="上海市/江苏省/浙江省/安徽省")
     ] = None,
     city: Annotated[
-        list[Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]] | None,
-        Query(description="city adcodes, e.g. 330200"),
+        list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] | None,
+        Query(description="cities: adcode or name, e.g. 330200, 宁波, 闵行区"),
     ] = None,
     industry: Annotated[str, Query(max_length=4, pattern=r"^[0-9]{0,4}$")] = "",
     node: Annotated[str, Query(max_length=64)] = "",
@@ -261,7 +264,7 @@ def rank_batch(
     lists = (
         get_holder(request)
         .get()
-        .rank_batch(kind, list(body.query_ids), k=body.k, filters=_filters(body.filters))
+        .rank_batch(kind, list(body.query_ids), k=body.k, filters=_filters(body.filters, request))
     )
     _log(request, key, lists)
     return [_out(r) for r in lists]

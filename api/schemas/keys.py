@@ -24,8 +24,9 @@ class KeyCreate(BaseModel):
     )
 
     role: RoleName
-    city: Annotated[str, Field(pattern=r"^[0-9]{6}$")] | None = Field(
-        default=None, description="city adcode (蚌埠 340300); required for promotion_office only"
+    city: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        default=None,
+        description="city: adcode or name (340300, 蚌埠, 闵行区); promotion_office only",
     )
     label: Annotated[str, Field(max_length=128)] = ""
 

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Ident
 
-CityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+# an adcode or a name (蚌埠, 闵行区); routes resolve it with recommender.ingest.cities
+CityCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 Kind = Literal["supplier", "investor", "customer"]
 SizeBand = Literal["micro", "small", "medium", "large"]
@@ -96,7 +97,9 @@ class RankFiltersIn(BaseModel):
     """Optional candidate filters (all must hold)."""
 
     province: list[Province] = Field(default_factory=list)
-    city: list[CityCode] = Field(default_factory=list, description="city adcodes")
+    city: list[CityCode] = Field(
+        default_factory=list, description="cities: adcode or name (蚌埠, 闵行区)"
+    )
     industry: str = Field("", max_length=4, pattern=r"^[0-9]{0,4}$", description="GB/T prefix")
     node: str = Field("", max_length=64, description="chain node id, e.g. sensor.mems_chip")
     size: SizeBand | None = None

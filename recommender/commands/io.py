@@ -52,6 +52,47 @@ def _print_errors(err: ImportValidationError) -> None:
         typer.echo(note, err=True)
 
 
+@contextmanager
+def user_errors(what: str) -> Iterator[None]:
+    """Every failure as one clear message on stderr and a non-zero exit, never a traceback:
+    a rejected file lists all its problems (exit 1); anything else is one line (exit 2)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from recommender.errors import ChainmatchError, ImportValidationError
+
+    try:
+        yield
+    except ImportValidationError as err:
+        _print_errors(err)
+        raise typer.Exit(1) from err
+    except ChainmatchError as err:
+        typer.echo(f"{what}: {err}", err=True)
+        raise typer.Exit(2) from err
+    except SQLAlchemyError as err:
+        first = str(err).splitlines()[0]
+        typer.echo(
+            f"{what}: database error ({type(err).__name__}: {first}); expected a database "
+            "migrated to the current schema (run `chainmatch db upgrade`)",
+            err=True,
+        )
+        raise typer.Exit(2) from err
+    except OSError as err:
+        typer.echo(f"{what}: {err.strerror or err} ({err.filename or ''})", err=True)
+        raise typer.Exit(2) from err
+
+
+def _constants(values: list[str]) -> dict[str, str]:
+    """``--set COLUMN=VALUE`` options as a mapping; a malformed one exits with a message."""
+    out: dict[str, str] = {}
+    for item in values:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip():
+            typer.echo(f"--set: expected COLUMN=VALUE (e.g. 龙头企业=是), got {item!r}", err=True)
+            raise typer.Exit(2)
+        out[column.strip()] = value.strip()
+    return out
+
+
 def _max_bytes() -> int:
     from recommender.ingest.reading import DEFAULT_MAX_BYTES
     from recommender.settings import get_settings
@@ -68,29 +109,39 @@ def register(app: typer.Typer) -> None:
         kind: str = typer.Argument(..., help=f"one of {', '.join(KINDS)}"),
         file: Path = _FILE_ARG,
         dry_run: bool = typer.Option(False, "--dry-run", help="validate only, write nothing"),
+        set_: list[str] = typer.Option(
+            [],
+            "--set",
+            help="COLUMN=VALUE for every row, e.g. 龙头企业=是 or 专精特新=国家级 (a list)",
+        ),
     ) -> None:
-        """Validate FILE and upsert its rows; on any bad row print every problem and exit 1."""
+        """Validate FILE and upsert its rows; on any bad row print every problem and exit 1.
+
+        Registry exports (企查查/天眼查) are recognised by their header. A file without the
+        required columns (a 龙头企业 or 专精特新 list) updates only the columns it carries of
+        firms already stored, found by 统一社会信用代码 or exact name.
+        """
         from features.reference import load_reference
-        from recommender.errors import ImportValidationError
         from recommender.ingest import import_file
         from recommender.settings import get_settings
 
         _check_kind(kind)
-        reference = load_reference(get_settings().reference_dir)
-        with _session() as session:
-            try:
+        constants = _constants(set_)
+        with user_errors(f"import {kind} {file}"):
+            reference = load_reference(get_settings().reference_dir)
+            with _session() as session:
                 report = import_file(
                     session, kind=kind, path=file, reference=reference, dry_run=dry_run,
-                    max_bytes=_max_bytes(),
+                    max_bytes=_max_bytes(), constants=constants,
                 )  # fmt: skip
-            except ImportValidationError as err:
-                _print_errors(err)
-                raise typer.Exit(1) from err
-        if not dry_run:
-            from recommender import datastamp
+            if not dry_run:
+                from recommender import datastamp
 
-            datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
+                datastamp.touch(get_settings().home)  # running servers rebuild their data
         typer.echo(report.summary())
+        if report.match is not None:
+            for line in report.match.details():
+                typer.echo(f"  {file}: {line}", err=True)
 
     @app.command("import-dir")
     def import_dir_(
@@ -98,22 +149,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Import every kind found in DIRECTORY in one transaction (all or nothing)."""
         from features.reference import load_reference
-        from recommender.errors import ImportValidationError
         from recommender.ingest import import_dir
         from recommender.settings import get_settings
 
-        reference = load_reference(get_settings().reference_dir)
-        with _session() as session:
-            try:
+        with user_errors(f"import-dir {directory}"):
+            reference = load_reference(get_settings().reference_dir)
+            with _session() as session:
                 reports = import_dir(
                     session, directory=directory, reference=reference, max_bytes=_max_bytes()
                 )
-            except ImportValidationError as err:
-                _print_errors(err)
-                raise typer.Exit(1) from err
-        from recommender import datastamp
+            from recommender import datastamp
 
-        datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
+            datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
         for report in reports:
             typer.echo(report.summary())
 
@@ -148,4 +195,7 @@ def register(app: typer.Typer) -> None:
             except ValidationError as err:
                 typer.echo(str(err), err=True)
                 raise typer.Exit(1) from err
+            except OSError as err:
+                typer.echo(f"export {kind}: cannot write {out}: {err.strerror or err}", err=True)
+                raise typer.Exit(2) from err
         typer.echo(f"{kind}: wrote {n} rows to {out}")

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     def create(
         role: str = typer.Option(..., help="promotion_office, organiser, analyst or admin"),
         city: str | None = typer.Option(
-            None, help="city adcode (340300) or name (蚌埠); promotion_office only"
+            None, help="city: 蚌埠, 蚌埠市, 340300 or 闵行区; promotion_office only"
         ),
         label: str = typer.Option("", help="who holds the key, e.g. 蚌埠市投资促进局"),
     ) -> None:
@@ -81,20 +81,12 @@ def _session() -> Session:
     return factory()
 
 
-def _city_code(session: Session, city: str) -> str:
-    """An adcode as given, or the adcode of a city name in the seeded cities table."""
-    from sqlalchemy import or_, select
+def _city_code(session: Session | None, city: str) -> str:
+    """The adcode of a city spelling (蚌埠, 蚌埠市, 340300, 闵行区...), by the one resolver
+    (recommender.ingest.cities); ``session`` is not needed (kept for `users create`)."""
+    from features.reference import load_reference
+    from recommender.ingest.cities import city_codes
+    from recommender.settings import get_settings
 
-    from recommender.db.models import City
-    from recommender.errors import ValidationError
-
-    text = city.strip()
-    if text.isdigit():
-        return text
-    stem = text.removesuffix("市")
-    code = session.scalars(
-        select(City.city_code).where(or_(City.name == text, City.short_name == stem))
-    ).first()
-    if code is None:
-        raise ValidationError(f"city must be an adcode or a known city name, got {city!r}")
-    return code
+    cities = load_reference(get_settings().reference_dir).cities
+    return city_codes([city], cities, what="--city")[0]

@@ -4,10 +4,37 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+if TYPE_CHECKING:
+    from features.context import FeatureContext
+    from recommender.ranking.service import RankedList
+
 FORMATS = ("table", "json", "csv", "xlsx")
+_SUFFIX_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
+
+
+def output_format(fmt: str, out: Path | None) -> str:
+    """The format to write: ``--format`` if given, else the ``--out`` suffix, else a table.
+
+    Raises ``typer.BadParameter`` for an unknown format or suffix, or when they disagree.
+    """
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {FORMATS}, got {fmt!r}")
+    if out is None:
+        if fmt in ("csv", "xlsx"):
+            raise typer.BadParameter(f"--format {fmt} needs --out FILE")
+        return fmt
+    by_suffix = _SUFFIX_FORMATS.get(out.suffix.lower())
+    if by_suffix is None:
+        raise typer.BadParameter(
+            f"--out must end in {', '.join(_SUFFIX_FORMATS)}, got {out.name!r}"
+        )
+    if fmt not in ("table", by_suffix):
+        raise typer.BadParameter(f"--format {fmt} does not match --out {out.name}")
+    return by_suffix
 
 
 def register(app: typer.Typer) -> None:
@@ -19,65 +46,91 @@ def register(app: typer.Typer) -> None:
         query_id: str | None = typer.Argument(None, help="uscc (supplier/customer) or park_id"),
         k: int = typer.Option(20, "-k", help="list length"),
         fmt: str = typer.Option("table", "--format", help="table | json | csv | xlsx"),
-        out: Path | None = typer.Option(None, "--out", help="output file (csv/xlsx)"),
+        out: Path | None = typer.Option(
+            None, "--out", help="output file; .csv, .xlsx or .json sets the format"
+        ),
         queries: Path | None = typer.Option(
-            None, "--queries", help="file with one query id per line (batch lists)"
+            None,
+            "--queries",
+            help="CSV/XLSX of queries, header optional (统一社会信用代码 / 园区编号 / 企业名称)",
         ),
         province: list[str] = typer.Option([], "--province", help="e.g. 浙江省 (repeatable)"),
-        city: list[str] = typer.Option([], "--city", help="city adcode (repeatable)"),
+        city: list[str] = typer.Option(
+            [], "--city", help="宁波, 闵行区 or 330200 (repeatable)"
+        ),
         min_srdi: str = typer.Option("", "--min-srdi", help="province | national"),
         size_band: str = typer.Option("", "--size", help="micro | small | medium | large"),
         industry: str = typer.Option("", "--industry", help="GB/T code prefix"),
         node: str = typer.Option("", "--node", help="chain node id"),
     ) -> None:
         """Rank candidates for one query, or for every query in --queries (a batch)."""
-        from recommender.ranking import export
+        from recommender.commands.io import user_errors
+        from recommender.ingest.cities import city_codes
         from recommender.ranking.service import RankFilters
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
 
-        if fmt not in FORMATS:
-            raise typer.BadParameter(f"--format must be one of {FORMATS}, got {fmt!r}")
-        if fmt in ("csv", "xlsx") and out is None:
-            raise typer.BadParameter(f"--format {fmt} needs --out FILE")
-        ids: list[str]
-        if queries is not None:
-            ids = [
-                line.strip()
-                for line in queries.read_text(encoding="utf-8-sig").splitlines()
-                if line.strip()
-            ]
-        elif query_id:
-            ids = [query_id]
-        else:
+        fmt = output_format(fmt, out)
+        if queries is None and not query_id:
             raise typer.BadParameter("give a QUERY_ID or --queries FILE")
-        filters = RankFilters(
-            provinces=tuple(province),
-            city_codes=tuple(city),
-            min_srdi=min_srdi,
-            size_band=size_band,
-            industry_prefix=industry,
-            chain_node=node,
+        with user_errors(f"rank {kind}"):
+            service = Runtime(get_settings()).ranking.get()
+            ids = _query_ids(service.ctx, kind, queries) if queries else [str(query_id)]
+            filters = RankFilters(
+                provinces=tuple(province),
+                city_codes=city_codes(city, service.ctx.reference.cities, what="--city"),
+                min_srdi=min_srdi,
+                size_band=size_band,
+                industry_prefix=industry,
+                chain_node=node,
+            )
+            lists = service.rank_batch(kind, ids, k=k, filters=filters)
+            _write(lists, fmt, out)
+
+
+def _query_ids(ctx: FeatureContext, kind: str, path: Path) -> list[str]:
+    """The queries of a batch file; skipped rows are reported by line (stderr)."""
+    from recommender.ingest.queries import read_query_file, resolve_queries
+
+    cells, column, _ = read_query_file(path)
+    found = resolve_queries(cells, kind=kind, firms=ctx.firms, parks=ctx.parks, column=column)
+    for problem in found.skipped:
+        typer.echo(f"  {path}: skipped {problem}", err=True)
+    if not found.ids:
+        typer.echo(f"{path}: no usable query in {len(cells)} row(s); nothing ranked", err=True)
+        raise typer.Exit(1)
+    if found.skipped:
+        typer.echo(
+            f"{path}: ranking {len(found.ids)} queries, skipped {len(found.skipped)} row(s)",
+            err=True,
         )
-        service = Runtime(get_settings()).ranking.get()
-        lists = service.rank_batch(kind, ids, k=k, filters=filters)
-        if fmt == "xlsx":
-            assert out is not None
-            export.write_xlsx(lists, out)
-            typer.echo(f"wrote {sum(len(r.candidates) for r in lists)} rows to {out}")
-        elif fmt == "csv":
-            assert out is not None
-            export.write_csv(lists, out)
-            typer.echo(f"wrote {sum(len(r.candidates) for r in lists)} rows to {out}")
-        elif fmt == "json":
-            frame = export.lists_to_frame(lists)
-            typer.echo(json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1))
+    return found.ids
+
+
+def _write(lists: list[RankedList], fmt: str, out: Path | None) -> None:
+    """Write or print the lists in ``fmt`` (see :func:`output_format`)."""
+    from recommender.ranking import export
+
+    if fmt == "xlsx" and out is not None:
+        export.write_xlsx(lists, out)
+        typer.echo(f"wrote {sum(len(r.candidates) for r in lists)} rows to {out}")
+    elif fmt == "csv" and out is not None:
+        export.write_csv(lists, out)
+        typer.echo(f"wrote {sum(len(r.candidates) for r in lists)} rows to {out}")
+    elif fmt == "json":
+        frame = export.lists_to_frame(lists)
+        text = json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1)
+        if out is None:
+            typer.echo(text)
         else:
-            for r in lists:
-                typer.echo(f"# {r.query_name} ({r.kind}, model {r.model_version})")
-                for c in r.candidates:
-                    reasons = "；".join(x.text_zh for x in c.reasons)
-                    p = "" if c.p_success is None else f" p={c.p_success:.2f}"
-                    typer.echo(
-                        f"{c.rank:3d}. {c.name} [{c.city_name}] {c.final_score:.3f}{p}  {reasons}"
-                    )
+            out.write_text(text + "\n", encoding="utf-8")
+            typer.echo(f"wrote {len(frame)} rows to {out}")
+    else:
+        for r in lists:
+            typer.echo(f"# {r.query_name} ({r.kind}, model {r.model_version})")
+            for c in r.candidates:
+                reasons = "；".join(x.text_zh for x in c.reasons)
+                p = "" if c.p_success is None else f" p={c.p_success:.2f}"
+                typer.echo(
+                    f"{c.rank:3d}. {c.name} [{c.city_name}] {c.final_score:.3f}{p}  {reasons}"
+                )

@@ -9,10 +9,13 @@ are read the same everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
-__all__ = ["CITY_EXAMPLES", "CityResolver"]
+from recommender.errors import ValidationError
+
+__all__ = ["CITY_EXAMPLES", "CityResolver", "city_codes"]
 
 _SUFFIXES = ("市", "区", "县")
 # municipalities whose districts are the cities of the programme (only Shanghai's are listed)
@@ -128,7 +131,7 @@ class CityResolver:
         return ""
 
     def code_of(self, value: str, *, what: str = "city") -> str:
-        """The city_code of one spelling, or raise ``ValueError`` saying what was expected.
+        """The city_code of one spelling, or raise ``ValidationError`` saying what was expected.
 
         ``what`` names the parameter in the message (e.g. ``--city``).
         """
@@ -136,4 +139,20 @@ class CityResolver:
         if code:
             return code
         hint = " (it names more than one city)" if _SPACES.sub("", value) in self.ambiguous else ""
-        raise ValueError(f"{what}: expected a known city ({CITY_EXAMPLES}), got {value!r}{hint}")
+        raise ValidationError(
+            f"{what}: expected a known city ({CITY_EXAMPLES}), got {value!r}{hint}"
+        )
+
+
+def city_codes(
+    values: Iterable[str], cities: pd.DataFrame, *, what: str = "city"
+) -> tuple[str, ...]:
+    """The city_code of every spelling (蚌埠, 蚌埠市, 340300, 闵行, 上海市闵行区...), in order.
+
+    Raises
+    ------
+    ValidationError
+        Naming ``what`` (e.g. ``--city``) and the first spelling that is no known city.
+    """
+    resolver = CityResolver(cities)
+    return tuple(resolver.code_of(v, what=what) for v in values)

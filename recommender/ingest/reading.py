@@ -45,6 +45,7 @@ __all__ = [
     "RawTable",
     "UnknownEncodingError",
     "detect_encoding",
+    "read_sheet_rows",
     "read_table",
     "required_file_columns",
 ]
@@ -474,6 +475,30 @@ def _read_xlsx(path: Path, *, kind: str, source: str, constants: Mapping[str, st
             kind, source, errors, f"{source}: formulas or merged cells in sheet {title!r}"
         )
     return table
+
+
+def read_sheet_rows(path: Path, *, kind: str) -> list[tuple[int, list[str]]]:
+    """(sheet row, cell texts) of every non-blank row of a workbook's first sheet."""
+    import openpyxl
+
+    source = str(path)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except _OPEN_ERRORS as err:
+        _xml_fail(kind, source, err)
+    out: list[tuple[int, list[str]]] = []
+    try:
+        sheet = workbook[workbook.sheetnames[0]]
+        sheet.reset_dimensions()
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            texts = [_cell_text(v).strip() for v in cells]
+            if any(texts):
+                out.append((number, texts))
+    except _READ_ERRORS as err:
+        _xml_fail(kind, source, err)
+    finally:
+        workbook.close()
+    return out
 
 
 def _xml_fail(kind: str, source: str, err: BaseException) -> NoReturn:

@@ -258,7 +258,7 @@ _LEGAL_SENTENCE = re.compile(
     r"不得从事|以上经营范围|涉及许可经营|国家限制|分支机构经营)[^；;。]*"
 )
 _LABELS = re.compile(r"(?:一般经营项目|许可经营项目|一般项目|许可项目|经营范围)\s*[:：]")
-_VERBS = r"(?:研发|研制|开发|设计|生产|制造|加工|销售|批发|零售|安装|维修|服务|咨询|推广|转让)"
+_VERBS = r"(?:研发|研制|开发|设计|生产|制造|加工|销售|批发|零售|安装|维修)"
 _VERB_TAIL = re.compile(rf"(?:的)?{_VERBS}(?:[、和及与]{_VERBS})*$")
 _ITEM_SPLIT = re.compile(r"[；;。、，,\n]+")
 _GENERIC_ITEMS = frozenset(
@@ -267,7 +267,7 @@ _GENERIC_ITEMS = frozenset(
         "技术进出口", "进出口代理", "信息咨询服务", "企业管理咨询", "社会经济咨询服务",
         "软件开发", "会议及展览服务", "市场营销策划", "普通货物仓储服务", "住房租赁",
         "非居住房地产租赁", "机械设备租赁", "日用百货销售", "办公用品销售", "五金产品零售",
-        "五金产品批发", "劳务服务", "物业管理", "", "等", "及", "和",
+        "五金产品批发", "劳务服务", "物业管理", "技术", "", "等", "及", "和",
     }
 )  # fmt: skip
 _MAX_ITEMS = 30
@@ -283,6 +283,8 @@ def clean_scope(scope: str) -> str:
     seen: set[str] = set()
     for raw in _ITEM_SPLIT.split(text):
         item = raw.strip(" \t*·.:：")
+        if item in _GENERIC_ITEMS:
+            continue
         item = _VERB_TAIL.sub("", item).strip()
         item = re.sub(r"^(?:从事|各类|一般)", "", item)
         if len(item) < 2 or item in _GENERIC_ITEMS or item in seen:
@@ -410,6 +412,12 @@ def derive_contract_columns(
         out["city"] = _places(out, cities)[0]
     if "scope" in out.columns:
         _fill(out, "products", _products_from_scope(out["scope"]))
+    if "products" in out.columns and levels:
+        # a scope of nothing but boiler-plate (or one-character items): the industry's name
+        name = pd.Series("", index=out.index, dtype=object)
+        for column in levels:  # finest first
+            name = name.where(name.ne(""), out[column])
+        _fill(out, "products", name)
     if "employees" in out.columns:
         out["employees"] = out["employees"].str.replace(r"\s*人$", "", regex=True)
     drop = [c for c in ("province", "scope", "industry_name", *dict(_LEVEL_COLUMNS)) if c in out]
