@@ -13,6 +13,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from api.deps import ReferenceDep, SessionDep
 from api.pages import retrain
+from api.pages.messages import domain_zh
+from api.pages.progress import check_outcome_file
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
 from recommender import records
@@ -39,6 +41,8 @@ def _page(
     busy = any(j["status"] in ("queued", "running") for j in jobs)
     reports = retrain.report_files(settings)
     html = [r for r in reports if r.endswith(".html")]
+    versions = retrain.versions(settings)
+    target = retrain.rollback_target(settings)
     return render(
         request,
         "analysis.html",
@@ -46,7 +50,9 @@ def _page(
         page="analysis",
         jobs=jobs,
         busy=busy,
-        versions=retrain.versions(settings),
+        versions=versions,
+        production=next((v for v in versions if v.production), None),
+        rollback_to=target,
         reports=reports,
         latest_report=html[-1] if html else "",
         notice=notice,
@@ -88,7 +94,7 @@ def upload_outcomes(
             request,
             session,
             user,
-            error=f"file must be .csv or .xlsx, got {name!r}",
+            error=f"请上传 CSV 或 Excel（.xlsx）文件，收到的是 “{name}”。",
             status_code=422,
         )
     try:
@@ -96,6 +102,17 @@ def upload_outcomes(
             path = Path(tmp) / f"upload{suffix}"
             with path.open("wb") as out:
                 shutil.copyfileobj(file.file, out)
+            problems = check_outcome_file(session, path)
+            if problems:
+                return _page(
+                    request,
+                    session,
+                    user,
+                    error=f"{name} 未导入：有 {len(problems)} 处不可能的记录（将来的日期，"
+                    "或同一天对同一对企业既签约又拒绝）。整份文件都没有写入，请改正后重新上传。",
+                    row_errors=problems,
+                    status_code=422,
+                )
             result = records.import_upload(
                 session, kind="outcomes", path=path, source=name, reference=reference
             )
@@ -105,13 +122,13 @@ def upload_outcomes(
             request,
             session,
             user,
-            error=exc.message or name,
+            error=f"{name} " + domain_zh(exc),
             row_errors=[vars(e) for e in exc.errors],
             status_code=422,
         )
     return _back(
-        notice=f"{name}: {result['rows']} rows, +{result['inserted']} "
-        f"~{result['updated']} ={result['unchanged']}"
+        notice=f"{name} 已导入：共 {result['rows']} 行，新增 {result['inserted']} 条，"
+        f"更新 {result['updated']} 条，{result['unchanged']} 条与已有记录相同。"
     )
 
 
@@ -127,25 +144,33 @@ def start_retrain(
     try:
         job = retrain.start_job(state.settings, state.session_factory)
     except ChainmatchError as exc:
-        return _back(error=str(exc))
-    return _back(notice=f"job {job}")
+        return _back(error=domain_zh(exc))
+    return _back(notice=f"已开始第 {job} 号训练任务；新模型只有在守门检查通过时才会自动上线。")
 
 
 @router.post("/promote")
 def promote(
+    *,
     request: Request,
     session: SessionDep,
     user: User,
     csrf: Csrf,
     version: Annotated[str, Form(max_length=64)],
+    override: Annotated[str, Form(max_length=1)] = "",
 ) -> RedirectResponse:
-    """Make a version the production model."""
+    """Make a version the production model; one the guard rejected only when confirmed."""
     check_csrf(user, csrf)
+    settings = request.app.state.settings
+    row = next((v for v in retrain.versions(settings) if v.version == version), None)
+    if row is None:
+        return _back(error="没有这个模型版本，可能已被删除。")
+    if row.guard.ok is False and override != "1":
+        return _back(error=f"没有上线：{row.guard.text}。如确需上线，请在确认框里明确确认。")
     try:
-        retrain.promote(request.app.state.settings, session, version)
+        retrain.promote(settings, session, version)
     except ChainmatchError as exc:
-        return _back(error=str(exc))
-    return _back(notice=f"{version} → production")
+        return _back(error=domain_zh(exc))
+    return _back(notice=f"已上线模型 {row.created_at} 版，之后的名单都按它排序。")
 
 
 @router.post("/rollback")
@@ -155,8 +180,8 @@ def rollback(request: Request, session: SessionDep, user: User, csrf: Csrf) -> R
     try:
         version = retrain.rollback(request.app.state.settings, session)
     except ChainmatchError as exc:
-        return _back(error=str(exc))
-    return _back(notice=f"rollback → {version}")
+        return _back(error=domain_zh(exc))
+    return _back(notice=f"已回滚：生产模型换回 {version}。")
 
 
 @router.get("/reports/{name:path}", response_model=None)

@@ -39,6 +39,7 @@ def home_of(role: str) -> str:
         "promotion_office": "/zhaoshang",
         "organiser": "/events",
         "analyst": "/analysis",
+        "coordinator": "/dashboard",
     }.get(role, "/zhaoshang")
 
 

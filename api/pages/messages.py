@@ -230,3 +230,39 @@ def request_error_zh(err: Mapping[str, Any]) -> dict[str, str]:
     got = err.get("input")
     shown = "" if got is None or isinstance(got, dict | list) else str(got)[:80]
     return {"field": field_label(name), "message": message, "got": shown}
+
+
+_JOB: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(p), zh)
+    for p, zh in (
+        (
+            r"keep production: new ndcg@(\d+) ([\d.]+) < production ([\d.]+) - tolerance ([\d.]+)",
+            r"保留原生产模型：新模型排序质量 NDCG@\1 为 \2，"
+            r"低于同一测试窗口上的生产模型 \3（允许最多低 \4）",
+        ),
+        (
+            r"promote: new ndcg@(\d+) ([\d.]+) >= production ([\d.]+) - tolerance ([\d.]+)",
+            r"已上线新模型：排序质量 NDCG@\1 为 \2，同一测试窗口上的生产模型为 \3（允许最多低 \4）",
+        ),
+        (
+            r"promote: no model in production \(new ndcg@(\d+) ([\d.]+)\)",
+            r"已上线：此前没有生产模型（新模型排序质量 \2）",
+        ),
+        (r"not promoted: trained on some query kinds only.*", "没有上线：只训练了部分查询类型"),
+        (
+            r"not promoted: the production model failed its integrity.*",
+            "没有上线：生产模型文件校验失败，请先检查模型库",
+        ),
+        (r"^web page: promote if better$", "网页发起：比生产模型好才上线"),
+        (r"; production before this run: (\S+) \((\w+)\)", r"；训练前的生产模型：\1"),
+        (r"^(\w+Error): (.*)$", r"训练失败（\1）：\2"),
+    )
+)
+
+
+def job_zh(text: str) -> str:
+    """A retrain job's message in Chinese (unknown parts kept as they are)."""
+    out = text
+    for pattern, zh in _JOB:
+        out = pattern.sub(zh, out)
+    return out

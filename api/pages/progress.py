@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -126,3 +127,72 @@ def _same_day_opposite(
         f"{day} 已经记录了“{said[other]}”，同一天不能再记录“{said[stage]}”。"
         "如果之前记错了，请联系分析员更正。"
     )
+
+
+def check_outcome_file(
+    session: Session, path: Path, *, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Row problems the importer does not see, in an outcomes file: dates after today, and
+    签约 and 不合适 for the same pair on the same day (within the file or against what is
+    stored). Each as ``{line, column, expected, got}``; [] when there is none (or the file
+    cannot be read, which the importer then reports)."""
+    import pandas as pd
+
+    from recommender.ingest import read_table
+    from recommender.ingest.aliases import ENUMS
+
+    today = today or dt.date.today()
+    try:
+        table = read_table(path, kind="outcomes")
+    except ChainmatchError:
+        return []
+    frame = table.frame
+    needed = {"query_kind", "query_id", "candidate_id", "stage", "date"}
+    if not needed <= set(frame.columns):
+        return []
+    stages = ENUMS["stage"]
+    stage = [
+        stages.get(str(v).strip().lower(), stages.get(str(v).strip(), "")) for v in frame["stage"]
+    ]
+    parsed = pd.to_datetime(frame["date"], errors="coerce")
+    days: list[dt.date | None] = [None if pd.isna(d) else d.date() for d in parsed]
+    problems: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str, str, dt.date], tuple[str, int]] = {}
+    for i, day in enumerate(days):
+        line = int(table.lines[i])
+        if day is None:
+            continue  # the importer reports a bad date
+        if day > today:
+            problems.append(
+                {
+                    "line": line,
+                    "column": "date",
+                    "expected": f"a date not after {today}",
+                    "got": str(frame["date"].iat[i]),
+                }
+            )
+        if stage[i] not in OPPOSITE:
+            continue
+        key = (
+            str(frame["query_kind"].iat[i]),
+            str(frame["query_id"].iat[i]),
+            str(frame["candidate_id"].iat[i]),
+            day,
+        )
+        prior = seen.get(key)
+        clash_line = prior[1] if prior and prior[0] == OPPOSITE[stage[i]] else None
+        stored = _same_day_opposite(
+            session, kind=key[0], query_id=key[1], candidate=key[2], stage=stage[i], day=day
+        )
+        if clash_line is not None or stored:
+            where = f"line {clash_line}" if clash_line is not None else "the database"
+            problems.append(
+                {
+                    "line": line,
+                    "column": "stage",
+                    "expected": "not both signed and declined for one pair on one day",
+                    "got": f"{frame['stage'].iat[i]} {day} (the other is on {where})",
+                }
+            )
+        seen.setdefault(key, (stage[i], line))
+    return sorted(problems, key=lambda p: int(p["line"]))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.pages.i18n import translate
-from api.pages.messages import row_errors_zh
+from api.pages.messages import job_zh, row_errors_zh
 from api.pages.session import PageUser
 
 API_DIR: Final = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ def _wan(value: object) -> str:
 templates.env.filters["num"] = _num
 templates.env.filters["wan"] = _wan
 templates.env.filters["zh_rows"] = row_errors_zh
+templates.env.filters["job_zh"] = job_zh
 
 
 def render(

@@ -9,7 +9,9 @@ ranking service follows) and are mirrored into ``model_versions``.
 
 from __future__ import annotations
 
+import inspect
 import logging
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from recommender.settings import Settings
 
 log = logging.getLogger(__name__)
 
+KIND_ZH: Final = {"investor": "招商", "supplier": "配套（找供应商）", "customer": "配套（找客户）"}
 _REPORT_NAME: Final = re.compile(r"^[A-Za-z0-9_.\-]+\.(html|png|json)$")
 _start_lock = threading.Lock()
 
@@ -72,6 +75,28 @@ def job_rows(session: Session, *, limit: int = 10) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- models
+# metric -> its name on the page; the order is the table's
+METRIC_NAMES: Final = (
+    ("ndcg@10", "排序质量 NDCG@10"),
+    ("map@10", "平均准确率 MAP@10"),
+    ("recall@10", "前 10 名召回率 Recall@10"),
+    ("mrr", "第一个好结果的排名倒数 MRR"),
+    ("n_queries", "测试查询数"),
+)
+# the guard's tolerance, read from the one place it is set (the retrain job's default)
+TOLERANCE: Final = float(
+    inspect.signature(training_jobs.train_from_database).parameters["tolerance"].default
+)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What the promotion guard made of a version when it was trained."""
+
+    ok: bool | None  # None: nothing to compare with
+    text: str
+
+
 @dataclass(frozen=True)
 class VersionRow:
     """One model version as the page lists it."""
@@ -80,8 +105,84 @@ class VersionRow:
     created_at: str
     production: bool
     kinds: str
-    metrics: list[tuple[str, float]]
+    window: str
+    basis: str
+    compare: list[tuple[str, float | None, float | None, float | None]]
+    guard: Guard
     reports: list[str]
+
+
+def _all(metrics: dict[str, Any], key: str) -> dict[str, Any]:
+    block = metrics.get(key, {})
+    got = block.get("all", {}) if isinstance(block, dict) else {}
+    return got if isinstance(got, dict) else {}
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def comparison(
+    metrics: dict[str, Any],
+) -> tuple[str, list[tuple[str, float | None, float | None, float | None]], Guard]:
+    """The new model against the production model scored in the same run (same test
+    window, same queries), readable metric names, and the guard's verdict.
+
+    The full path (candidate generation + model + rules) is compared when it was measured;
+    else the re-ranking of the pairs that have outcomes (as the guard does).
+    """
+    full = _finite(_all(metrics, "full_path").get("ndcg@10"))
+    if full is not None:
+        new_key, prod_key = "full_path", "production_full_path"
+        basis = "全流程：候选生成 + 模型 + 业务规则，与用户看到的名单一致"
+    else:
+        new_key, prod_key = "lambdarank", "production"
+        basis = "只对已有对接记录的企业重新排序（次要口径）"
+    new, prod, rule = _all(metrics, new_key), _all(metrics, prod_key), _all(metrics, "rule")
+    rows = [
+        (label, _finite(new.get(m)), _finite(prod.get(m)), _finite(rule.get(m)))
+        for m, label in METRIC_NAMES
+    ]
+    n, p = _finite(new.get("ndcg@10")), _finite(prod.get("ndcg@10"))
+    if n is None or p is None:
+        guard = Guard(None, "训练时没有可比较的生产模型（当时还没有上线的模型）")
+    elif n >= p - TOLERANCE:
+        guard = Guard(
+            True,
+            f"守门检查通过：同一测试窗口上排序质量 {n:.4f}，生产模型 {p:.4f}"
+            f"（允许最多低 {TOLERANCE:.3f}）",
+        )
+    else:
+        guard = Guard(
+            False,
+            f"守门检查未通过：同一测试窗口上排序质量 {n:.4f}，比当时的生产模型 {p:.4f} "
+            f"低 {p - n:.4f}，超过允许的 {TOLERANCE:.3f}",
+        )
+    return basis, rows, guard
+
+
+def rollback_target(settings: Settings) -> str | None:
+    """The version a rollback would return to (None if there is none)."""
+    stack: list[str] = []
+    for event in model_admin.registry_for(settings).history():
+        version = str(event.get("version"))
+        if event.get("action") == "rollback" and version in stack:
+            del stack[stack.index(version) + 1 :]
+        else:
+            stack.append(version)
+    return stack[-2] if len(stack) >= 2 else None
+
+
+def headline_metrics(metrics: dict[str, Any], *, limit: int = 12) -> list[tuple[str, float]]:
+    """Numeric metrics flattened to ``a.b.c`` names, NDCG first, at most ``limit``."""
+    flat: list[tuple[str, float]] = []
+    _flat("", metrics, flat)
+    flat.sort(key=lambda kv: (0 if "ndcg" in kv[0].lower() else 1, kv[0]))
+    return flat[:limit]
 
 
 def _flat(prefix: str, value: Any, out: list[tuple[str, float]]) -> None:
@@ -90,21 +191,6 @@ def _flat(prefix: str, value: Any, out: list[tuple[str, float]]) -> None:
             _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         out.append((prefix, float(value)))
-
-
-def headline_metrics(metrics: dict[str, Any], *, limit: int = 12) -> list[tuple[str, float]]:
-    """Numeric metrics flattened to ``a.b.c`` names, the primary (full-path) NDCG first, then
-    other NDCG figures, at most ``limit``."""
-    flat: list[tuple[str, float]] = []
-    _flat("", metrics, flat)
-    flat.sort(
-        key=lambda kv: (
-            0 if kv[0].startswith("full_path.") and "ndcg" in kv[0] else 1,
-            0 if "ndcg" in kv[0].lower() else 1,
-            kv[0],
-        )
-    )
-    return flat[:limit]
 
 
 def report_files(settings: Settings) -> list[str]:
@@ -122,13 +208,18 @@ def versions(settings: Settings) -> list[VersionRow]:
     for info in reversed(model_admin.versions(settings)):
         own = [f for f in files if info.version in f]
         local = sorted(p.name for p in info.path.glob("*.html")) if info.path.is_dir() else []
+        basis, compare, guard = comparison(dict(info.metadata.metrics))
+        w = info.metadata.window
         rows.append(
             VersionRow(
                 version=info.version,
                 created_at=info.created_at.strftime("%Y-%m-%d %H:%M"),
                 production=info.production,
-                kinds=", ".join(info.metadata.kinds),
-                metrics=headline_metrics(dict(info.metadata.metrics)),
+                kinds="、".join(KIND_ZH.get(k, k) for k in info.metadata.kinds),
+                window=f"{w.start} 至 {w.end}",
+                basis=basis,
+                compare=compare,
+                guard=guard,
                 reports=own + [f"{info.version}/{n}" for n in local],
             )
         )
