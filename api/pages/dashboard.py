@@ -15,6 +15,7 @@ from api.deps import ReferenceDep, SessionDep
 from api.pages.mapsvg import city_map
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
+from api.routes.dashboard import dashboard_cache
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.projects import service
 from recommender.projects.export import dashboard_xlsx
@@ -58,9 +59,11 @@ def _page(
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    cache, stamp = dashboard_cache(request)
     board = service.dashboard_for(
-        session, principal=user.principal, cities=reference.cities, year=year
-    )
+        session, principal=user.principal, cities=reference.cities, year=year, cache=cache,
+        stamp=stamp,
+    )  # fmt: skip
     blocks = []
     for b in board["pairings"]:
         sources = {s["city_code"]: s["signed_projects"] for s in b["by_source"] if s["city_code"]}
@@ -110,12 +113,18 @@ def dashboard_page(  # noqa: PLR0917 - FastAPI passes query parameters by name
 
 @router.get("/export.xlsx", response_model=None)
 def export_xlsx(
-    session: SessionDep, reference: ReferenceDep, user: User, year: int | None = None
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    year: int | None = None,
 ) -> Response:
     """The same figures as an Excel workbook."""
+    cache, stamp = dashboard_cache(request)
     board = service.dashboard_for(
-        session, principal=user.principal, cities=reference.cities, year=year
-    )
+        session, principal=user.principal, cities=reference.cities, year=year, cache=cache,
+        stamp=stamp,
+    )  # fmt: skip
     name = f"dashboard-{board['year']}.xlsx"
     return Response(
         dashboard_xlsx(board),

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID
 from api.schemas.projects import DashboardOut, TargetsIn, TargetsOut
+from recommender import datastamp
 from recommender.projects import service
+from recommender.projects.dashboard import DashboardCache
 from recommender.projects.export import dashboard_xlsx
 from recommender.security import Principal
 
@@ -19,10 +22,25 @@ router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], responses={**ERRO
 Reader = Annotated[Principal, access("dashboard", "read")]
 Writer = Annotated[Principal, access("dashboard", "write")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CACHE_LOCK = threading.Lock()
+
+
+def dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
+    """The app's dashboard cache (made on first use) and the installation's data stamp."""
+    state = request.app.state
+    cache: DashboardCache | None = getattr(state, "dashboard_cache", None)
+    if cache is None:
+        with _CACHE_LOCK:
+            cache = getattr(state, "dashboard_cache", None)
+            if cache is None:
+                cache = DashboardCache()
+                state.dashboard_cache = cache
+    return cache, datastamp.read(state.settings.home)
 
 
 @router.get("", response_model=DashboardOut)
-def get_dashboard(
+def get_dashboard(  # noqa: PLR0917 - FastAPI passes query parameters by name
+    request: Request,
     session: SessionDep,
     key: Reader,
     reference: ReferenceDep,
@@ -30,7 +48,10 @@ def get_dashboard(
     format: Annotated[Literal["json", "xlsx"], Query(description="json or xlsx")] = "json",
 ) -> DashboardOut | Response:
     """Projects by stage; signed projects and 协议投资额 by month and source; funnel; targets."""
-    board = service.dashboard_for(session, principal=key, cities=reference.cities, year=year)
+    cache, stamp = dashboard_cache(request)
+    board = service.dashboard_for(
+        session, principal=key, cities=reference.cities, year=year, cache=cache, stamp=stamp
+    )
     if format == "xlsx":
         name = f"dashboard-{board['year']}.xlsx"
         return Response(

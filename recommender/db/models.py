@@ -339,7 +339,14 @@ class Project(Base):
 
     __tablename__ = "projects"
     __table_args__ = (
-        Index(None, "city_code", "signed_date"),
+        Index(
+            "ix_projects_dash_signed",
+            "city_code", "signed_date", "stage", "source_city_code", "agreed_investment_yi",
+        ),
+        Index(
+            "ix_projects_dash_parks",
+            "city_code", "park_id", "stage", "signed_date", "agreed_investment_yi",
+        ),
         Index(None, "park_id", "investor_uscc"),
     )
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)

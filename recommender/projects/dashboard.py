@@ -10,7 +10,8 @@ Definitions (year ``Y``, Wanbei city ``W`` paired with ``P``):
   ``signed_projects`` of a pairing counts those of ``W`` whose 来源地 is ``P``; the city block
   (``city``) counts every source.
 - *by stage*: every project of ``W`` by its current stage (all years: the pipeline).
-- *funnel*: distinct (query, candidate) pairs with an outcome at each stage dated in ``Y``,
+- *funnel*: outcome records at each stage dated in ``Y`` (one per pair and stage, unless a
+  pair reached a stage twice that year),
   for the 招商 queries of ``W``'s parks and the 配套 queries of ``W``'s firms; the conversion
   rate of a stage is its count over the previous stage's (None when that is 0).
 - *lists*: signed projects of ``Y`` whose (park, investor) pair was shown by a 招商 list before
@@ -23,12 +24,14 @@ Definitions (year ``Y``, Wanbei city ``W`` paired with ``P``):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, distinct, extract, func, literal, select
+from sqlalchemy import Select, and_, case, extract, func, literal, select
 from sqlalchemy.orm import Session
 
 from features.schema import PROJECT_SIGNED_STAGES, PROJECT_STAGES
@@ -41,7 +44,7 @@ from recommender.db.models import (
     RecommendationLog,
 )
 
-__all__ = ["FUNNEL_STAGES", "Scope", "dashboard", "wanbei_pairings"]
+__all__ = ["FUNNEL_STAGES", "DashboardCache", "Scope", "dashboard", "wanbei_pairings"]
 
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed")
 _SRDI = ("province", "national")
@@ -123,16 +126,15 @@ def _signed_rows(session: Session, year: int, cities: Collection[str]) -> pd.Dat
 
 def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
     lo, hi = _year_bounds(year)
-    pair = Outcome.query_id.concat(literal("|")).concat(Outcome.candidate_id)
     in_year = and_(Outcome.date >= lo, Outcome.date <= hi, Outcome.stage.in_(FUNNEL_STAGES))
     parks = (
-        select(Park.city_code, Outcome.stage, func.count(distinct(pair)).label("n"))
+        select(Park.city_code, Outcome.stage, func.count().label("n"))
         .join(Park, and_(Park.park_id == Outcome.query_id, Outcome.query_kind == "investor"))
         .where(in_year, Park.city_code.in_(list(cities)))
         .group_by(Park.city_code, Outcome.stage)
     )
     firms = (
-        select(Enterprise.city_code, Outcome.stage, func.count(distinct(pair)).label("n"))
+        select(Enterprise.city_code, Outcome.stage, func.count().label("n"))
         .join(
             Enterprise,
             and_(
@@ -356,7 +358,6 @@ class _Grouped:
     funnel: pd.DataFrame
     lists: pd.DataFrame
     srdi: Mapping[str, int]
-    targets: pd.DataFrame
 
 
 def _sum(frame: pd.DataFrame, column: str) -> float:
@@ -385,13 +386,69 @@ def _block(
         "parks": _parks(parks, park_names),
         "funnel": _funnel(_where(g.funnel, "city_code", w)),
         "lists": _lists(_where(g.lists, "city_code", w), park_names),
-        "targets": _targets(
-            _where(g.targets, "city_code", w),
-            signed=n_all,
-            agreed=agreed_all,
-            srdi=int(g.srdi.get(w, 0)),
-        ),
     }
+
+
+class DashboardCache:
+    """The assembled blocks of recent (year, scope) requests, valid for one data stamp.
+
+    The funnel counts a year of outcomes (about a third of a million rows at 1M outcomes),
+    which no index of the outcomes table covers; a dashboard is read far more often than the
+    data changes, so the blocks are kept until the installation's data stamp
+    (:mod:`recommender.datastamp`, touched by every write) moves. Targets are always read
+    fresh (one small query), so a target entered shows at once. Thread-safe; at most
+    ``size`` entries, least recently used dropped first.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[Any, ...], tuple[int, _Assembled]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[Any, ...], stamp: int, compute: Callable[[], _Assembled]
+    ) -> _Assembled:
+        """The cached value of ``key`` for ``stamp``, computed (outside the lock) if absent."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == stamp:
+                self._items.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._items[key] = (stamp, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+def _grouped(session: Session, year: int, wanted: list[str]) -> _Grouped:
+    srdi = _srdi_rows(session, year, wanted)
+    return _Grouped(
+        parks=_park_stage_rows(session, year, wanted),
+        signed=_signed_rows(session, year, wanted),
+        funnel=_funnel_rows(session, year, wanted),
+        lists=_list_rows(session, year, wanted),
+        srdi=dict(zip(srdi["city_code"].astype(str), srdi["n"].astype(int), strict=True)),
+    )
+
+
+@dataclass(frozen=True)
+class _Assembled:
+    """Every block of a dashboard but its targets, and the 专精特新 actual per city."""
+
+    blocks: list[dict[str, Any]]
+    srdi: Mapping[str, int]
+
+
+def _assemble(
+    session: Session, year: int, pairs: list[tuple[str, str]], names: Mapping[str, str]
+) -> _Assembled:
+    park_names = {str(a): str(b) for a, b in session.execute(select(Park.park_id, Park.name))}
+    grouped = _grouped(session, year, [w for w, _ in pairs])
+    blocks = [_block(w, p, grouped, names, park_names) for w, p in pairs]
+    return _Assembled(blocks, grouped.srdi)
 
 
 def dashboard(
@@ -400,6 +457,8 @@ def dashboard(
     cities: pd.DataFrame,
     year: int,
     scope: Scope | None = None,
+    cache: DashboardCache | None = None,
+    stamp: int = 0,
 ) -> dict[str, Any]:
     """The dashboard of ``year`` for the pairings ``scope`` allows (see the module docstring).
 
@@ -409,6 +468,7 @@ def dashboard(
     cities : reference cities (city_code, short_name, role, partner_code, lon, lat).
     year : the calendar year of signed projects and funnel outcomes.
     scope : the Wanbei cities the caller may see; None sees all eight.
+    cache, stamp : keep the grouped results for this data stamp (see :class:`DashboardCache`).
 
     Returns
     -------
@@ -419,17 +479,24 @@ def dashboard(
     pairs = [(w, p) for w, p in wanbei_pairings(cities) if scope.allows(w)]
     wanted = [w for w, _ in pairs]
     names = _city_names(cities)
-    park_names = {str(a): str(b) for a, b in session.execute(select(Park.park_id, Park.name))}
-    srdi = _srdi_rows(session, year, wanted)
-    grouped = _Grouped(
-        parks=_park_stage_rows(session, year, wanted),
-        signed=_signed_rows(session, year, wanted),
-        funnel=_funnel_rows(session, year, wanted),
-        lists=_list_rows(session, year, wanted),
-        srdi=dict(zip(srdi["city_code"].astype(str), srdi["n"].astype(int), strict=True)),
-        targets=_target_rows(session, year, wanted),
-    )
-    blocks = [_block(w, p, grouped, names, park_names) for w, p in pairs]
+    if cache is None:
+        assembled = _assemble(session, year, pairs, names)
+    else:
+        key = (year, tuple(wanted))
+        assembled = cache.get(key, stamp, lambda: _assemble(session, year, pairs, names))
+    targets = _target_rows(session, year, wanted)  # always fresh: one small query
+    blocks = [
+        {
+            **b,
+            "targets": _targets(
+                _where(targets, "city_code", b["wanbei_city"]),
+                signed=b["city"]["signed_projects"],
+                agreed=b["city"]["agreed_investment_yi"],
+                srdi=int(assembled.srdi.get(b["wanbei_city"], 0)),
+            ),
+        }
+        for b in assembled.blocks
+    ]
     totals = {
         "signed_projects": sum(b["signed_projects"] for b in blocks),
         "agreed_investment_yi": _r(sum(b["agreed_investment_yi"] for b in blocks)),

@@ -28,7 +28,7 @@ from recommender.errors import (
     ValidationError,
 )
 from recommender.projects import ledger
-from recommender.projects.dashboard import Scope, dashboard, wanbei_pairings
+from recommender.projects.dashboard import DashboardCache, Scope, dashboard, wanbei_pairings
 from recommender.security import Principal
 
 __all__ = [
@@ -71,12 +71,19 @@ def check_year(year: int | None, *, today: dt.date | None = None) -> int:
 
 
 def dashboard_for(
-    session: Session, *, principal: Principal, cities: pd.DataFrame, year: int | None = None
+    session: Session,
+    *,
+    principal: Principal,
+    cities: pd.DataFrame,
+    year: int | None = None,
+    cache: DashboardCache | None = None,
+    stamp: int = 0,
 ) -> dict[str, Any]:
     """The dashboard of ``year`` (default this year) for the pairings the caller may see."""
     return dashboard(
-        session, cities=cities, year=check_year(year), scope=scope_of(principal, cities)
-    )
+        session, cities=cities, year=check_year(year), scope=scope_of(principal, cities),
+        cache=cache, stamp=stamp,
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- ledger rows

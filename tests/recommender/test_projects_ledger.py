@@ -321,3 +321,33 @@ def test_an_office_cannot_import_another_citys_projects(
         session, principal=ADMIN, path=path, source="huainan.csv", reference=reference
     )
     assert result["inserted"] == 2
+
+
+def test_the_cache_holds_until_the_data_stamp_moves_but_targets_are_live(
+    ledger_db: Session, reference: Reference
+) -> None:
+    from recommender.projects.dashboard import DashboardCache
+
+    cache = DashboardCache()
+
+    def bengbu(stamp: int) -> dict[str, object]:
+        board = service.dashboard_for(
+            ledger_db, principal=BENGBU, cities=reference.cities, year=2026, cache=cache,
+            stamp=stamp,
+        )  # fmt: skip
+        block: dict[str, object] = board["pairings"][0]
+        return block
+
+    assert bengbu(1)["city"] == {"signed_projects": 3, "agreed_investment_yi": pytest.approx(10.2)}
+    service.update_stage(
+        ledger_db, principal=BENGBU, cities=reference.cities, project_id="P3", stage="签约",
+        date=dt.date(2026, 8, 1),
+    )  # fmt: skip
+    service.set_targets(
+        ledger_db, principal=BENGBU, cities=reference.cities, city_code="340300", year=2026,
+        values={"signed_projects": 8},
+    )  # fmt: skip
+    same = bengbu(1)
+    assert same["city"]["signed_projects"] == 3  # type: ignore[index]
+    assert same["targets"]["signed_projects"]["target"] == 8.0  # type: ignore[index]
+    assert bengbu(2)["city"]["signed_projects"] == 4  # type: ignore[index]

@@ -52,8 +52,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_projects")),
     )
     op.create_index(op.f("ix_projects_stage"), "projects", ["stage"], unique=False)
+    # covering indexes of the dashboard's grouped queries
     op.create_index(
-        op.f("ix_projects_city_code_signed_date"), "projects", ["city_code", "signed_date"]
+        "ix_projects_dash_signed",
+        "projects",
+        ["city_code", "signed_date", "stage", "source_city_code", "agreed_investment_yi"],
+    )
+    op.create_index(
+        "ix_projects_dash_parks",
+        "projects",
+        ["city_code", "park_id", "stage", "signed_date", "agreed_investment_yi"],
     )
     op.create_index(
         op.f("ix_projects_park_id_investor_uscc"), "projects", ["park_id", "investor_uscc"]
@@ -108,6 +116,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_project_stages_project_id"), table_name="project_stages")
     op.drop_table("project_stages")
     op.drop_index(op.f("ix_projects_park_id_investor_uscc"), table_name="projects")
-    op.drop_index(op.f("ix_projects_city_code_signed_date"), table_name="projects")
+    op.drop_index("ix_projects_dash_parks", table_name="projects")
+    op.drop_index("ix_projects_dash_signed", table_name="projects")
     op.drop_index(op.f("ix_projects_stage"), table_name="projects")
     op.drop_table("projects")
