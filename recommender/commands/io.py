@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import click
 import typer
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -79,6 +83,17 @@ def user_errors(what: str) -> Iterator[None]:
     except OSError as err:
         typer.echo(f"{what}: {err.strerror or err} ({err.filename or ''})", err=True)
         raise typer.Exit(2) from err
+    except (typer.Exit, typer.Abort, click.ClickException):
+        raise
+    except Exception as err:  # the last net: a user sees one line, the log keeps the trace
+        log.exception("%s failed", what)
+        first = str(err).splitlines()[0] if str(err) else ""
+        typer.echo(
+            f"{what}: internal error ({type(err).__name__}: {first}); nothing was changed "
+            "by this step; please report it with the command you ran",
+            err=True,
+        )
+        raise typer.Exit(3) from err
 
 
 def _constants(values: list[str]) -> dict[str, str]:

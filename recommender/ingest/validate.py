@@ -49,8 +49,8 @@ _F = Field
 FIELDS: Mapping[str, tuple[Field, ...]] = {
     "enterprises": (
         _F("uscc", "uscc"), _F("name", "text"), _F("city", "city", "city_code"),
-        _F("industry_code", "industry"), _F("products", "text"), _F("district", "text"),
-        _F("inputs", "text"), _F("chain_nodes", "list"), _F("employees", "int", lo=0),
+        _F("industry_code", "industry"), _F("products", "list"), _F("district", "text"),
+        _F("inputs", "list"), _F("chain_nodes", "list"), _F("employees", "int", lo=0),
         _F("revenue_wan", "float", lo=0), _F("founded", "year", lo=1800, hi=2100),
         _F("is_leading", "bool"), _F("srdi_level", "enum"), _F("is_high_tech", "bool"),
         _F("listed", "bool"), _F("status", "enum"), _F("founded_on", "date"),
