@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -140,3 +141,65 @@ def test_a_scoped_office_cannot_record_for_another_citys_pair(api: Api) -> None:
     assert not refused.ok
     assert refused.status == 403
     assert "不属于您的城市" in refused.message
+
+
+def test_versions_are_compared_with_production_from_the_same_run_and_judged_by_the_guard() -> None:
+    from api.pages.retrain import TOLERANCE, comparison
+
+    assert TOLERANCE == 0.005
+    metrics = {
+        "lambdarank": {"all": {"ndcg@10": 0.60, "mrr": 0.5, "n_queries": 10.0}},
+        "production": {"all": {"ndcg@10": 0.59, "mrr": 0.6, "n_queries": 10.0}},
+        "full_path": {"all": {"ndcg@10": 0.5646, "map@10": 0.4, "n_queries": 12.0}},
+        "production_full_path": {"all": {"ndcg@10": 0.5743, "map@10": 0.45, "n_queries": 12.0}},
+        "rule": {"all": {"ndcg@10": 0.50}},
+    }
+    basis, rows, guard = comparison(metrics)
+    assert basis.startswith("全流程")
+    assert rows[0] == ("排序质量 NDCG@10", 0.5646, 0.5743, 0.50)
+    assert rows[1] == ("平均准确率 MAP@10", 0.4, 0.45, None)
+    assert guard.ok is False
+    assert "比当时的生产模型 0.5743 低 0.0097" in guard.text
+    # without a full path: the re-ranking figures, within tolerance -> passes
+    del metrics["full_path"], metrics["production_full_path"]
+    basis, rows, guard = comparison(metrics)
+    assert basis.startswith("只对已有对接记录")
+    assert rows[0][1:3] == (0.60, 0.59)
+    assert guard.ok is True
+    _, _, none = comparison({"lambdarank": {"all": {"ndcg@10": 0.6}}})
+    assert none.ok is None
+
+
+def test_retrain_messages_read_in_chinese() -> None:
+    from api.pages.messages import job_zh
+
+    text = job_zh(
+        "keep production: new ndcg@10 0.5646 < production 0.5743 - tolerance 0.0050; "
+        "production before this run: V1 (compared)"
+    )
+    assert text == (
+        "保留原生产模型：新模型排序质量 NDCG@10 为 0.5646，低于同一测试窗口上的生产模型 0.5743"
+        "（允许最多低 0.0050）；训练前的生产模型：V1"
+    )
+    assert job_zh("ValueError: no outcomes") == "训练失败（ValueError）：no outcomes"
+
+
+def test_an_outcomes_file_with_a_contradiction_or_a_future_date_is_caught(
+    api: Api, tmp_path: Path
+) -> None:
+    from api.pages.progress import check_outcome_file
+
+    ids = api.ids
+    f = tmp_path / "o.csv"
+    f.write_text(
+        "query_kind,query_id,candidate_id,stage,date\n"
+        f"supplier,{ids['firm_nb']},{ids['firm_hn']},签约,2026-03-01\n"
+        f"supplier,{ids['firm_nb']},{ids['firm_hn']},拒绝,2026-03-01\n"
+        f"supplier,{ids['firm_nb']},{ids['firm_hn']},declined,2026-03-02\n"
+        f"supplier,{ids['firm_nb']},{ids['firm_hn']},contacted,2027-01-01\n",
+        encoding="utf-8",
+    )
+    with api.factory() as s:
+        got = check_outcome_file(s, f, today=dt.date(2026, 12, 1))
+    assert [(p["line"], p["column"]) for p in got] == [(3, "stage"), (5, "date")]
+    assert got[0]["got"] == "拒绝 2026-03-01 (the other is on line 2)"
