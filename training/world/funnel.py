@@ -1,6 +1,8 @@
 """Draw the funnel (recommended → … → landed, or declined) of every shown pair.
 
-The rules and rates are documented in :mod:`training.world.utility`. Pairs are processed
+The rules and rates are documented in :mod:`training.world.utility` (standard world) and
+:mod:`training.world.variants` (the variants' utilities, reciprocity, position bias and
+recording lag, passed in as :class:`VariantHooks`). Pairs are processed
 date by date, because a pair that reached intention becomes a *past tie* that raises the
 utility of later occasions between the same two parties.
 """

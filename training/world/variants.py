@@ -28,8 +28,10 @@ supplying firm is national / any-level 专精特新.
 
 Funnel (all variants): as in the standard world, with the variant's noise ``e ~ N(0, σ²)``
 and centre ``c`` (the median noise-free utility of the shown pairs, so rates stay
-comparable; stored in truth/params.json). Contact gets ``-γ ln(position)`` added to its
-logit (position bias; position 1 = top of the shown list). Reciprocity variants decide the
+comparable; stored in truth/params.json). Contact gets ``-γ (ln position - mean ln
+position)`` added to its logit (position bias, position 1 = top of the shown list, centred
+on the lists' mean log position so that rates stay comparable; the expected grades of
+:mod:`training.world.grades` are those at that reference position). Reciprocity variants decide the
 "accept meeting" step with the candidate's own view ``v + e'`` (``e' ~ N(0, σ_v²)``, centre
 its median) instead of ``u + e``. A recording lag ``L ~ Exp(mean λ days)`` per occasion
 hides every stage dated after ``end - L`` (so the last weeks are thinner; stages after the
