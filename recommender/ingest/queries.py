@@ -2,10 +2,11 @@
 
 An office's list of 龙头企业 or parks, as it keeps it: CSV (UTF-8 or GBK) or XLSX, with or
 without a header. With a header, the query column is the first of ``query_id`` /
-统一社会信用代码 / 园区编号 present, else the name column (企业名称 / 园区名称); without one, the
-first column. Each cell may be an id or an exact name. Rows whose query is unknown, of the
-wrong kind (a park for a supplier list, a supporting firm as a leading one) or repeated are
-reported by line and skipped; the others are ranked.
+统一社会信用代码 / 园区编号 present, else the name column (企业名称 / 园区名称); a row whose id
+cell is empty ("-") falls back to its name; without a header, the first column. Each cell
+may be an id or an exact name. Rows whose query is unknown, of the wrong kind (a park for a
+supplier list, a supporting firm as a leading one) or repeated are reported by line and
+skipped; the others are ranked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from recommender.errors import ImportValidationError, RowError
-from recommender.ingest.aliases import header_key
+from recommender.ingest.aliases import EMPTY_TOKENS, header_key
 from recommender.ingest.merge import name_key
 from recommender.ingest.reading import FILE, detect_encoding
 
@@ -91,20 +92,20 @@ def read_query_file(path: Path) -> tuple[list[tuple[int, str]], str, str]:
         raise ImportValidationError("queries", str(path), [error], f"{path}: {error}")
     _, head = rows[0]
     keys = [header_key(c) for c in head]
-    pos, what = -1, "any"
-    for i, k in enumerate(keys):
-        if k in _ID_KEYS:
-            pos, what = i, "id"
-            break
-    if pos < 0:
-        pos = next((i for i, k in enumerate(keys) if k in _NAME_KEYS), -1)
-        what = "name" if pos >= 0 else "any"
-    if pos >= 0:
-        column, body = head[pos], rows[1:]
-    else:
-        column, body, pos = "", rows, 0
-    cells = [(line, cells[pos] if pos < len(cells) else "") for line, cells in body]
-    return cells, column, what
+    id_pos = next((i for i, k in enumerate(keys) if k in _ID_KEYS), -1)
+    name_pos = next((i for i, k in enumerate(keys) if k in _NAME_KEYS), -1)
+    if id_pos < 0 and name_pos < 0:
+        return [(line, cells[0]) for line, cells in rows], "", "any"
+    pos = id_pos if id_pos >= 0 else name_pos
+    what = "id" if id_pos >= 0 else "name"
+
+    def cell(cells: list[str]) -> str:
+        text = cells[pos] if pos < len(cells) else ""
+        if (not text or text in EMPTY_TOKENS) and 0 <= name_pos < len(cells):
+            text = cells[name_pos]  # no USCC on this row (名单 often lack it): its name
+        return "" if text in EMPTY_TOKENS else text
+
+    return [(line, cell(cells)) for line, cells in rows[1:]], head[pos], what
 
 
 def resolve_queries(

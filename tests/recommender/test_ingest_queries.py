@@ -52,11 +52,13 @@ def test_header_with_uscc_column_and_every_kind_of_bad_row(tmp_path: Path) -> No
     assert got.ids == [L1, L2]
     assert got.lines == [2, 8]
     assert [e.line for e in got.skipped] == [3, 4, 5, 6, 7]
+    assert got.skipped[4].got == "己"  # no USCC: the name was tried
     reasons = [e.expected for e in got.skipped]
     assert "not marked 龙头企业" in reasons[0]
     assert "this is a park" in reasons[1]
     assert "统一社会信用代码 or name" in reasons[2]
     assert "not already on line 2" in reasons[3]
+    assert "统一社会信用代码 or name" in reasons[4]
     assert all(e.column == "统一社会信用代码" for e in got.skipped)
 
 
