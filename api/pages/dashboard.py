@@ -64,6 +64,15 @@ def _page(
         session, principal=user.principal, cities=reference.cities, year=year, cache=cache,
         stamp=stamp,
     )  # fmt: skip
+    if year is None and board["totals"]["city_signed_projects"] == 0:
+        # this year has nothing signed yet: show the latest year that has, and say so
+        latest = service.latest_year(session, principal=user.principal, cities=reference.cities)
+        if latest is not None and latest != board["year"]:
+            notice = notice or f"{board['year']} 年暂无签约项目, 显示最近有签约的 {latest} 年"
+            board = service.dashboard_for(
+                session, principal=user.principal, cities=reference.cities, year=latest,
+                cache=cache, stamp=stamp,
+            )  # fmt: skip
     blocks = []
     for b in board["pairings"]:
         sources = {s["city_code"]: s["signed_projects"] for s in b["by_source"] if s["city_code"]}

@@ -18,6 +18,7 @@ DEMO_KEYS: tuple[tuple[str, str | None, str], ...] = (
     ("promotion_office", "340300", "演示 蚌埠市投资促进局"),
     ("organiser", None, "演示 活动组织方 organiser"),
     ("analyst", None, "演示 分析师 analyst"),
+    ("coordinator", None, "演示 省级协调员 coordinator"),
 )
 
 
@@ -27,6 +28,7 @@ DEMO_USERS: tuple[tuple[str, str, str | None, str], ...] = (
     ("bengbu", "promotion_office", "340300", "蚌埠市投资促进局（演示）"),
     ("organiser", "organiser", None, "对接会组织方（演示）"),
     ("analyst", "analyst", None, "分析员（演示）"),
+    ("coordinator", "coordinator", None, "省级协调员（演示）"),
 )
 
 
@@ -62,6 +64,17 @@ def demo_users(session: Session, path: Path) -> None:
     typer.echo(f"demo accounts written to {path} (sign in at http://127.0.0.1:8000/login):")
     for username, _role, city, label, password in made:
         typer.echo(f"  {username:<10} {password:<14} {city or '-':<7} {label}")
+
+
+def demo_ledger(session: Session) -> None:
+    """Give the demo world a project ledger (from its outcomes) if it has none (issue 14)."""
+    from features.reference import load_reference
+    from recommender.projects.demo import store_demo_ledger
+    from recommender.settings import get_settings
+
+    reference = load_reference(get_settings().reference_dir)
+    n = store_demo_ledger(session, industries=reference.industries)
+    typer.echo(f"demo ledger: {n} projects" if n else "projects exist; no demo ledger made")
 
 
 def write_keys(path: Path, keys: list[tuple[str, str | None, str, str]]) -> None:
@@ -101,6 +114,7 @@ def register(app: typer.Typer) -> None:
         try:
             with session_scope(make_session_factory(engine)) as session:
                 demo_users(session, settings.home / "demo_users.txt")
+                demo_ledger(session)
                 existing = security.list_keys(session)
                 if existing:
                     typer.echo(f"{len(existing)} API keys exist; none created")

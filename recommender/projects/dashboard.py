@@ -44,7 +44,14 @@ from recommender.db.models import (
     RecommendationLog,
 )
 
-__all__ = ["FUNNEL_STAGES", "DashboardCache", "Scope", "dashboard", "wanbei_pairings"]
+__all__ = [
+    "FUNNEL_STAGES",
+    "DashboardCache",
+    "Scope",
+    "dashboard",
+    "latest_signed_year",
+    "wanbei_pairings",
+]
 
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed")
 _SRDI = ("province", "national")
@@ -65,6 +72,16 @@ def wanbei_pairings(cities: pd.DataFrame) -> list[tuple[str, str]]:
     wanbei = cities[(cities["role"] == "wanbei") & (cities["partner_code"].astype(str) != "")]
     pairs = zip(wanbei["city_code"].astype(str), wanbei["partner_code"].astype(str), strict=True)
     return sorted(pairs)
+
+
+def latest_signed_year(session: Session, cities: Collection[str]) -> int | None:
+    """The latest year in which a project of ``cities`` was signed (None if none was)."""
+    last = session.scalar(
+        select(func.max(Project.signed_date)).where(
+            Project.stage.in_(PROJECT_SIGNED_STAGES), Project.city_code.in_(list(cities))
+        )
+    )
+    return None if last is None else last.year
 
 
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:

@@ -86,6 +86,15 @@ def dashboard_for(
     )  # fmt: skip
 
 
+def latest_year(session: Session, *, principal: Principal, cities: pd.DataFrame) -> int | None:
+    """The latest year with a signed project among the pairings the caller may see."""
+    from recommender.projects.dashboard import latest_signed_year
+
+    scope = scope_of(principal, cities)
+    wanted = [w for w, _ in wanbei_pairings(cities) if scope.allows(w)]
+    return latest_signed_year(session, wanted)
+
+
 # ----------------------------------------------------------------------------- ledger rows
 def _json(value: object) -> object:
     if value is None or value is pd.NaT or value is pd.NA:
