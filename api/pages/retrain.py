@@ -142,7 +142,10 @@ def comparison(
     else:
         new_key, prod_key = "lambdarank", "production"
         basis = "只对已有对接记录的企业重新排序（次要口径）"
-    new, prod, rule = _all(metrics, new_key), _all(metrics, prod_key), _all(metrics, "rule")
+    new, prod = _all(metrics, new_key), _all(metrics, prod_key)
+    # the rule baseline was measured on the re-ranked pairs only: beside the full path it
+    # would compare two different things
+    rule = _all(metrics, "rule") if new_key == "lambdarank" else {}
     rows = [
         (label, _finite(new.get(m)), _finite(prod.get(m)), _finite(rule.get(m)))
         for m, label in METRIC_NAMES

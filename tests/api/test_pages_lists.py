@@ -156,7 +156,7 @@ def test_versions_are_compared_with_production_from_the_same_run_and_judged_by_t
     }
     basis, rows, guard = comparison(metrics)
     assert basis.startswith("全流程")
-    assert rows[0] == ("排序质量 NDCG@10", 0.5646, 0.5743, 0.50)
+    assert rows[0] == ("排序质量 NDCG@10", 0.5646, 0.5743, None)  # no full-path rule figure
     assert rows[1] == ("平均准确率 MAP@10", 0.4, 0.45, None)
     assert guard.ok is False
     assert "比当时的生产模型 0.5743 低 0.0097" in guard.text
@@ -164,7 +164,7 @@ def test_versions_are_compared_with_production_from_the_same_run_and_judged_by_t
     del metrics["full_path"], metrics["production_full_path"]
     basis, rows, guard = comparison(metrics)
     assert basis.startswith("只对已有对接记录")
-    assert rows[0][1:3] == (0.60, 0.59)
+    assert rows[0][1:] == (0.60, 0.59, 0.50)
     assert guard.ok is True
     _, _, none = comparison({"lambdarank": {"all": {"ndcg@10": 0.6}}})
     assert none.ok is None

@@ -16,25 +16,25 @@ pytestmark = pytest.mark.browser
 EVENT = "EV-PAGE-01"
 
 
-def _participants_text(server: Any) -> tuple[str, int]:
+def _participants_text(server: Any) -> tuple[str, int, int]:
     parts = pd.read_csv(server.world / "participants.csv", dtype=str).fillna("")
     first = parts[parts["event_id"] == parts["event_id"].iloc[0]]
     lines = [f"{u},{r}" for u, r in zip(first["uscc"], first["role"], strict=True)]
-    return "\n".join(lines), len(lines)
+    return "\n".join(lines), len(lines), int((first["role"] == "leading").sum())
 
 
 def test_an_organiser_creates_plans_exports_and_replans_an_event(
     page: Any, server: Any, sign_in: Any, shots: Path, tmp_path: Path
 ) -> None:
     sign_in(page, "organiser", "/events")
-    text, n = _participants_text(server)
+    text, n, n_leading = _participants_text(server)
     form = page.locator("form#new-event")
     form.locator("input[name=event_id]").fill(EVENT)
     form.locator("input[name=name]").fill("蚌埠·智能传感器 龙头+配套 对接会")
     form.locator("input[name=date]").fill("2026-12-10")
     form.locator("select[name=city]").select_option("340300")
     form.locator("input[name=n_slots]").fill("6")
-    form.locator("input[name=n_tables]").fill("4")
+    form.locator("input[name=n_tables]").fill(str(n_leading))  # a table per leading firm
     form.locator("textarea[name=participants_text]").fill(text)
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"**/events/{EVENT}")
@@ -53,7 +53,7 @@ def test_an_organiser_creates_plans_exports_and_replans_an_event(
     assert summary.startswith(f"共排 {n_meetings} 场会谈")
     assert "已达理论最优的 " in summary
     assert "上界" not in summary
-    # each leading firm keeps one table the whole event (4 tables, fewer leading firms)
+    # each leading firm keeps one table the whole event
     tables: dict[str, set[int]] = {}
     for cell in meetings.all():
         lead = cell.get_attribute("data-leading") or ""
