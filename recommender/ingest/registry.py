@@ -258,7 +258,7 @@ _LEGAL_SENTENCE = re.compile(
     r"不得从事|以上经营范围|涉及许可经营|国家限制|分支机构经营)[^；;。]*"
 )
 _LABELS = re.compile(r"(?:一般经营项目|许可经营项目|一般项目|许可项目|经营范围)\s*[:：]")
-_VERBS = r"(?:研发|研制|开发|设计|生产|制造|加工|销售|批发|零售|安装|维修)"
+_VERBS = r"(?:研发|研制|开发|生产|制造|加工|销售|批发|零售|安装|维修)"
 _VERB_TAIL = re.compile(rf"(?:的)?{_VERBS}(?:[、和及与]{_VERBS})*$")
 _ITEM_SPLIT = re.compile(r"[；;。、，,\n]+")
 _GENERIC_ITEMS = frozenset(

@@ -289,3 +289,25 @@ def test_deregistered_firms_are_kept_marked_and_not_live(
     )  # fmt: skip
     order = ctx.ids[: ctx.n_firms].tolist()
     assert ctx.live[: ctx.n_firms].tolist() == [u not in dead for u in order]
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def test_registry_and_leading_list_samples_import(session: Session, reference: Reference) -> None:
+    report = import_file(
+        session, kind="enterprises", path=SAMPLES / "registry_qichacha.csv", reference=reference
+    )
+    assert (report.inserted, report.layout, report.encoding) == (6, "qichacha", "gb18030")
+    report = import_file(
+        session, kind="enterprises", path=SAMPLES / "leading_list.csv", reference=reference,
+        constants={"是否龙头企业": "是"},
+    )  # fmt: skip
+    assert report.match is not None
+    assert (report.match.by_uscc, report.match.by_name, report.match.unmatched) == (1, 1, ())
+    stored = repo.load_frame(session, kind="enterprises").set_index("name")
+    leading = stored.index[stored["is_leading"]].tolist()
+    assert sorted(leading) == ["宁波示例甬感科技股份有限公司", "阜阳示例新锂能源科技有限公司"]
+    assert stored.loc["阜阳示例新锂能源科技有限公司", "inputs"] == "正极材料;负极材料;电解液;隔膜"
+    assert stored.loc["上海示例松江光伏材料有限公司", "status"] == "deregistered"
+    assert stored.loc["上海示例闵芯集成电路有限公司", "products"] == "集成电路设计;信号调理芯片设计"
