@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import asdict
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from api.deps import Limit, Offset, PathId, ReferenceDep, Search, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.imports import ImportResult
-from api.schemas.projects import ProjectOut, ProjectPage, ProjectStageName, StageUpdate
+from api.schemas.projects import (
+    ChainTargetsOut,
+    ProjectOut,
+    ProjectPage,
+    ProjectStageName,
+    StageUpdate,
+)
+from recommender.db.models import utcnow
 from recommender.errors import ValidationError
 from recommender.projects import service
 from recommender.security import Principal
@@ -22,6 +30,38 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"], responses={**ERRORS
 Reader = Annotated[Principal, access("projects", "read")]
 Writer = Annotated[Principal, access("projects", "write")]
 City = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="Wanbei city adcode")]
+Ranker = Annotated[Principal, access("rank", "read")]
+
+
+@router.get("/chain-targets/{park_id}", responses=NOT_FOUND)
+def chain_targets(  # noqa: PLR0917 - FastAPI passes query parameters by name
+    request: Request,
+    session: SessionDep,
+    key: Ranker,
+    park_id: PathId,
+    anchor: Annotated[
+        str | None, Query(pattern=r"^[0-9A-Z]{18}$", description="anchor USCC")
+    ] = None,
+    k: Annotated[int, Query(ge=1, le=200, description="list length")] = 20,
+) -> ChainTargetsOut:
+    """以商招商: 沪苏浙 suppliers/customers of the park's firms (or of one anchor), explained."""
+    from api.routes.rank import get_holder, get_recommendation_log
+
+    got = service.chain_targets_for(
+        session, principal=key, ranker=lambda: get_holder(request).get(), park_id=park_id,
+        anchor=anchor, k=k,
+    )  # fmt: skip
+    shown_at = utcnow()
+    version = got.model_versions[0] if got.model_versions else ""
+    get_recommendation_log(request).submit(
+        [
+            {"shown_at": shown_at, "api_key_id": key.key_id, "query_kind": "investor",
+             "query_id": park_id, "candidate_id": t.candidate_id, "rank": t.rank,
+             "score": t.score, "model_version": version}
+            for t in got.targets
+        ]
+    )  # fmt: skip
+    return ChainTargetsOut.model_validate(asdict(got))
 
 
 @router.get("")

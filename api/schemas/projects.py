@@ -165,3 +165,31 @@ class TargetsOut(BaseModel):
     signed_projects: int | None
     agreed_investment_yi: float | None
     srdi_cultivated: int | None
+
+
+class ChainAnchorOut(BaseModel):
+    uscc: str
+    name: str
+    direction: Literal["upstream", "downstream"]
+    rank: int = Field(description="the target's rank in this anchor's list")
+
+
+class ChainTargetOut(BaseModel):
+    rank: int
+    candidate_id: str
+    name: str
+    city_code: str
+    city_name: str
+    score: float = Field(description="reciprocal-rank fusion over the anchors' lists")
+    anchors: list[ChainAnchorOut]
+    reasons_zh: list[str]
+    reasons_en: list[str]
+
+
+class ChainTargetsOut(BaseModel):
+    """以商招商: the 沪苏浙 suppliers and customers of the firms already in a park."""
+
+    park_id: str
+    anchors: list[str]
+    model_versions: list[str]
+    targets: list[ChainTargetOut]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -351,7 +351,7 @@ def chain_targets_for(
     session: Session,
     *,
     principal: Principal,
-    ranker: Any,
+    ranker: Callable[[], Any],
     park_id: str,
     anchor: str | None = None,
     k: int = 20,
@@ -359,7 +359,8 @@ def chain_targets_for(
 ) -> Any:
     """The chain-based list of a park (:func:`recommender.projects.targeting.chain_targets`).
 
-    ``ranker`` is the ranking service; a promotion office asks only for its own city's parks.
+    ``ranker`` gives the ranking service (asked only once the park and its anchors are
+    known); a promotion office asks only for its own city's parks.
     """
     from recommender.db.models import Enterprise, Park
     from recommender.projects.targeting import chain_targets
@@ -380,8 +381,15 @@ def chain_targets_for(
         for uscc, is_leading, name in session.execute(stmt):
             leading[str(uscc)] = bool(is_leading)
             names[str(uscc)] = str(name)
+    if anchor is not None and anchor not in leading:
+        raise NotFoundError(f"enterprise {anchor!r} does not exist")
+    if anchor is None and not any(m in leading for m in members):
+        raise ValidationError(
+            f"park {park_id} has no known firms yet (园区企业名单 or landed projects); "
+            "name an anchor firm"
+        )
     when = pd.Timestamp(as_of) if as_of is not None else None
     return chain_targets(
-        ranker, park_id=park_id, members=members, leading=leading, names=names,
+        ranker(), park_id=park_id, members=members, leading=leading, names=names,
         anchor=anchor, k=k, as_of=when,
     )  # fmt: skip

@@ -107,6 +107,22 @@ def _rank_batch(api: Api, who: str) -> dict[str, Any]:
     return {"json": {"query_ids": [api.ids["park_bb"]], "k": 5}}
 
 
+def _stage(api: Api, who: str) -> dict[str, Any]:
+    return {"json": {"stage": "签约", "date": "2025-07-01"}}
+
+
+def _ledger(api: Api, who: str) -> dict[str, Any]:
+    csv = (
+        "项目编号,项目名称,投资方,所属园区,进度,日期\n"
+        f"M-PJ-{who},矩阵项目,某投资公司,{api.ids['park_bb']},在谈,2025-01-01\n"
+    )
+    return {"files": {"file": ("台账.csv", csv.encode(), "text/csv")}}
+
+
+def _targets(api: Api, who: str) -> dict[str, Any]:
+    return {"json": {"city_code": BENGBU, "year": 2025, "signed_projects": 3}}
+
+
 def _key(api: Api, who: str) -> dict[str, Any]:
     return {"json": {"role": "analyst", "label": f"matrix {who}"}}
 
@@ -202,6 +218,20 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
         _none,
         (403, 403, 404, 403, 404),
     ),
+    # projects and the dashboard (issue 14); a 淮南 office's ledger row of 蚌埠 is a bad row
+    ("projects.list", "GET", "/v1/projects", _none, (200, 200, 403, 200, 200)),
+    ("projects.get", "GET", "/v1/projects/NOPE", _none, (404, 404, 403, 404, 404)),
+    ("projects.stage", "POST", "/v1/projects/NOPE/stage", _stage, (404, 404, 403, 404, 404)),
+    ("projects.import", "POST", "/v1/projects/import", _ledger, (200, 422, 403, 200, 200)),
+    (
+        "projects.chain_targets",
+        "GET",
+        "/v1/projects/chain-targets/{park_bb}",
+        _none,
+        (422, 403, 422, 422, 422),
+    ),
+    ("dashboard.get", "GET", "/v1/dashboard", _none, (200, 200, 403, 200, 200)),
+    ("dashboard.targets", "PUT", "/v1/dashboard/targets", _targets, (200, 403, 403, 403, 200)),
 ]
 
 CASES = [
