@@ -311,3 +311,22 @@ def test_registry_and_leading_list_samples_import(session: Session, reference: R
     assert stored.loc["阜阳示例新锂能源科技有限公司", "inputs"] == "正极材料;负极材料;电解液;隔膜"
     assert stored.loc["上海示例松江光伏材料有限公司", "status"] == "deregistered"
     assert stored.loc["上海示例闵芯集成电路有限公司", "products"] == "集成电路设计;信号调理芯片设计"
+
+
+def test_contract_file_with_full_dates_and_shanghai_districts(
+    tmp_path: Path, reference: Reference, names: IndustryNames
+) -> None:
+    text = (
+        "uscc,name,city,district,industry_code,products,founded\n"
+        f"{code('310112', 7)},上海甲有限公司,上海市,闵行区,3973,MEMS芯片,2010-03-23\n"
+        f"{code('310120', 8)},上海乙有限公司,上海市,奉贤,3841,动力电池,2012\n"
+        f"{code('340300', 9)},蚌埠丙有限公司,蚌埠市,怀远县,3841,动力电池,2015/6/1\n"
+    )
+    path = tmp_path / "enterprises.csv"
+    path.write_text(text, encoding="utf-8")
+    f = _validated(path, reference, names)
+    assert f["city_code"].tolist() == ["310112", "310120", "340300"]
+    assert f["founded"].tolist() == [2010, 2012, 2015]
+    assert f["founded_on"].tolist()[0] == pd.Timestamp("2010-03-23")
+    assert pd.isna(f["founded_on"].tolist()[1])
+    assert f["district"].tolist() == ["闵行区", "奉贤", "怀远县"]
