@@ -34,7 +34,7 @@ from features.schema import (
     conform,
 )
 from recommender.db import repo
-from recommender.db.models import Enterprise, Park, ParkMember, Project, ProjectStage
+from recommender.db.models import Enterprise, Outcome, Park, ParkMember, Project, ProjectStage
 from recommender.errors import RowError
 from recommender.ingest.aliases import header_key
 from recommender.ingest.reading import RawTable
@@ -237,6 +237,41 @@ def project_outcomes(frame: pd.DataFrame, known_firms: Collection[str]) -> pd.Da
     return conform(out, OUTCOME)
 
 
+def _insert_new_outcomes(session: Session, outcomes: pd.DataFrame) -> int:
+    """Insert the outcome rows not stored yet (insert-if-absent, like every outcome).
+
+    Looked up per park through the unique key's index (parks are few) rather than row by
+    row on the five-column key, which at a million outcomes was the slow part of an import.
+    """
+    if outcomes.empty:
+        return 0
+    have: set[tuple[str, str, str, Any]] = set()
+    for part in _chunks(sorted(set(outcomes["query_id"]))):
+        # (query_kind, query_id, candidate_id, stage, date) is the unique key's index: an
+        # index-only range scan per park
+        stmt = select(Outcome.query_id, Outcome.candidate_id, Outcome.stage, Outcome.date).where(
+            Outcome.query_kind == "investor",
+            Outcome.query_id.in_(part),
+            Outcome.stage.in_(list(PROJECT_OUTCOME_STAGE.values())),
+        )
+        have.update((str(q), str(c), str(st), d) for q, c, st, d in session.execute(stmt))
+    dates = outcomes["date"].dt.date
+    keys = zip(
+        outcomes["query_id"], outcomes["candidate_id"], outcomes["stage"], dates, strict=True
+    )
+    new = outcomes[[k not in have for k in keys]]
+    if new.empty:
+        return 0
+    rows = [
+        {"query_kind": "investor", "query_id": q, "candidate_id": c, "stage": st, "date": d,
+         "event_id": "", "amount_wan": None if pd.isna(a) else float(a)}
+        for q, c, st, d, a in zip(new["query_id"], new["candidate_id"], new["stage"],
+                                  new["date"].dt.date, new["amount_wan"], strict=True)
+    ]  # fmt: skip
+    session.execute(insert(Outcome), rows)
+    return len(rows)
+
+
 def _members_from_projects(frame: pd.DataFrame, known_firms: Collection[str]) -> pd.DataFrame:
     landed = frame[
         frame["stage"].eq("投产")
@@ -283,8 +318,7 @@ def store_projects(session: Session, frame: pd.DataFrame) -> repo.UpsertCounts:
     counts = repo.upsert_frame(session, kind="projects", frame=done)
     n_history = _append_history(session, done, explicit)
     known = _known_firms(session, set(done["investor_uscc"]))
-    outcomes = project_outcomes(done, known)
-    n_outcomes = repo.upsert_frame(session, kind="outcomes", frame=outcomes).inserted
+    n_outcomes = _insert_new_outcomes(session, project_outcomes(done, known))
     n_members = _insert_new_members(session, _members_from_projects(done, known))
     log.info(
         "projects: %d rows (+%d ~%d), %d stage steps, %d outcomes, %d park members added",
