@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 HELPING_PROVINCES: Final = ("上海市", "江苏省", "浙江省")
 SIZE_BANDS: Final = ("micro", "small", "medium", "large")
 SRDI_LEVELS: Final = ("province", "national")
-STAGES_RECORDABLE: Final = ("contacted", "meeting", "intention", "signed", "landed", "declined")
 
 
 def city_names(reference: Reference, lang: str = "zh") -> dict[str, str]:
@@ -61,18 +60,22 @@ def leading_firms(session: Session, principal: Principal) -> list[dict[str, str]
 
 
 def supplying_firms(
-    session: Session, principal: Principal, *, search: str = "", limit: int = 500
+    session: Session,
+    principal: Principal,
+    *,
+    cities: Collection[str],
+    search: str = "",
+    limit: int = 500,
 ) -> list[dict[str, str]]:
     """Firms that could supply leading firms (the ``customer`` query): a promotion office's
-    own city's non-leading firms; for other roles the 皖北 cities' ones. Name order, at most
-    ``limit``, optionally only names containing ``search``."""
+    own city's non-leading firms; for other roles those of ``cities`` (the 皖北 ones). Name
+    order, at most ``limit``, optionally only names containing ``search``."""
     t = models.Enterprise
     stmt = select(t.uscc, t.name, t.city_code).where(t.is_leading.is_(False))
     if principal.scoped:
         stmt = stmt.where(t.city_code == principal.city_code)
     else:
-        wanbei = select(models.City.city_code).where(models.City.role == "wanbei")
-        stmt = stmt.where(t.city_code.in_(wanbei))
+        stmt = stmt.where(t.city_code.in_(sorted(cities)))
     if search:
         stmt = stmt.where(t.name.contains(search))
     stmt = stmt.order_by(t.city_code, t.name).limit(limit)

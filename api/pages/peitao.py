@@ -26,14 +26,17 @@ K = Annotated[int, Query(ge=1, le=200)]
 Side = Literal["", "supplier", "customer"]
 
 
-def default_side(session: Session, user: PageUser) -> str:
-    """A 皖北 office starts with its own firms' customers; everyone else with suppliers."""
-    if not user.principal.scoped:
-        return "supplier"
-    from recommender.db.models import City
+def wanbei_codes(reference: Any) -> set[str]:
+    """The 皖北 cities' adcodes."""
+    cities = reference.cities
+    return set(cities.loc[cities["role"] == "wanbei", "city_code"].astype(str))
 
-    city = session.get(City, user.principal.city_code)
-    return "customer" if city is not None and city.role == "wanbei" else "supplier"
+
+def default_side(reference: Any, user: PageUser) -> str:
+    """A 皖北 office starts with its own firms' customers; everyone else with suppliers."""
+    if user.principal.scoped and user.principal.city_code in wanbei_codes(reference):
+        return "customer"
+    return "supplier"
 
 
 def _page(
@@ -51,11 +54,13 @@ def _page(
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    side = side or default_side(session, user)
+    side = side or default_side(reference, user)
     if side == "supplier":
         firms = lookups.leading_firms(session, user.principal)
     else:
-        firms = lookups.supplying_firms(session, user.principal, search=q)
+        firms = lookups.supplying_firms(
+            session, user.principal, cities=wanbei_codes(reference), search=q
+        )
     names = lookups.city_names(reference, user.lang)
     result, rows, error, short = None, [], "", None
     if firm:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from api.deps import SessionDep
 from api.pages.i18n import normalise_lang
 from recommender import accounts
-from recommender.db.models import City, UserAccount
+from recommender.db.models import UserAccount
 from recommender.security import Principal
 
 COOKIE: Final = "cm_session"
@@ -199,7 +199,7 @@ def principal_of(session: Session, data: SessionData) -> Principal | None:
     if data.user_id is None:
         return None
     row = session.get(UserAccount, data.user_id)
-    if row is None or row.disabled_at is not None:
+    if row is None or not accounts.is_active(row):  # disabled or expired
         return None
     if not hmac.compare_digest(accounts.session_ref(row), data.user_ref):
         return None
@@ -214,12 +214,24 @@ def current_user(request: Request, session: SessionDep) -> PageUser:
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
-    city = session.get(City, principal.city_code) if principal.city_code else None
-    city_name = (city.name if data.lang == "zh" else city.name_en or city.name) if city else ""
+    city_name = _city_name(request, principal.city_code, data.lang)
     return PageUser(principal=principal, lang=data.lang, csrf=data.csrf, city_name=city_name)
 
 
 UserDep = Annotated[PageUser, Depends(current_user)]
+
+
+def _city_name(request: Request, code: str | None, lang: str) -> str:
+    """The name of a user's city, from the reference data ("" if none or unknown)."""
+    if not code:
+        return ""
+    from api.deps import get_reference
+
+    cities = get_reference(request).cities
+    hit = cities[cities["city_code"] == code]
+    if hit.empty:
+        return ""
+    return str(hit["name" if lang == "zh" else "name_en"].iloc[0])
 
 
 def optional_user(request: Request) -> PageUser | None:

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -200,7 +201,7 @@ def sign_in(server: Server) -> Any:
 
     def _sign_in(page: Any, role: str, next_path: str = "/") -> None:
         username, password = server.users[role]
-        page.goto(f"{server.url}/login?next={next_path}")
+        page.goto(f"{server.url}/login?next={quote(next_path, safe='/')}")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("form[action='/login'] button[type=submit]")
