@@ -38,7 +38,11 @@ def dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
     return cache, datastamp.read(state.settings.home)
 
 
-@router.get("", response_model=DashboardOut)
+@router.get(
+    "",
+    response_model=DashboardOut,
+    responses={200: {"content": {XLSX: {}}, "description": "JSON, or Excel with format=xlsx"}},
+)
 def get_dashboard(  # noqa: PLR0917 - FastAPI passes query parameters by name
     request: Request,
     session: SessionDep,
