@@ -171,9 +171,50 @@ def row_errors_zh(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+# (pattern of a domain error's English text, its Chinese): the refusals a page user meets
+_DOMAIN: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(p), zh)
+    for p, zh in (
+        (
+            r"has no registered participants",
+            "这场对接会还没有登记参会企业，请先登记龙头企业和配套企业。",
+        ),
+        (r"has no n_slots", "这场对接会还没有设置时段数，请先填写时段数。"),
+        (r"^event '([^']+)' exists already", r"编号 \1 已被另一场对接会使用，请换一个编号。"),
+        (r"has no stored plan", "这场对接会还没有排程，请先运行排程。"),
+        (
+            r"participant\(s\) are unknown to the ranking service",
+            "有参会企业刚导入，排序服务还没更新，请过一两分钟再排程。",
+        ),
+        (r"has no calibrator", "当前上线的模型不能给会谈打分，请分析员重新训练并上线一个模型。"),
+        (
+            r"supplier queries need a leading firm",
+            "这家不是龙头企业：请在“为本地企业找客户”里查它能供货给谁。",
+        ),
+        (
+            r"customer queries need a supporting firm",
+            "这家是龙头企业：请在“为龙头企业找配套”里查谁能为它供货。",
+        ),
+        (r"no earlier production model to roll back to", "没有更早上线过的模型，无法回滚。"),
+        (
+            r"retrain job (\d+) is still (\w+)",
+            r"第 \1 号训练任务还没结束，请等它完成后再开始新的训练。",
+        ),
+        (r"is not a remaining participant", "这家企业没有登记参加这场对接会。"),
+        (r"is already cancelled|was cancelled", "这家企业已经取消参会了。"),
+        (r"^park '([^']+)' does not exist", "没有找到这个园区，可能已被删除。"),
+        (r"^enterprise '([^']+)' does not exist", "没有找到这家企业，可能已被删除。"),
+    )
+)
+
+
 def domain_zh(exc: ChainmatchError) -> str:
     """One Chinese sentence for a refusal or failure shown on a page."""
     text = str(exc)
+    for pattern, zh in _DOMAIN:
+        match = pattern.search(text)
+        if match:
+            return match.expand(zh)
     if isinstance(exc, ImportValidationError):
         n = len(exc.errors)
         return f"文件未导入：有 {n} 处问题，见下表。整份文件都没有写入，请改正后重新上传。"

@@ -203,3 +203,36 @@ def test_an_outcomes_file_with_a_contradiction_or_a_future_date_is_caught(
         got = check_outcome_file(s, f, today=dt.date(2026, 12, 1))
     assert [(p["line"], p["column"]) for p in got] == [(3, "stage"), (5, "date")]
     assert got[0]["got"] == "拒绝 2026-03-01 (the other is on line 2)"
+
+
+@pytest.mark.parametrize(
+    ("exc", "zh"),
+    [
+        (
+            "ValidationError:event EV1 has no registered participants; expected >= 2",
+            "这场对接会还没有登记参会企业，请先登记龙头企业和配套企业。",
+        ),
+        (
+            "ConflictError:event 'EV-9' exists already; choose another id",
+            "编号 EV-9 已被另一场对接会使用，请换一个编号。",
+        ),
+        (
+            "ConflictError:retrain job 7 is still running; wait for it",
+            "第 7 号训练任务还没结束，请等它完成后再开始新的训练。",
+        ),
+        (
+            "ForbiddenError:park CB05 is in city 340400; this key is limited to city 340300",
+            "这项内容不属于您的城市或角色，无法查看或修改。",
+        ),
+        (
+            "ModelError:no model in production",
+            "还没有可用的排序模型，请联系分析员训练并上线一个模型后再试。",
+        ),
+    ],
+)
+def test_refusals_read_in_chinese_on_a_page(exc: str, zh: str) -> None:
+    from api.pages.messages import domain_zh
+    from recommender import errors
+
+    cls, _, text = exc.partition(":")
+    assert domain_zh(getattr(errors, cls)(text)) == zh
