@@ -94,6 +94,7 @@ def _detail(
     fresh: StoredPlan | None = None,
     notice: str = "",
     undo: dict[str, str] | None = None,
+    participants_text: str = "",
     error: str = "",
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
@@ -152,6 +153,7 @@ def _detail(
         changes=changes,
         notice=notice,
         undo=undo,
+        participants_text=participants_text,
         error=error,
         row_errors=row_errors or [],
         status_code=status_code,
@@ -316,6 +318,7 @@ def add_participants(
             event_id,
             error=message,
             row_errors=errors,
+            participants_text=participants_text,
             status_code=422,
         )
     return _detail(request, session, reference, user, event_id, notice=f"已登记 {n} 家参会企业。")
