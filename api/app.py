@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from api import pages
+from api import middleware, pages
 from api.errors import install_error_handlers
 from api.routes import (
+    audit,
     dashboard,
     enterprises,
     events,
@@ -52,6 +53,7 @@ TAGS = [
     {"name": "projects", "description": "项目台账: scoped to a promotion office's city"},
     {"name": "dashboard", "description": "成效看板 per pairing, city and park (JSON or Excel)"},
     {"name": "keys", "description": "API keys (admin)"},
+    {"name": "audit", "description": "审计日志: who saw or exported lists, promoted models"},
     {"name": "health", "description": "no key needed"},
 ]
 
@@ -111,10 +113,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.reference = None
     install_error_handlers(app)
     app.middleware("http")(_stamp_data_writes)
+    middleware.install(app)  # audit of lists and models, security headers on every answer
     app.include_router(health.router)
     for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)
     app.include_router(projects.router)
     app.include_router(dashboard.router)
+    app.include_router(audit.router)
     pages.install(app)  # web pages, /static (issue 7)
     return app

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.errors import (
@@ -26,6 +27,8 @@ from recommender.errors import (
     NotFoundError,
     ReferenceDataError,
     SchemaError,
+    TooManyAttemptsError,
+    UnavailableError,
     ValidationError,
 )
 
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 # Most specific first: the first class an error is an instance of decides its status.
 STATUS: Mapping[type[ChainmatchError], int] = {
     ImportValidationError: 422,
+    TooManyAttemptsError: 429,
     AuthError: 401,
     ForbiddenError: 403,
     NotFoundError: 404,
@@ -42,7 +46,17 @@ STATUS: Mapping[type[ChainmatchError], int] = {
     SchemaError: 422,
     ModelError: 503,
     ReferenceDataError: 503,
+    UnavailableError: 503,
 }
+# the database cannot be reached (restarting, down, locked): fail fast, the client retries
+DB_UNAVAILABLE: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+DB_UNAVAILABLE_MESSAGE = "数据库暂时不可用，请稍后重试 (the database is unavailable; retry shortly)"
+RETRY_AFTER = "5"
 
 
 def status_of(exc: ChainmatchError) -> int:
@@ -91,7 +105,26 @@ async def _handle(request: Request, exc: Exception) -> Response:
     if wants_html(request):
         return _html(request, status, exc=exc)
     headers = {"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'} if status == 401 else None
+    if status in (429, 503):
+        headers = {"Retry-After": RETRY_AFTER}
     return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+
+async def _handle_db_unavailable(request: Request, exc: Exception) -> Response:
+    # one line, no SQL or parameters: they may hold data, and the server log has the cause
+    log.warning(
+        "%s %s -> 503: database unavailable (%s)",
+        request.method,
+        request.url.path,
+        type(getattr(exc, "orig", None) or exc).__name__,
+    )
+    if wants_html(request):
+        return _html(request, 503, message=DB_UNAVAILABLE_MESSAGE)
+    return JSONResponse(
+        {"detail": DB_UNAVAILABLE_MESSAGE},
+        status_code=503,
+        headers={"Retry-After": RETRY_AFTER},
+    )
 
 
 async def _handle_http(request: Request, exc: Exception) -> Response:
@@ -112,6 +145,8 @@ async def _handle_unexpected(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on ``app`` (one handler for the whole domain hierarchy)."""
     app.add_exception_handler(ChainmatchError, _handle)
+    for cls in DB_UNAVAILABLE:
+        app.add_exception_handler(cls, _handle_db_unavailable)
     app.add_exception_handler(RequestValidationError, _handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http)
     app.add_exception_handler(Exception, _handle_unexpected)

@@ -9,10 +9,19 @@ hashes made with older parameters are upgraded at the next successful sign-in.
 
 A session refers to an account by id and :func:`session_ref`, a digest of the stored hash:
 changing the password or disabling the account ends every session at once.
+
+An account may expire (``expires_at``); an expired account signs in no more and its sessions
+end. Failed sign-ins are logged (user name and client, never the password) and written to
+the audit log; after :data:`MAX_FAILURES` failures for one user name, or
+:data:`MAX_CLIENT_FAILURES` from one client, within :data:`FAILURE_WINDOW`, sign-ins are
+refused (:class:`~recommender.errors.TooManyAttemptsError`) until the window has passed,
+even with the right password. The count lives in the database, so every API process sharing
+it enforces the same limit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -20,13 +29,19 @@ from typing import Final
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recommender import security
+from recommender import audit, security
 from recommender.db import repo_api
-from recommender.db.models import UserAccount, utcnow
-from recommender.errors import AuthError, ConflictError, NotFoundError, ValidationError
+from recommender.db.models import AuditEntry, UserAccount, utcnow
+from recommender.errors import (
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    TooManyAttemptsError,
+    ValidationError,
+)
 from recommender.security import Principal
 
 log = logging.getLogger(__name__)
@@ -38,6 +53,12 @@ _hasher: Final = PasswordHasher()
 # verified against when the user name is unknown, so both answers take as long
 _DUMMY_HASH: Final = _hasher.hash("not a password of anyone")
 BAD_SIGNIN: Final = "用户名或密码不正确，或账户已停用"
+MAX_FAILURES: Final = 5  # per user name within FAILURE_WINDOW
+MAX_CLIENT_FAILURES: Final = 20  # per client address within FAILURE_WINDOW
+FAILURE_WINDOW: Final = dt.timedelta(minutes=15)
+LOCKED_SIGNIN: Final = (
+    "登录失败次数过多，请 15 分钟后再试 (too many failed sign-ins; try again later)"
+)
 
 
 def check_username(username: str) -> str:
@@ -88,6 +109,7 @@ def create_user(
     role: str,
     city_code: str | None = None,
     label: str = "",
+    expires_at: dt.datetime | None = None,
 ) -> UserAccount:
     """Create an account (role and city checked like an API key's) and commit."""
     name = check_username(username)
@@ -105,6 +127,7 @@ def create_user(
         label=label.strip(),
         created_at=now,
         password_changed_at=now,
+        expires_at=expires_at,
     )
     session.add(row)
     session.commit()
@@ -140,29 +163,106 @@ def enable_user(session: Session, *, username: str) -> UserAccount:
     return row
 
 
+def set_expiry(session: Session, *, username: str, expires_at: dt.datetime | None) -> UserAccount:
+    """Let an account expire at ``expires_at`` (None: never) and commit."""
+    row = _get(session, username)
+    row.expires_at = expires_at
+    session.commit()
+    log.info("user %s expires at %s", row.username, expires_at or "never")
+    return row
+
+
+def is_active(row: UserAccount, *, now: dt.datetime | None = None) -> bool:
+    """Whether the account may sign in: neither disabled nor expired."""
+    return row.disabled_at is None and not security.is_expired(row.expires_at, now=now)
+
+
 def list_users(session: Session) -> list[UserAccount]:
     """Every account (disabled ones too), oldest first."""
     return list(session.scalars(select(UserAccount).order_by(UserAccount.id)))
 
 
-def authenticate_user(session: Session, *, username: str, password: str) -> UserAccount:
-    """The account if the password is right and it is enabled; :class:`AuthError` otherwise.
+def authenticate_user(
+    session: Session, *, username: str, password: str, client: str = ""
+) -> UserAccount:
+    """The account if the password is right and it is active; :class:`AuthError` otherwise.
 
-    Commits the sign-in time (and an upgraded hash when the parameters changed).
+    Too many recent failures for the user name or the client: :class:`TooManyAttemptsError`
+    (checked before the password). A failure is logged and audited (committed) before the
+    error is raised. Commits the sign-in time (and an upgraded hash when the parameters
+    changed).
     """
-    row = find_user(session, username) if username.strip() else None
+    name = username.strip()
+    _check_rate(session, username=name, client=client)
+    row = find_user(session, name) if name else None
     stored = row.password_hash if row is not None else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        _failed(session, username=name, client=client, why="wrong password or no such user")
         raise AuthError(BAD_SIGNIN) from None
-    if row is None or row.disabled_at is not None:
+    if row is None or not is_active(row):
+        _failed(session, username=name, client=client, why="account disabled or expired")
         raise AuthError(BAD_SIGNIN)
     if _hasher.check_needs_rehash(row.password_hash):
         row.password_hash = _hasher.hash(password)
     row.last_login_at = utcnow()
     session.commit()
     return row
+
+
+def _check_rate(session: Session, *, username: str, client: str) -> None:
+    since = utcnow() - FAILURE_WINDOW
+    by_name = audit.count_since(session, action="signin.failed", target=username, since=since)
+    by_client = 0
+    if client:
+        by_client = int(
+            session.scalar(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "signin.failed",
+                    AuditEntry.client == client[:64],
+                    AuditEntry.at >= since,
+                )
+            )
+            or 0
+        )
+    if by_name >= MAX_FAILURES or by_client >= MAX_CLIENT_FAILURES:
+        log.warning(
+            "sign-in refused for user %r from %s: %d failures for the name, %d from the "
+            "client in the last %s",
+            username,
+            client or "-",
+            by_name,
+            by_client,
+            FAILURE_WINDOW,
+        )
+        audit.add(
+            session,
+            actor=f"user:{username}",
+            role="",
+            action="signin.locked",
+            target=username,
+            detail={"failures_name": by_name, "failures_client": by_client},
+            client=client,
+        )
+        session.commit()
+        raise TooManyAttemptsError(LOCKED_SIGNIN)
+
+
+def _failed(session: Session, *, username: str, client: str, why: str) -> None:
+    """Log and audit a failed sign-in (never the password) and commit it."""
+    log.warning("failed sign-in for user %r from %s: %s", username, client or "-", why)
+    session.rollback()  # nothing half-done of this request goes in with the entry
+    audit.add(
+        session,
+        actor=f"user:{username}",
+        role="",
+        action="signin.failed",
+        target=username,
+        detail={"reason": why},
+        client=client,
+    )
+    session.commit()
 
 
 def session_ref(row: UserAccount) -> str:

@@ -18,6 +18,8 @@ __all__ = [
     "ReferenceDataError",
     "RowError",
     "SchemaError",
+    "TooManyAttemptsError",
+    "UnavailableError",
     "ValidationError",
 ]
 
@@ -36,6 +38,14 @@ class ValidationError(ChainmatchError, ValueError):
 
 class AuthError(ChainmatchError):
     """No or an unknown API key."""
+
+
+class TooManyAttemptsError(AuthError):
+    """Too many failed sign-ins for this user name or client: refused for a while."""
+
+
+class UnavailableError(ChainmatchError):
+    """A service the request needs (the database) is down for now; retry later."""
 
 
 class ForbiddenError(ChainmatchError):

@@ -20,10 +20,18 @@ never scoped). For a scoped key:
   side is in 蚌埠), so a 宁波 leading firm meeting a 蚌埠 supplier is 蚌埠's business too.
 - asking a list for another city's records (``city=``) is refused with 403 rather than
   silently answered with the key's own city.
+
+Expiry, revocation, rotation
+----------------------------
+A key may carry ``expires_at``: from then on it is refused like a revoked one (401, saying
+it expired). :func:`rotate_key` issues a successor with the same role, city and label and
+either revokes the old key at once or lets it live for a grace period (so a program can be
+switched over without downtime); ``replaced_by`` links the two.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -32,8 +40,8 @@ from typing import Final, Literal
 from sqlalchemy.orm import Session
 
 from recommender.db import repo, repo_api
-from recommender.db.models import ApiKey
-from recommender.errors import AuthError, ForbiddenError, ValidationError
+from recommender.db.models import ApiKey, utcnow
+from recommender.errors import AuthError, ForbiddenError, NotFoundError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +76,8 @@ POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
     "imports": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "models": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "keys": {"read": frozenset({_AD}), "write": frozenset({_AD})},
+    # who viewed/exported which list, who promoted which model (recommender.audit)
+    "audit": {"read": frozenset({_AD}), "write": frozenset({_AD})},
     # the ranking endpoints (issue 5, ranking engineer): offices rank investors/suppliers
     "rank": {"read": _ALL, "write": _WRITERS},
     # the project ledger and the dashboard (issue 14); dashboard writes are yearly targets
@@ -159,6 +169,11 @@ def authenticate(session: Session, plaintext: str | None) -> Principal:
     row = repo.find_api_key(session, plaintext=plaintext)
     if row is None or row.revoked_at is not None:
         raise AuthError("unknown or revoked API key")
+    if is_expired(row.expires_at):
+        raise AuthError(
+            f"API key {row.prefix}… expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; "
+            "ask an admin for a new one (chainmatch keys rotate)"
+        )
     return Principal(key_id=row.id, role=row.role, city_code=row.city_code or None, label=row.label)
 
 
@@ -178,16 +193,74 @@ def check_key_request(*, role: str, city_code: str | None, known_cities: Collect
         )
 
 
+def is_expired(expires_at: dt.datetime | None, *, now: dt.datetime | None = None) -> bool:
+    """Whether an ``expires_at`` (naive UTC; None: never) has passed."""
+    return expires_at is not None and expires_at <= (now or utcnow())
+
+
+def expiry(days: float | None) -> dt.datetime | None:
+    """The ``expires_at`` of something valid for ``days`` from now (None: never expires)."""
+    if days is None:
+        return None
+    if not days > 0:
+        raise ValidationError(f"expiry must be a number of days > 0, got {days}")
+    return utcnow() + dt.timedelta(days=days)
+
+
 def create_key(
-    session: Session, *, role: str, city_code: str | None = None, label: str = ""
+    session: Session,
+    *,
+    role: str,
+    city_code: str | None = None,
+    label: str = "",
+    expires_at: dt.datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """Issue a key (checked by :func:`check_key_request`) and commit; (row, plaintext)."""
     check_key_request(
         role=role, city_code=city_code, known_cities=repo_api.known_city_codes(session)
     )
     row, plaintext = repo.create_api_key(session, role=role, city_code=city_code, label=label)
+    row.expires_at = expires_at
     session.commit()
     log.info("issued API key %s (role %s, city %s)", row.id, role, city_code or "-")
+    return row, plaintext
+
+
+def rotate_key(
+    session: Session,
+    *,
+    key_id: int,
+    grace: dt.timedelta = dt.timedelta(0),
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Replace a key by a new one (same role, city, label) and commit; (new row, plaintext).
+
+    The old key is revoked now (``grace`` 0) or expires after ``grace``; a key that is
+    revoked, expired or already replaced cannot be rotated (:class:`ValidationError`).
+    """
+    old = session.get(ApiKey, key_id)
+    if old is None:
+        raise NotFoundError(f"API key id {key_id} not found")
+    if old.revoked_at is not None or is_expired(old.expires_at) or old.replaced_by is not None:
+        raise ValidationError(
+            f"API key {key_id} is revoked, expired or already replaced; "
+            "expected an active key (issue a new one with keys create)"
+        )
+    if grace < dt.timedelta(0):
+        raise ValidationError(f"grace must be >= 0, got {grace}")
+    row, plaintext = repo.create_api_key(
+        session, role=old.role, city_code=old.city_code, label=old.label
+    )
+    row.expires_at = expires_at
+    old.replaced_by = row.id
+    now = utcnow()
+    if grace == dt.timedelta(0):
+        old.revoked_at = now
+    else:
+        end = now + grace
+        old.expires_at = end if old.expires_at is None else min(old.expires_at, end)
+    session.commit()
+    log.info("rotated API key %s -> %s (old key valid for %s)", key_id, row.id, grace)
     return row, plaintext
 
 

@@ -20,7 +20,7 @@ from api.pages.session import (
     write_session,
 )
 from recommender import accounts
-from recommender.errors import AuthError
+from recommender.errors import AuthError, TooManyAttemptsError
 
 router = APIRouter(include_in_schema=False)
 NextUrl = Annotated[str, Query(max_length=500)]
@@ -76,18 +76,24 @@ def login(
     """Check the user name and password; on success set the session cookie and go on."""
     data = read_session(request)
     try:
-        row = accounts.authenticate_user(session, username=username, password=password)
-    except AuthError:
+        row = accounts.authenticate_user(
+            session,
+            username=username,
+            password=password,
+            client=request.client.host if request.client else "",
+        )
+    except AuthError as exc:
         session.rollback()
+        locked = isinstance(exc, TooManyAttemptsError)
         return render(
             request,
             "login.html",
             user=None,
             lang=data.lang,
             next=safe_next(next),
-            error="signin.bad",
+            error="signin.locked" if locked else "signin.bad",
             username=username.strip(),
-            status_code=401,
+            status_code=429 if locked else 401,
         )
     target = safe_next(next)
     if target == "/":

@@ -33,6 +33,10 @@ MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
         "用户名或密码不正确，或账户已停用",
         "Wrong user name or password, or the account is disabled",
     ),
+    "signin.locked": (
+        "登录失败次数过多，请 15 分钟后再试",
+        "Too many failed sign-ins; please try again in 15 minutes",
+    ),
     "signin.out": ("您已安全退出", "You have signed out"),
     "signed_in_as": ("当前用户", "Signed in as"),
     "lang.other": ("English", "中文"),

@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from recommender import excel
+
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS: Final = (
     ("排名", 6),
@@ -111,5 +113,5 @@ def write_list(
     ws.auto_filter.ref = f"A{head_row}:{get_column_letter(len(COLUMNS))}{max(last, head_row)}"
     ws.freeze_panes = ws.cell(head_row + 1, 3)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    excel.save(wb, buffer)  # firm names and texts never become formulas
     return buffer.getvalue()

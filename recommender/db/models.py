@@ -282,6 +282,8 @@ class ApiKey(Base):
     city_code: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]  # none: never expires
+    replaced_by: Mapped[int | None]  # the key issued when this one was rotated
 
 
 class UserAccount(Base):
@@ -302,6 +304,23 @@ class UserAccount(Base):
     password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]  # none: never expires
+
+
+class AuditEntry(Base):
+    """Who did what to which sensitive thing (lists viewed or exported, models promoted,
+    sign-ins that failed); written by ``recommender.audit``, readable by admins only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "action", "at"), Index(None, "actor", "at"))
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))  # user:NAME, key:ID, cli:OSUSER
+    role: Mapped[str] = mapped_column(String(32), default="")
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(512), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client: Mapped[str] = mapped_column(String(64), default="")
 
 
 class RecommendationLog(Base):

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from recommender import excel
 from recommender.planner.plan import Plan
 
 __all__ = ["AGENDA_COLUMNS", "agendas", "grid", "render_html", "write_excel"]
@@ -137,21 +138,22 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
             cell = WriteOnlyCell(ws, value=n)
             cell.font = bold
             row.append(cell)
-        ws.append(row)
+        excel.append(ws, row)
 
     r = plan.report
     ws = wb.create_sheet(_title("汇总", used))
     header(ws, ["项目", "数值"])
     for k, v in _summary_rows(plan):
-        ws.append([k, v])
-    ws.append([])
+        excel.append(ws, [k, v])
+    excel.append(ws, [])
     header(ws, ["未达最低会谈数", "企业代码", "要求", "实际", "原因"])
     for u in r.unmet_minimums:
-        ws.append([u.name, u.uscc, u.wanted, u.got, u.reason])
-    ws.append([])
+        excel.append(ws, [u.name, u.uscc, u.wanted, u.got, u.reason])
+    excel.append(ws, [])
     header(ws, ["城市配额", "皖北城市", "结对城市", "要求", "实际", "是否满足"])
     for q in r.quotas:
-        ws.append(
+        excel.append(
+            ws,
             [
                 "",
                 q.wanbei_city_code,
@@ -159,10 +161,10 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
                 q.required,
                 q.achieved,
                 "是" if q.met else "否",
-            ]
+            ],
         )
     for n in r.notes:
-        ws.append(["说明", n])
+        excel.append(ws, ["说明", n])
 
     ws = wb.create_sheet(_title("全部会谈", used))
     header(
@@ -179,7 +181,8 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
         ],
     )
     for rec in plan.meetings.to_dict("records"):
-        ws.append(
+        excel.append(
+            ws,
             [
                 int(rec["slot"]) + 1,
                 rec["time"],
@@ -189,7 +192,7 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
                 rec["supporting_name"],
                 rec["supporting_uscc"],
                 round(float(rec["value"]), 4),
-            ]
+            ],
         )
 
     cell: dict[tuple[int, int], dict[Any, Any]] = {
@@ -197,12 +200,13 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
     }
     for s in range(plan.spec.n_slots):
         ws = wb.create_sheet(_title(f"时段{s + 1}", used))
-        ws.append([f"时段 {s + 1}", plan.spec.slot_label(s)])
+        excel.append(ws, [f"时段 {s + 1}", plan.spec.slot_label(s)])
         header(ws, ["桌号", "龙头企业", "龙头企业代码", "配套企业", "配套企业代码", "成功概率"])
         for t in range(1, plan.spec.n_tables + 1):
             x = cell.get((s, t))
             if x is not None:
-                ws.append(
+                excel.append(
+                    ws,
                     [
                         t,
                         x["leading_name"],
@@ -210,35 +214,37 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
                         x["supporting_name"],
                         x["supporting_uscc"],
                         round(float(x["value"]), 4),
-                    ]
+                    ],
                 )
             else:
-                ws.append([t, "", "", "", "", None])
+                excel.append(ws, [t, "", "", "", "", None])
 
     for uscc, g in agendas(plan).groupby("uscc", sort=False):
         first = g.iloc[0]
         ws = wb.create_sheet(_title(str(first["name"]), used))
-        ws.append(
+        excel.append(
+            ws,
             [
                 str(first["name"]),
                 str(uscc),
                 _ROLE_ZH[str(first["role"])],
                 f"陪同：{first['official']}" if first["official"] else "",
-            ]
+            ],
         )
         header(ws, ["时段", "时间", "桌号", "对方企业", "对方企业代码"])
         for rec in g.to_dict("records"):
-            ws.append(
+            excel.append(
+                ws,
                 [
                     int(rec["slot"]) + 1,
                     rec["time"],
                     int(rec["table"]),
                     rec["partner_name"],
                     rec["partner_uscc"],
-                ]
+                ],
             )
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    excel.save(wb, path)
     return path
 
 

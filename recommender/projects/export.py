@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from features.schema import PROJECT_STAGES
+from recommender import excel
 
 _FUNNEL_ZH = {
     "recommended": "推荐", "contacted": "联系", "meeting": "洽谈", "intention": "意向",
@@ -18,7 +19,7 @@ def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence
     sheet = book.create_sheet(title)
     sheet.append(list(header))
     for row in rows:
-        sheet.append(list(row))
+        excel.append(sheet, row)
 
 
 def dashboard_xlsx(board: Mapping[str, Any]) -> bytes:
@@ -70,5 +71,5 @@ def dashboard_xlsx(board: Mapping[str, Any]) -> bytes:
          for b in blocks for k, v in b["targets"].items()],
     )  # fmt: skip
     out = io.BytesIO()
-    book.save(out)
+    excel.save(book, out)
     return out.getvalue()

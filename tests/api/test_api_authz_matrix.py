@@ -177,6 +177,7 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
     ("keys.list", "GET", "/v1/keys", _none, (403, 403, 403, 403, 200)),
     ("keys.create", "POST", "/v1/keys", _key, (403, 403, 403, 403, 201)),
     ("keys.revoke", "POST", "/v1/keys/{spare_key_id}/revoke", _none, (403, 403, 403, 403, 200)),
+    ("audit.list", "GET", "/v1/audit", _none, (403, 403, 403, 403, 200)),
     # ranking: the test database has no trained model, so an allowed caller gets 503
     ("rank.get", "GET", "/v1/rank/investor/{park_bb}", _none, (503, 403, 503, 503, 503)),
     (
