@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FEATURE_SET_VERSION = "fs-2025.2"
+FEATURE_SET_VERSION = "fs-2026.1"
 
 STATIC = "static (entity and reference attributes)"
 ASOF_AGE = "as-of year minus founding year"
@@ -249,8 +249,106 @@ FEATURES: list[FeatureSpec] = [
         "补链: 候选企业生产园区所在城市企业需要而本地无人生产的节点",
         "investor: candidate makes a node that firms in the park's city need and none there make",
     ),
+    # asks and preferences
+    _f(
+        "ask_capability_share",
+        "asks",
+        "需求写明要求具备的能力中, 供给方产品写明具备的比例",
+        "share of the capabilities the demander's needs require that the provider's products name",
+    ),
+    _f(
+        "ask_capability_missing",
+        "asks",
+        "需求要求而供给方未写明的能力数",
+        "capabilities the demander requires that the provider's products do not name",
+    ),
+    _f(
+        "ask_srdi",
+        "asks",
+        "需求写明优先专精特新: 供给方是(+1)/不是(-1), 未提(0)",
+        "needs ask for 专精特新 firms: provider is (+1) / is not (-1); no such ask (0)",
+    ),
+    _f(
+        "ask_wanbei",
+        "asks",
+        "需求写明优先皖北/就近: 供给方在皖北(+1)/不在(-1), 未提(0)",
+        "needs ask for capacity in Wanbei / nearby: provider is there (+1) / is not (-1)",
+    ),
+    _f(
+        "pref_partners",
+        "asks",
+        "需求方此前达成洽谈及以上的合作对象记录数",
+        "demander's earlier records with partners at meeting or beyond",
+        ASOF_HISTORY,
+    ),
+    _f(
+        "pref_srdi_fit",
+        "asks",
+        "需求方以往合作对象中与供给方同为(或同不为)专精特新的比例",
+        "share of the demander's past partners that match the provider on 专精特新",
+        ASOF_HISTORY,
+    ),
+    _f(
+        "pref_wanbei_fit",
+        "asks",
+        "需求方以往合作对象中与供给方同在(或同不在)皖北的比例",
+        "share of the demander's past partners that match the provider on being in Wanbei",
+        ASOF_HISTORY,
+    ),
+    _f(
+        "pref_size_gap",
+        "asks",
+        "供给方营收对数减需求方以往合作对象营收对数均值",
+        "provider log revenue minus the mean log revenue of the demander's past partners",
+        ASOF_HISTORY,
+    ),
+    _f(
+        "recip_provider_decline_rate",
+        "reciprocity",
+        "供给方以往被联系后婉拒的比例 (Beta 先验平滑)",
+        "provider's smoothed rate of declining when contacted before",
+        ASOF_HISTORY,
+    ),
+    _f("provider_wanbei", "asks", "供给方位于皖北", "provider is in a Wanbei city (1/0)"),
+    _f(
+        "demander_log_revenue",
+        "asks",
+        "需求方营收 (对数, 万元; 园区为空)",
+        "demander log revenue (10,000 CNY; parks: unknown)",
+    ),
 ]
 
 FEATURE_NAMES: list[str] = [f.name for f in FEATURES]
+
+# Directions the utility of a match moves in whatever the data (+1 never hurts, -1 never
+# helps): a closer chain match, a stated need met, an official pairing, a nearer firm, a
+# better past record. Models may use them as monotone constraints; every other feature
+# (sizes, ages, counts, texts' shape) is left free, since real data bends those both ways.
+MONOTONE: dict[str, int] = {
+    "node_need_match": 1,
+    "node_direct_upstream": 1,
+    "need_coverage": 1,
+    "text_need_products": 1,
+    "text_products": 1,
+    "official_pair": 1,
+    "county_pair": 1,
+    "cobuilt_partner": 1,
+    "hist_pair_best_grade": 1,
+    "hist_cand_conversion": 1,
+    "cand_srdi_level": 1,
+    "cand_high_tech": 1,
+    "ask_capability_share": 1,
+    "ask_srdi": 1,
+    "ask_wanbei": 1,
+    "park_division_match": 1,
+    "park_node_match": 1,
+    "park_gap_fill": 1,
+    "io_a_forward": 1,
+    "distance_km": -1,
+    "travel_hours": -1,
+    "node_path_dist": -1,
+    "ask_capability_missing": -1,
+    "recip_provider_decline_rate": -1,
+}
 FAMILIES: list[str] = list(dict.fromkeys(f.family for f in FEATURES))
 NODE_PATH_CAP = 4

@@ -16,6 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from features import entities, geo, nodes
+from features.asks import NeedAsks, Preferences, build_asks, build_preferences
 from features.catalogue import NODE_PATH_CAP
 from features.errors import SchemaError
 from features.history import History, build_history, build_registrations, pair_key
@@ -85,6 +86,9 @@ class FeatureContext:
     prior: FloatArray
     history: History
     registrations: tuple[IntArray, IntArray]  # (event code, entity row), sorted by entity row
+    # what need texts ask for, and what history reveals each side prefers (features.asks)
+    asks: NeedAsks
+    prefs: Preferences
 
     @property
     def n_entities(self) -> int:
@@ -323,4 +327,14 @@ class FeatureContext:
             prior=prior,
             history=hist,
             registrations=build_registrations(part_f, ids),
+            asks=build_asks(need_text, product_text),
+            prefs=build_preferences(
+                hist,
+                is_park=is_park,
+                leading=leading,
+                srdi=srdi,
+                wanbei=np.append(cities["wanbei"], False)[city],
+                log_revenue=np.log(np.where(num("revenue_wan") > 0, num("revenue_wan"), np.nan)),
+                stages=hist.stage,
+            ),
         )

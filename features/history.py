@@ -115,6 +115,7 @@ class History:
     day: IntArray
     grade: FloatArray
     event_id: npt.NDArray[np.object_]
+    stage: npt.NDArray[np.object_]
     pair: AsOfTable  # key: unordered entity pair; values: [records]; grade max
     by_cand: AsOfTable  # key: candidate entity; values: [records, positives]
     by_query: AsOfTable  # key: query entity; values: [records, positives]
@@ -164,6 +165,7 @@ def build_history(
         day=day,
         grade=grade,
         event_id=kept["event_id"].to_numpy(dtype=object),
+        stage=kept["stage"].astype(str).to_numpy(dtype=object),
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
         by_cand=AsOfTable.build(c, day, both),
         by_query=AsOfTable.build(q, day, both),

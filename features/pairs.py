@@ -10,6 +10,7 @@ from features import nodes
 from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
 from features.entities import text_col
+from features.families.asks import asks_features
 from features.families.base import Pairs
 from features.families.chain import chain_features
 from features.families.firm import quality_features
@@ -30,6 +31,7 @@ FAMILY_FUNCTIONS = (
     history_features,
     reciprocity_features,
     park_features,
+    asks_features,
 )
 
 

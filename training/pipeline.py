@@ -8,11 +8,14 @@ everything a report and a promotion decision need. No database here: the caller 
 frames.
 
 Negatives. Candidates that were shown and reached no positive stage are the observed
-negatives. For training only, each training query instance also gets ``sampled_negatives``
-candidates drawn uniformly from its candidate-generation list (excluding shown ones) with
-label 0: they teach the model what the unseen part of the pool looks like. Validation and
-test use only shown candidates, with their observed labels, so every ranker is evaluated on
-the same logged rows and the sampled negatives cannot flatter any of them.
+negatives. Each training query instance also gets ``sampled_negatives`` candidates drawn
+uniformly from its candidate-generation list and ``pool_negatives`` drawn uniformly from the
+kind's whole pool (excluding shown ones), with label 0: the model ranks the whole catalogue,
+and a rule chose what was shown, so the unseen part of the pool must be in the data (most of
+it is far from any match; the few good firms among the draws are label noise the model
+averages over). Validation instances get ``pool_negatives`` too, for early stopping only.
+The secondary metrics and calibration use only shown candidates with their observed labels,
+so every ranker is evaluated on the same logged rows.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from features.candidates import CandidateGenerator
+from features.candidates import CandidateGenerator, pool_mask
 from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
 from features.pairs import pair_features
@@ -57,6 +60,7 @@ class TrainConfig:
     valid_frac: float = 0.15
     test_frac: float = 0.2
     sampled_negatives: int = 5
+    pool_negatives: int = 30
     candidate_cap: int = 500
     params: RankerParams = field(default_factory=RankerParams)
     eval_k: int = 10
@@ -102,7 +106,10 @@ def prepare(ctx: FeatureContext, outcomes: pd.DataFrame, config: TrainConfig) ->
     split = time_split(labels, valid_frac=config.valid_frac, test_frac=config.test_frac)
     labels = labels.assign(part=split.part(labels["exposed"]), sampled=False)
     sampled = _sample_negatives(ctx, labels, config)
-    rows = assign_query_groups(pd.concat([labels, sampled], ignore_index=True))
+    pool = _pool_negatives(ctx, labels, config)
+    rows = pd.concat([labels, sampled, pool], ignore_index=True)
+    rows = rows.drop_duplicates(["query_kind", "query_id", "exposed", "candidate_id"])
+    rows = assign_query_groups(rows.reset_index(drop=True))
     X = featurize(ctx, rows)
     log.info(
         "prepared %d rows (%d sampled negatives), %d query instances",
@@ -167,6 +174,41 @@ def _sample_negatives(
     return frame.assign(event_id="", grade=0, censored=False, part="train", sampled=True)
 
 
+def _pool_negatives(ctx: FeatureContext, labels: pd.DataFrame, config: TrainConfig) -> pd.DataFrame:
+    """``pool_negatives`` uniform draws from the kind's pool per train and valid instance."""
+    if config.pool_negatives <= 0:
+        return labels.iloc[0:0]
+    rng = np.random.default_rng([config.seed, 1])
+    inst = labels[labels["part"].isin(["train", "valid"])].drop_duplicates(
+        ["query_kind", "query_id", "exposed"]
+    )
+    parts = []
+    for kind, grp in inst.groupby("query_kind", sort=True):
+        pool = np.flatnonzero(pool_mask(ctx, str(kind)))
+        if not len(pool) or grp.empty:
+            continue
+        n = min(config.pool_negatives, len(pool))
+        # n draws with replacement per instance; the rare repeat is dropped with the rows
+        # that repeat a shown pair
+        pick = pool[rng.integers(0, len(pool), (len(grp), n))]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "query_kind": kind,
+                    "query_id": np.repeat(grp["query_id"].to_numpy(dtype=object), n),
+                    "candidate_id": ctx.ids[pick.ravel()].to_numpy(dtype=object),
+                    "exposed": np.repeat(grp["exposed"].to_numpy(), n),
+                    "part": np.repeat(grp["part"].to_numpy(dtype=object), n),
+                }
+            )
+        )
+    if not parts:
+        return labels.iloc[0:0]
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame[frame["query_id"] != frame["candidate_id"]]
+    return frame.assign(event_id="", grade=0, censored=False, sampled=True)
+
+
 def fit_on_rows(
     train_rows: pd.DataFrame,
     train_X: pd.DataFrame,
@@ -175,7 +217,7 @@ def fit_on_rows(
     *,
     params: RankerParams,
 ) -> lgb.Booster:
-    """LambdaRank on labelled rows (``grade``, ``qid``) with early stopping on the valid rows."""
+    """The ranker on labelled rows (``grade``, ``qid``) with early stopping on the valid rows."""
     return fit_lambdarank(
         train_X,
         train_rows["grade"].to_numpy(),
@@ -218,7 +260,8 @@ def train_and_evaluate(
         raise ValueError(
             f"need training and test rows, got {len(tr_rows)} train and {len(te_rows)} test"
         )
-    booster = fit_on_rows(tr_rows, tr_X, va_rows, va_X, params=config.params)
+    stop_rows, stop_X = prepared.subset("valid")  # shown + pool negatives
+    booster = fit_on_rows(tr_rows, tr_X, stop_rows, stop_X, params=config.params)
     scores: dict[str, np.ndarray] = {
         "lambdarank": np.asarray(booster.predict(te_X)),
         "rule": rule_score(te_X),

@@ -29,7 +29,8 @@ __all__ = ["MODEL_LABELS", "EvaluationResults", "lift_table", "summary", "write_
 MODEL_LABELS: Mapping[str, str] = {
     "full_path": "全流程 full path（主指标 primary）",
     "production_full_path": "生产模型全流程 production full path",
-    "lambdarank": "重排已展示对 LambdaRank (logged pairs)",
+    # the key names the new model's figures on the logged pairs (kept from older metadata)
+    "lambdarank": "新模型·重排已展示对 new model, logged pairs",
     "production": "生产模型 production",
     "rule": "规则基线 rule baseline",
     "logistic": "逻辑回归 logistic regression",

@@ -24,6 +24,7 @@ def test_every_feature_has_one_entry_with_both_meanings() -> None:
         "history",
         "reciprocity",
         "park",
+        "asks",
     }
 
 

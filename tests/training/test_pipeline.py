@@ -82,8 +82,12 @@ def test_prepare_splits_by_time_and_samples_negatives_for_training_only(
     assert by_part.max()["valid"] < prepared.test_start <= by_part.min()["test"]
     sampled = rows[rows["sampled"]]
     assert len(sampled) > 0
-    assert set(sampled["part"]) == {"train"}
+    # candidate-list and pool negatives for training, pool negatives for early stopping on
+    # the validation window, none in the test window (the secondary metrics use shown rows)
+    assert set(sampled["part"]) == {"train", "valid"}
     assert (sampled["grade"] == 0).all()
+    per_instance = sampled[sampled["part"] == "valid"].groupby("qid").size()
+    assert per_instance.max() <= TrainConfig().pool_negatives
     # a sampled negative is never a candidate that was shown in the same query instance
     key = ["query_kind", "query_id", "exposed", "candidate_id"]
     shown = rows.loc[~rows["sampled"], key]
