@@ -30,6 +30,7 @@ router = APIRouter(prefix="/events", include_in_schema=False)
 User = Annotated[PageUser, page_user("events")]
 EventId = Annotated[str, PathParam(min_length=1, max_length=64)]
 Csrf = Annotated[str, Form(max_length=64)]
+StartTime = Annotated[str, Form(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -95,6 +96,7 @@ def _detail(
     notice: str = "",
     undo: dict[str, str] | None = None,
     participants_text: str = "",
+    start: str = "",
     error: str = "",
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
@@ -154,6 +156,7 @@ def _detail(
         notice=notice,
         undo=undo,
         participants_text=participants_text,
+        start_time=start or (f"{plan.spec.start:%H:%M}" if plan is not None else "09:00"),
         error=error,
         row_errors=row_errors or [],
         status_code=status_code,
@@ -242,6 +245,7 @@ def create_event(
     n_slots: Annotated[int, Form(ge=1, le=48)] = 8,
     slot_minutes: Annotated[int, Form(ge=5, le=240)] = 20,
     n_tables: Annotated[int, Form(ge=1, le=200)] = 5,
+    start_time: StartTime = "09:00",
     participants_file: Annotated[UploadFile | None, File()] = None,
     participants_text: Annotated[str, Form(max_length=200_000)] = "",
 ) -> Response:
@@ -272,19 +276,25 @@ def create_event(
     except ChainmatchError as exc:
         session.rollback()
         message, errors = _errors(exc)
-        kept = {**data, "participants_text": participants_text}
+        kept = {**data, "participants_text": participants_text, "start_time": start_time}
         return _list_page(
             request, session, reference, user, error=message, row_errors=errors, form=kept
         )
-    return RedirectResponse(f"/events/{eid}", status_code=303)
+    return RedirectResponse(f"/events/{eid}?start={start_time}", status_code=303)
 
 
 @router.get("/{event_id}")
 def event_page(
-    request: Request, session: SessionDep, reference: ReferenceDep, user: User, event_id: EventId
+    *,
+    request: Request,
+    session: SessionDep,
+    reference: ReferenceDep,
+    user: User,
+    event_id: EventId,
+    start: Annotated[str, Query(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "",
 ) -> HTMLResponse:
     """One event: participants, the latest plan's grid and agendas."""
-    return _detail(request, session, reference, user, event_id)
+    return _detail(request, session, reference, user, event_id, start=start)
 
 
 @router.post("/{event_id}/participants")
@@ -333,12 +343,13 @@ def run_planner(
     user: User,
     event_id: EventId,
     csrf: Csrf,
+    start_time: StartTime = "09:00",
 ) -> HTMLResponse:
-    """Plan the event from scratch (a new plan version)."""
+    """Plan the event from scratch (a new plan version), the first slot at ``start_time``."""
     check_csrf(user, csrf)
     try:
         planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
-        stored = planning.run_plan(request, session, event_id)
+        stored = planning.run_plan(request, session, event_id, start=start_time)
     except ChainmatchError as exc:
         session.rollback()
         return _detail(

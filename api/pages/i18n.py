@@ -224,9 +224,10 @@ MESSAGES: Final[Mapping[str, tuple[str, str]]] = {
     "ev.minutes": ("分钟", "min"),
     "ev.starts": ("开始", "starts"),
     "ev.start_hint": (
-        "会谈从当天 09:00 开始，依次按每场分钟数排下去。",
-        "Meetings start at 09:00 and follow one another.",
+        "第一场会谈从开始时间起，之后按每场分钟数依次排下去；排程时还可以再改。",
+        "The first meeting starts at the start time, the others follow; changeable when planning.",
     ),
+    "ev.start_time": ("开始时间", "Start time"),
     "ev.plan_again": ("重新排程", "Plan again"),
     "ev.plan_confirm": (
         "重新排程会按最新名单重排所有会谈，已发出的日程可能作废。确定吗？",

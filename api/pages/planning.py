@@ -18,6 +18,7 @@ from recommender import events_service, records
 from recommender.db import repo, repo_api
 from recommender.errors import ConflictError, NotFoundError, ValidationError
 from recommender.events_service import StoredPlan
+from recommender.planner import PlanSettings
 from recommender.security import Principal, allowed_roles
 from recommender.settings import Settings
 
@@ -59,14 +60,16 @@ def latest(session: Session, settings: Settings, event_id: str) -> StoredPlan | 
         return None
 
 
-def run_plan(request: Request, session: Session, event_id: str) -> StoredPlan:
-    """Plan the event with the production model; stored as its next version."""
+def run_plan(request: Request, session: Session, event_id: str, *, start: str = "") -> StoredPlan:
+    """Plan the event with the production model, the first slot at ``start`` ("HH:MM");
+    stored as its next version."""
     settings: Settings = request.app.state.settings
     return events_service.plan_event_from_db(
         session,
         event_id=event_id,
         ranking=get_holder(request).get(),
         plans=events_service.plans_dir(settings),
+        settings=PlanSettings(start_time=start),
     )
 
 

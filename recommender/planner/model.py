@@ -19,6 +19,7 @@ Pairs frame columns
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 PREFERENCES = ("must", "meet", "no")
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -73,6 +75,15 @@ class EventSpec:
             value = getattr(self, attr)
             if not isinstance(value, int | np.integer) or value < 1:
                 raise ValidationError(f"EventSpec.{attr} must be an integer >= 1, got {value!r}")
+
+    def starting_at(self, hhmm: str) -> EventSpec:
+        """The same session starting at ``hhmm`` ("HH:MM") on its day ("" = unchanged)."""
+        if not hhmm:
+            return self
+        from dataclasses import replace
+
+        hour, minute = (int(x) for x in hhmm.split(":"))
+        return replace(self, start=self.start.replace(hour=hour, minute=minute, second=0))
 
     @property
     def capacity(self) -> int:
@@ -112,6 +123,8 @@ class PlanSettings:
     quotas : city quotas; hard where feasible, else soft and reported.
     time_limit : seconds allowed to the MILP solver.
     mip_rel_gap : relative gap at which the MILP solver may stop.
+    start_time : "HH:MM" when the first slot starts on the event's day ("" = as the spec
+        says); the organiser's choice, kept with the plan.
     """
 
     exclude_met_before: bool = True
@@ -120,8 +133,13 @@ class PlanSettings:
     quotas: tuple[CityQuota, ...] = ()
     time_limit: float = 60.0
     mip_rel_gap: float = 1e-4
+    start_time: str = ""
 
     def __post_init__(self) -> None:
+        if self.start_time and not _HHMM.fullmatch(self.start_time):
+            raise ValidationError(
+                f"开始时间应为 08:30 这样的时刻 (start_time must be HH:MM), got {self.start_time!r}"
+            )
         if not 0.0 <= self.met_before_weight <= 1.0:
             raise ValidationError(
                 f"met_before_weight must be in [0, 1], got {self.met_before_weight}"

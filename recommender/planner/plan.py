@@ -143,6 +143,7 @@ def _plan(
     greedy: bool,
 ) -> Plan:
     t0 = time.perf_counter()
+    spec = spec.starting_at(settings.start_time)
     inst = build_instance(spec, participants, pairs, settings)
     t1 = time.perf_counter()
     if greedy:

@@ -35,9 +35,11 @@ def test_an_organiser_creates_plans_exports_and_replans_an_event(
     form.locator("select[name=city]").select_option("340300")
     form.locator("input[name=n_slots]").fill("6")
     form.locator("input[name=n_tables]").fill(str(n_leading))  # a table per leading firm
+    form.locator("input[name=start_time]").fill("13:30")
     form.locator("textarea[name=participants_text]").fill(text)
     form.locator("button[type=submit]").click()
-    page.wait_for_url(f"**/events/{EVENT}")
+    page.wait_for_url(f"**/events/{EVENT}?start=13:30")
+    assert page.input_value("form.plan-form input[name=start_time]") == "13:30"
     assert page.inner_text("h1.event-name") == "蚌埠·智能传感器 龙头+配套 对接会"
     assert page.locator("table.participants tbody tr").count() == n
     assert page.inner_text("p.empty") == "尚未排程"
@@ -45,6 +47,7 @@ def test_an_organiser_creates_plans_exports_and_replans_an_event(
 
     page.click("#run-plan")
     page.wait_for_selector("table.grid td.meeting")
+    assert page.locator("table.grid tbody tr th").first.inner_text() == "13:30-13:50"
     meetings = page.locator("table.grid td.meeting")
     n_meetings = int(page.inner_text("span.n-meetings"))
     assert meetings.count() == n_meetings > 0

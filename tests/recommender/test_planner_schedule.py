@@ -215,3 +215,21 @@ def test_share_of_best_reads_right_when_penalties_make_the_bound_negative() -> N
     assert report.share_of_best == 1.0
     worse = replace(report, objective=-800.0, lp_bound=-747.0, gap=(-747.0 + 800.0) / 747.0)
     assert round(worse.share_of_best, 4) == round(1 - 53 / 747, 4)  # 92.9 %, not 107 %
+
+
+def test_the_organisers_start_time_moves_every_slot_and_is_checked() -> None:
+    import pytest
+
+    from recommender.errors import ValidationError
+
+    parts, pairs = _complete(2, 2, 2, 2)
+    plan = plan_event(
+        EventSpec("S", n_slots=2, n_tables=2, slot_minutes=25),
+        parts,
+        pairs,
+        PlanSettings(start_time="13:30"),
+    )
+    assert sorted(set(plan.meetings["time"])) == ["13:30-13:55", "13:55-14:20"]
+    assert plan.spec.start.strftime("%H:%M") == "13:30"
+    with pytest.raises(ValidationError, match="开始时间"):
+        PlanSettings(start_time="25:00")
