@@ -10,20 +10,14 @@ column (a file column, or one of ``(file)``, ``(encoding)``, ``(header)``, ``(ro
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
-from xml.etree.ElementTree import ParseError
-from xml.parsers.expat import ExpatError
 
 import numpy as np
 import pandas as pd
-from defusedxml import DefusedXmlException
 
 from features.schema import SCHEMAS
 from recommender.errors import ImportValidationError, RowError
@@ -36,6 +30,7 @@ from recommender.ingest.aliases import (
     map_headers,
 )
 from recommender.ingest.registry import DERIVABLE, detect_layout
+from recommender.ingest.workbook import WorkbookError, read_sheet
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -62,14 +57,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 # share of non-ASCII characters outside GB 2312 above which "GBK" text is taken for another
 # encoding (Latin-1 bytes decode as rare GBK-extension characters; real Chinese rarely does)
 _MAX_RARE_SHARE = 0.3
-# openpyxl parses workbook XML with defusedxml when it is installed (a dependency): entity
-# declarations (the "billion laughs" bomb) and external entities raise instead of expanding
-_XML_ERRORS: tuple[type[Exception], ...] = (DefusedXmlException, ParseError, ExpatError)
-_OPEN_ERRORS: tuple[type[Exception], ...] = (
-    *_XML_ERRORS, zipfile.BadZipFile, KeyError, OSError, ValueError,
-)  # fmt: skip
-_READ_ERRORS: tuple[type[Exception], ...] = (*_XML_ERRORS, KeyError, ValueError)
-_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+\d+))?\"")
 
 
 @dataclass(frozen=True)
@@ -384,65 +371,29 @@ def _build(
     )
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _read_xlsx(path: Path, *, kind: str, source: str, constants: Mapping[str, str]) -> RawTable:
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except _OPEN_ERRORS as err:
-        _xml_fail(kind, source, err)
-    try:
-        titles = list(workbook.sheetnames)
-        wanted = {header_key(n) for n in KIND_SHEET_NAMES[kind]}
-        title = next((t for t in titles if header_key(t) in wanted), titles[0])
-        sheet = workbook[title]
-        sheet.reset_dimensions()  # some writers store a wrong <dimension>
-        records: list[list[str]] = []
-        lines: list[int] = []
-        formulas: list[tuple[int, int, object]] = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            texts: list[str] = []
-            for pos, cell in enumerate(cells):
-                value = cell.value
-                if getattr(cell, "data_type", None) == "f" or (
-                    isinstance(value, str) and value.startswith("=")
-                ):
-                    formulas.append((number, pos, value))
-                texts.append(_cell_text(value))
-            if not any(t.strip() for t in texts):
-                continue
-            records.append(texts)
-            lines.append(number)
-        merged = _merged_ranges(sheet)
-    except _READ_ERRORS as err:
-        _xml_fail(kind, source, err)
-    finally:
-        workbook.close()
+        sheet = read_sheet(path, wanted=frozenset(header_key(n) for n in KIND_SHEET_NAMES[kind]))
+    except WorkbookError as err:
+        _fail(kind, source, RowError(0, FILE, err.expected, err.got))
+    records = [cells for _, cells in sheet.rows]
+    lines = [line for line, _ in sheet.rows]
+    title = sheet.title
     if not records:
-        others = [t for t in titles if t != title]
+        others = [t for t in sheet.titles if t != title]
         _fail(kind, source, RowError(1, HEADER, f"a header row in sheet {title!r}",
               f"an empty sheet (other sheets: {others})"))  # fmt: skip
     at = find_header(kind, records)
     header, header_line = records[at], lines[at]
-    banner_rows = records[:at]
-    # a banner row of a merged title cell is allowed above the header
-    merged = [m for m in merged if m[1] >= header_line]
-    formulas = [f for f in formulas if f[0] >= header_line]
+    # a banner above the header (a merged title cell, a formula in it) is skipped, not checked
+    merged = [m for m in sheet.merged if m[1] > header_line]
+    formulas = [f for f in sheet.formulas if f[0] > header_line]
+    formulas += [
+        (line, pos, text)
+        for line, cells in sheet.rows[at + 1 :]
+        for pos, text in enumerate(cells)
+        if text.startswith("=")
+    ]
     table = _build(
         kind,
         source,
@@ -452,18 +403,18 @@ def _read_xlsx(path: Path, *, kind: str, source: str, constants: Mapping[str, st
         lines=lines[at + 1 :],
         encoding="xlsx",
         sheet=title,
-        banner=tuple(" ".join(c.strip() for c in r if c.strip()) for r in banner_rows),
+        banner=tuple(" ".join(c.strip() for c in r if c.strip()) for r in records[:at]),
         constants=constants,
     )
     names = map_headers(kind, header)[0]
 
     def label(pos: int, row: int) -> str:
-        return names.get(pos, f"{get_column_letter(pos + 1)}{row}")
+        return names.get(pos, f"{_letters(pos)}{row}")
 
     errors = [
         RowError(row, label(pos, row), "a value, not a formula",
-                 f"{value} in cell {get_column_letter(pos + 1)}{row}")
-        for row, pos, value in formulas
+                 f"{value} in cell {_letters(pos)}{row}")
+        for row, pos, value in sorted(set(formulas))
     ]  # fmt: skip
     errors += [
         RowError(row, label(pos, row), "unmerged cells", f"merged cells {ref}")
@@ -477,65 +428,18 @@ def _read_xlsx(path: Path, *, kind: str, source: str, constants: Mapping[str, st
     return table
 
 
-def read_sheet_rows(path: Path, *, kind: str) -> list[tuple[int, list[str]]]:
-    """(sheet row, cell texts) of every non-blank row of a workbook's first sheet."""
-    import openpyxl
-
-    source = str(path)
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except _OPEN_ERRORS as err:
-        _xml_fail(kind, source, err)
-    out: list[tuple[int, list[str]]] = []
-    try:
-        sheet = workbook[workbook.sheetnames[0]]
-        sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            texts = [_cell_text(v).strip() for v in cells]
-            if any(texts):
-                out.append((number, texts))
-    except _READ_ERRORS as err:
-        _xml_fail(kind, source, err)
-    finally:
-        workbook.close()
+def _letters(pos: int) -> str:
+    out, n = "", pos + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
     return out
 
 
-def _xml_fail(kind: str, source: str, err: BaseException) -> NoReturn:
-    """One clear line for a workbook that cannot be read; an entity declaration (an XML
-    "billion laughs" bomb or an external entity) is named as such."""
-    chain: list[BaseException] = []
-    cur: BaseException | None = err
-    while cur is not None and len(chain) < 10:
-        chain.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    bomb = next((e for e in chain if isinstance(e, DefusedXmlException)), None)
-    if bomb is not None:
-        got = f"XML entity declarations, refused unexpanded ({type(bomb).__name__})"
-        expected = "a plain XLSX workbook (no DOCTYPE or entity declarations in its XML)"
-    else:
-        first = str(err).splitlines()[0] if str(err) else ""
-        got, expected = f"{type(err).__name__}: {first}", "a readable XLSX workbook"
-    _fail(kind, source, RowError(0, FILE, expected, got))
-
-
-def _merged_ranges(sheet: object) -> list[tuple[int, int, str]]:
-    """(0-based first column, first row, range) of every merged range, read from the sheet XML.
-
-    Read-only worksheets do not parse ``<mergeCells>``, so the XML is scanned directly.
-    """
-    from openpyxl.utils import column_index_from_string
-
-    get_source = getattr(sheet, "_get_source", None)
-    if get_source is None:
-        return []
-    with get_source() as stream:
-        xml = stream.read()
-    return [
-        (
-            column_index_from_string(m.group(1).decode()) - 1,
-            int(m.group(2)),
-            m.group(0).split(b'"')[1].decode(),
-        )
-        for m in _MERGE_REF.finditer(xml)
-    ]
+def read_sheet_rows(path: Path, *, kind: str) -> list[tuple[int, list[str]]]:
+    """(sheet row, cell texts) of every non-blank row of a workbook's first sheet."""
+    try:
+        sheet = read_sheet(path)
+    except WorkbookError as err:
+        _fail(kind, str(path), RowError(0, FILE, err.expected, err.got))
+    return [(line, [c.strip() for c in cells]) for line, cells in sheet.rows]

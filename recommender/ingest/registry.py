@@ -217,8 +217,9 @@ def _industry_codes(frame: pd.DataFrame, names: IndustryNames) -> pd.Series:
     columns = [c for c, _ in _LEVEL_COLUMNS if c in frame.columns]
     if "industry_name" in frame.columns:
         columns.append("industry_name")
-    combo = frame[columns].astype(str)
-    keys = combo.agg("\x1f".join, axis=1) if len(columns) > 1 else combo[columns[0]]
+    keys = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        keys = keys + "\x1f" + frame[column].astype(str)
     codes, uniques = pd.factorize(keys)
     out: list[str] = []
     for key in uniques:
