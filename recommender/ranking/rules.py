@@ -8,7 +8,10 @@ defaults below are what the service uses without a file::
     co_built_park = 0.05      # ... when it partners a co-built park of the query city
 
     [exclusions]
-    existing_partners = true  # drop pairs that already signed or landed (either direction)
+    existing_partners = false  # true: drop pairs that already signed or landed (either
+                               # direction); by default they stay, and their reasons say
+                               # they worked together before (a past partner is often the
+                               # best next project: 以商招商, 增资扩产)
     declined_within_months = 12  # drop pairs with a "declined" outcome in the last N months
                                  # (0 = declines never exclude)
     no_thanks = true          # a decline counts whichever side asked: a firm that said "no" to
@@ -56,7 +59,7 @@ class Boosts:
 
 @dataclass(frozen=True)
 class Exclusions:
-    existing_partners: bool = True
+    existing_partners: bool = False
     declined_within_months: int = 12
     no_thanks: bool = True
 

@@ -22,7 +22,7 @@ def test_no_file_gives_the_documented_defaults() -> None:
     r = load_rules(None)
     assert r == Rules()
     assert (r.boosts.official_pair, r.boosts.co_built_park) == (0.10, 0.05)
-    assert r.exclusions.existing_partners
+    assert not r.exclusions.existing_partners  # past partners stay, with their history
     assert r.exclusions.no_thanks
     assert r.exclusions.declined_within_months == 12
     assert (r.diversity.max_per_city, r.diversity.max_per_node) == (5, 6)

@@ -297,7 +297,8 @@ def test_exclusions_drop_signed_partners_and_recent_declines(world: World) -> No
             ("customer", reverse, q, "declined", "2025-06-01"),  # the other side said no
         ]
     )
-    rules = replace(NO_RULES, exclusions=Exclusions())  # the documented defaults
+    # the documented defaults keep signed partners; switched on, they are dropped
+    rules = replace(NO_RULES, exclusions=Exclusions(existing_partners=True))
 
     def ids(as_of: str, r: Rules = rules) -> set[str]:
         s = world.service_with(r, outcomes=outcomes)
@@ -305,6 +306,9 @@ def test_exclusions_drop_signed_partners_and_recent_declines(world: World) -> No
 
     at = ids("2025-09-01")
     assert not {signed, declined, reverse} & at
+    defaults = ids("2025-09-01", replace(NO_RULES, exclusions=Exclusions()))
+    assert signed in defaults
+    assert not {declined, reverse} & defaults
     # declines older than 12 months no longer exclude; a signed partner always does
     later = ids("2026-09-01")
     assert {declined, reverse} <= later
