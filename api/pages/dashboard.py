@@ -180,3 +180,40 @@ def upload_ledger(
         f"未变 {result['unchanged']}"
     )
     return RedirectResponse(f"/dashboard?{query_string({'notice': notice})}", status_code=303)
+
+
+@router.get("/chain")
+def chain_page(  # noqa: PLR0917 - FastAPI passes query parameters by name
+    request: Request,
+    session: SessionDep,
+    user: User,
+    park: str = "",
+    anchor: str = "",
+    k: int = 20,
+) -> HTMLResponse:
+    """以商招商: the 沪苏浙 suppliers and customers of the firms already in a park."""
+    from api.pages.messages import domain_zh
+    from api.routes.rank import get_holder
+
+    parks = service.visible_parks(session, principal=user.principal)
+    result, error = None, ""
+    if park:
+        try:
+            result = service.chain_targets_for(
+                session, principal=user.principal, ranker=lambda: get_holder(request).get(),
+                park_id=park, anchor=anchor.strip().upper() or None, k=max(1, min(k, 100)),
+            )  # fmt: skip
+        except ChainmatchError as exc:
+            error = domain_zh(exc)
+    return render(
+        request,
+        "dashboard_chain.html",
+        user=user,
+        page="dashboard",
+        parks=parks,
+        park=park,
+        anchor=anchor,
+        result=result,
+        error=error,
+        status_code=422 if error else 200,
+    )

@@ -347,6 +347,22 @@ def _float_or_none(value: float | int | None) -> float | None:
 
 
 # ----------------------------------------------------------------------------- 以商招商
+def visible_parks(session: Session, *, principal: Principal) -> list[tuple[str, str, int]]:
+    """(park id, name, firms on its list) of the parks the caller may target for."""
+    from recommender.db.models import Park, ParkMember
+
+    n = func.count(ParkMember.uscc)
+    stmt = (
+        select(Park.park_id, Park.name, n)
+        .outerjoin(ParkMember, ParkMember.park_id == Park.park_id)
+        .group_by(Park.park_id, Park.name)
+        .order_by(n.desc(), Park.park_id)
+    )
+    if principal.scoped:
+        stmt = stmt.where(Park.city_code == principal.city_code)
+    return [(str(p), str(nm), int(c)) for p, nm, c in session.execute(stmt)]
+
+
 def chain_targets_for(
     session: Session,
     *,

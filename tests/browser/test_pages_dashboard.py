@@ -80,3 +80,31 @@ def test_a_coordinator_sees_all_eight_pairings_read_only(
     )
     assert cities == sorted(cities)
     page.screenshot(path=str(shots / "dashboard_coordinator.png"), full_page=True)
+
+
+def test_chain_targeting_for_a_park_with_its_firm_list(
+    page: Any, server: Any, sign_in: Any, tmp_path: Path, shots: Path
+) -> None:
+    import pandas as pd
+
+    firms = pd.read_csv(server.world / "enterprises.csv", dtype=str).sort_values("uscc")
+    leading = firms[firms["is_leading"].str.lower() == "true"]["uscc"].iloc[0]
+    supporting = firms[firms["is_leading"].str.lower() != "true"]["uscc"].iloc[0]
+    members = tmp_path / "园区企业名单.csv"
+    members.write_text(
+        f"所属园区,统一社会信用代码\n甬蚌产业合作园区,{leading}\n甬蚌产业合作园区,{supporting}\n",
+        encoding="utf-8",
+    )
+    assert "inserted 2" in server.cli("import", "park_members", str(members))
+    sign_in(page, "promotion_office", "/dashboard")
+    page.click("a#chain-link")
+    page.select_option("form#chain-form select[name=park]", "CB10")
+    page.click("form#chain-form button[type=submit]")
+    page.wait_for_selector("table.chain tbody tr")
+    rows = page.locator("table.chain tbody tr[data-id]")
+    assert rows.count() > 0
+    ids = rows.evaluate_all("rows => rows.map(r => r.dataset.id)")
+    assert leading not in ids
+    assert supporting not in ids
+    assert "以商招商" in rows.first.locator("ul.reasons").inner_text()
+    page.screenshot(path=str(shots / "dashboard_chain.png"), full_page=True)
