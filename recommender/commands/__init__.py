@@ -7,6 +7,7 @@ from collections.abc import Callable
 import typer
 
 from recommender.commands import (
+    audit,
     db,
     demo,
     events,
@@ -22,6 +23,7 @@ from recommender.commands import (
 )
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
+    audit.register,
     db.register,
     demo.register,
     events.register,

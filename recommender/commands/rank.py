@@ -55,9 +55,7 @@ def register(app: typer.Typer) -> None:
             help="CSV/XLSX of queries, header optional (统一社会信用代码 / 园区编号 / 企业名称)",
         ),
         province: list[str] = typer.Option([], "--province", help="e.g. 浙江省 (repeatable)"),
-        city: list[str] = typer.Option(
-            [], "--city", help="宁波, 闵行区 or 330200 (repeatable)"
-        ),
+        city: list[str] = typer.Option([], "--city", help="宁波, 闵行区 or 330200 (repeatable)"),
         min_srdi: str = typer.Option("", "--min-srdi", help="province | national"),
         size_band: str = typer.Option("", "--size", help="micro | small | medium | large"),
         industry: str = typer.Option("", "--industry", help="GB/T code prefix"),
@@ -86,6 +84,12 @@ def register(app: typer.Typer) -> None:
             )
             lists = service.rank_batch(kind, ids, k=k, filters=filters)
             _write(lists, fmt, out)
+        if out is not None:  # a list leaving the system is audited like a download
+            from recommender.commands.audit import record_shell
+
+            record_shell(
+                "list.export", f"chainmatch rank {kind} -> {out}", {"query_ids": ids[:200]}
+            )
 
 
 def _query_ids(ctx: FeatureContext, kind: str, path: Path) -> list[str]:

@@ -169,6 +169,7 @@ def register(app: typer.Typer) -> None:
     @models.command("promote")
     def promote(version: str = typer.Argument(..., help="a version id from `models list`")) -> None:
         """Make VERSION the production model (its checksum is verified first)."""
+        from recommender.commands.audit import record_shell
         from training.errors import TrainingError
 
         try:
@@ -177,11 +178,13 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         _mirror(version)
+        record_shell("model.promote", version, {"production": version})
         typer.echo(f"production: {version}")
 
     @models.command("rollback")
     def rollback() -> None:
         """Return production to the version promoted before the current one."""
+        from recommender.commands.audit import record_shell
         from training.errors import TrainingError
 
         try:
@@ -190,4 +193,5 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         _mirror(version)
+        record_shell("model.rollback", version, {"production": version})
         typer.echo(f"production: {version}")

@@ -40,11 +40,15 @@ def register(app: typer.Typer) -> None:
         ),
         label: str = typer.Option("", help="who it is, e.g. 蚌埠市投资促进局 张三"),
         password: str | None = typer.Option(None, help=PASSWORD_HELP),
+        expires_days: float | None = typer.Option(
+            None, "--expires-days", help="the account expires after N days (default: never)"
+        ),
     ) -> None:
         """Create an account (only the argon2 hash of the password is stored)."""
         from recommender import accounts
         from recommender.commands.keys import _city_code
         from recommender.errors import ChainmatchError
+        from recommender.security import expiry
 
         secret = _password(password)
         with _session() as session:
@@ -57,10 +61,34 @@ def register(app: typer.Typer) -> None:
                     role=role,
                     city_code=city_code,
                     label=label,
+                    expires_at=expiry(expires_days),
                 )
             except ChainmatchError as exc:
                 raise _fail(exc) from exc
             typer.echo(f"user {row.username}: role {row.role}, city {row.city_code or '-'}")
+
+    @users.command("expire")
+    def expire(
+        username: str = typer.Argument(..., help="the user name"),
+        days: float | None = typer.Option(
+            None, "--days", help="expires N days from now; 0 or less: now; omitted: never"
+        ),
+    ) -> None:
+        """Set when an account expires (an expired account cannot sign in; sessions end)."""
+        import datetime as dt
+
+        from recommender import accounts
+        from recommender.db.models import utcnow
+        from recommender.errors import ChainmatchError
+
+        when = None if days is None else utcnow() + dt.timedelta(days=max(days, 0))
+        with _session() as session:
+            try:
+                row = accounts.set_expiry(session, username=username, expires_at=when)
+            except ChainmatchError as exc:
+                raise _fail(exc) from exc
+            stamp = when.isoformat(timespec="seconds") + " UTC" if when else "never"
+            typer.echo(f"user {row.username} expires: {stamp}")
 
     @users.command("list")
     def list_() -> None:
@@ -69,12 +97,13 @@ def register(app: typer.Typer) -> None:
 
         with _session() as session:
             rows = accounts.list_users(session)
-            typer.echo("username\trole\tcity\tlabel\tcreated_at\tdisabled_at")
+            typer.echo("username\trole\tcity\tlabel\tcreated_at\tdisabled_at\texpires_at")
             for r in rows:
                 off = r.disabled_at.isoformat(timespec="seconds") if r.disabled_at else "-"
+                ends = r.expires_at.isoformat(timespec="seconds") if r.expires_at else "-"
                 typer.echo(
                     f"{r.username}\t{r.role}\t{r.city_code or '-'}\t{r.label or '-'}\t"
-                    f"{r.created_at.isoformat(timespec='seconds')}\t{off}"
+                    f"{r.created_at.isoformat(timespec='seconds')}\t{off}\t{ends}"
                 )
 
     @users.command("disable")
