@@ -193,6 +193,7 @@ def chain_page(  # noqa: PLR0917 - FastAPI passes query parameters by name
 ) -> HTMLResponse:
     """以商招商: the 沪苏浙 suppliers and customers of the firms already in a park."""
     from api.pages.messages import domain_zh
+    from api.routes.projects import log_chain_list
     from api.routes.rank import get_holder
 
     parks = service.visible_parks(session, principal=user.principal)
@@ -205,6 +206,8 @@ def chain_page(  # noqa: PLR0917 - FastAPI passes query parameters by name
             )  # fmt: skip
         except ChainmatchError as exc:
             error = domain_zh(exc)
+        else:
+            log_chain_list(request, user.principal, result)
     return render(
         request,
         "dashboard_chain.html",

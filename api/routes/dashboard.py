@@ -50,12 +50,16 @@ def get_dashboard(  # noqa: PLR0917 - FastAPI passes query parameters by name
     reference: ReferenceDep,
     year: Annotated[int | None, Query(description="calendar year; default this year")] = None,
     format: Annotated[Literal["json", "xlsx"], Query(description="json or xlsx")] = "json",
+    city: Annotated[
+        str | None, Query(pattern=r"^[0-9]{6}$", description="one Wanbei city's pairing")
+    ] = None,
 ) -> DashboardOut | Response:
     """Projects by stage; signed projects and 协议投资额 by month and source; funnel; targets."""
     cache, stamp = dashboard_cache(request)
     board = service.dashboard_for(
-        session, principal=key, cities=reference.cities, year=year, cache=cache, stamp=stamp
-    )
+        session, principal=key, cities=reference.cities, year=year, cache=cache, stamp=stamp,
+        city_code=city,
+    )  # fmt: skip
     if format == "xlsx":
         name = f"dashboard-{board['year']}.xlsx"
         return Response(

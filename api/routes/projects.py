@@ -24,6 +24,7 @@ from api.schemas.projects import (
 from recommender.db.models import utcnow
 from recommender.errors import ValidationError
 from recommender.projects import service
+from recommender.projects.targeting import ChainTargets
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses={**ERRORS, **INVALID})
@@ -45,23 +46,31 @@ def chain_targets(  # noqa: PLR0917 - FastAPI passes query parameters by name
     k: Annotated[int, Query(ge=1, le=200, description="list length")] = 20,
 ) -> ChainTargetsOut:
     """以商招商: 沪苏浙 suppliers/customers of the park's firms (or of one anchor), explained."""
-    from api.routes.rank import get_holder, get_recommendation_log
+    from api.routes.rank import get_holder
 
     got = service.chain_targets_for(
         session, principal=key, ranker=lambda: get_holder(request).get(), park_id=park_id,
         anchor=anchor, k=k,
     )  # fmt: skip
+    log_chain_list(request, key, got)
+    return ChainTargetsOut.model_validate(asdict(got))
+
+
+def log_chain_list(request: Request, key: Principal, got: ChainTargets) -> None:
+    """Log a chain-based list as the park's 招商 list (the API and the page alike), so a
+    signed project it led to is attributed to it on the dashboard."""
+    from api.routes.rank import get_recommendation_log
+
     shown_at = utcnow()
     version = got.model_versions[0] if got.model_versions else ""
     get_recommendation_log(request).submit(
         [
             {"shown_at": shown_at, "api_key_id": key.key_id, "query_kind": "investor",
-             "query_id": park_id, "candidate_id": t.candidate_id, "rank": t.rank,
+             "query_id": got.park_id, "candidate_id": t.candidate_id, "rank": t.rank,
              "score": t.score, "model_version": version}
             for t in got.targets
         ]
     )  # fmt: skip
-    return ChainTargetsOut.model_validate(asdict(got))
 
 
 @router.get("")

@@ -78,12 +78,23 @@ def dashboard_for(
     year: int | None = None,
     cache: DashboardCache | None = None,
     stamp: int = 0,
+    city_code: str | None = None,
 ) -> dict[str, Any]:
-    """The dashboard of ``year`` (default this year) for the pairings the caller may see."""
+    """The dashboard of ``year`` (default this year) for the pairings the caller may see,
+    or for the pairing of one Wanbei city (``city_code``; 403 outside the caller's scope)."""
+    scope = scope_of(principal, cities)
+    if city_code is not None:
+        wanbei = [w for w, _ in wanbei_pairings(cities)]
+        if city_code not in wanbei:
+            raise ValidationError(f"city must be a Wanbei city adcode {wanbei}, got {city_code!r}")
+        if not scope.allows(city_code):
+            raise ForbiddenError(
+                f"this key is limited to city {principal.city_code}; got a request for {city_code}"
+            )
+        scope = Scope(frozenset({city_code}))
     return dashboard(
-        session, cities=cities, year=check_year(year), scope=scope_of(principal, cities),
-        cache=cache, stamp=stamp,
-    )  # fmt: skip
+        session, cities=cities, year=check_year(year), scope=scope, cache=cache, stamp=stamp
+    )
 
 
 def latest_year(session: Session, *, principal: Principal, cities: pd.DataFrame) -> int | None:

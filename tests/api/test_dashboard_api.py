@@ -111,6 +111,10 @@ def test_offices_see_their_own_pairing_and_coordinators_write_nothing(
     assert sorted(p["project_id"] for p in r.json()["items"]) == ["P1", "P2", "P3", "P5"]  # type: ignore[attr-defined]
     assert _get(client, "po_hn", "/v1/projects/P1").status_code == 403  # type: ignore[attr-defined]
     assert _get(client, "organiser", "/v1/dashboard").status_code == 403  # type: ignore[attr-defined]
+    r = _get(client, "coordinator", "/v1/dashboard?year=2026&city=340400")
+    assert [p["wanbei_city"] for p in r.json()["pairings"]] == ["340400"]  # type: ignore[attr-defined]
+    assert _get(client, "po_hn", "/v1/dashboard?city=340300").status_code == 403  # type: ignore[attr-defined]
+    assert _get(client, "admin", "/v1/dashboard?city=330200").status_code == 422  # type: ignore[attr-defined]
     c, keys = client
     r = c.post(
         "/v1/projects/P5/stage", json={"stage": "签约", "date": "2026-07-01"},
