@@ -9,7 +9,7 @@ WORLD_FIRMS ?= 5000
 WORLD_SEED ?= 7
 export CHAINMATCH_HOME ?= $(CURDIR)/$(HOME_DIR)
 
-.PHONY: install run demo-data test test-fast bench lint chromium clean
+.PHONY: install run demo-data test test-fast bench lint chromium pgclient clean
 
 install: $(STAMP)
 
@@ -26,6 +26,11 @@ chromium:
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; fi; \
 	fi
 
+# pg_dump/pg_restore for `chainmatch backup|restore` on PostgreSQL (and their tests)
+pgclient:
+	@command -v pg_dump >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client; fi; }
+
 demo-data: install
 	mkdir -p $(CHAINMATCH_HOME)
 	$(BIN)/chainmatch db upgrade
@@ -37,7 +42,7 @@ demo-data: install
 run: demo-data
 	$(BIN)/chainmatch serve --host 127.0.0.1 --port 8000
 
-test: install chromium
+test: install chromium pgclient
 	$(BIN)/python -m pytest -m "not bench" -q
 
 test-fast: install

@@ -8,6 +8,7 @@ import typer
 
 from recommender.commands import (
     audit,
+    backup,
     db,
     demo,
     events,
@@ -25,6 +26,7 @@ from recommender.commands import (
 
 REGISTRARS: list[Callable[[typer.Typer], None]] = [
     audit.register,
+    backup.register,
     db.register,
     demo.register,
     events.register,
