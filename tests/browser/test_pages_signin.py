@@ -10,10 +10,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 MENUS = {
-    "promotion_office": ["招商", "配套"],
+    "promotion_office": ["招商", "配套", "成效看板"],
     "organiser": ["配套", "对接会"],
-    "analyst": ["分析"],
-    "admin": ["招商", "配套", "对接会", "分析"],
+    "analyst": ["分析", "成效看板"],
+    "admin": ["招商", "配套", "对接会", "分析", "成效看板"],
 }
 
 
@@ -56,6 +56,7 @@ def test_english_can_be_switched_on_and_off(page: Any, server: Any, sign_in: Any
         "Supply pairing",
         "Matchmaking events",
         "Analysis",
+        "Dashboard",
     ]
     assert page.url == f"{server.url}/analysis"
     assert page.inner_text("h1") == "Outcomes and models"
