@@ -264,4 +264,6 @@ def import_upload(
         "inserted": report.inserted,
         "updated": report.updated,
         "unchanged": report.unchanged,
+        "layout": report.layout,
+        "notes": report.match.details() if report.match is not None else [],
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ImportKind = Literal[
     "enterprises", "parks", "needs", "events", "participants", "outcomes", "projects",
@@ -38,3 +38,11 @@ class ImportResult(BaseModel):
     inserted: int
     updated: int
     unchanged: int
+    layout: str = Field(
+        "contract",
+        description="the recognised layout: contract, qichacha (企查查), tianyancha (天眼查), "
+        "registry, or list (a list updating firms already stored)",
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="a list's rows that found no stored firm, or several"
+    )

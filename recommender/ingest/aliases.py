@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from features.schema import CHAIN_NODE_SOURCES, SIZE_BANDS, STATUSES
 from recommender.ingest.registry import CURRENCY_RATES, CURRENCY_WORDS
 
 __all__ = [
@@ -206,8 +207,7 @@ ENUMS: Mapping[str, Mapping[str, str]] = {
     # enterprises' registry fields; spellings as checks.enum_spelling leaves them (bracketed
     # notes dropped, 企业 suffix dropped, ASCII comma, lower case)
     "status": {
-        "active": "active", "moved_out": "moved_out", "suspended": "suspended",
-        "liquidating": "liquidating", "revoked": "revoked", "deregistered": "deregistered",
+        **{v: v for v in STATUSES},
         "存续": "active", "在业": "active", "开业": "active", "在营": "active", "正常": "active",
         "在册": "active", "存续/在业": "active", "迁入": "active", "登记成立": "active",
         "迁出": "moved_out", "已迁出": "moved_out", "停业": "suspended", "歇业": "suspended",
@@ -216,12 +216,12 @@ ENUMS: Mapping[str, Mapping[str, str]] = {
         "注销": "deregistered", "已注销": "deregistered", "吊销,已注销": "deregistered",
     },
     "size_band": {
-        "micro": "micro", "small": "small", "medium": "medium", "large": "large",
+        **{v: v for v in SIZE_BANDS},
         "xs": "micro", "s": "small", "m": "medium", "l": "large",
         "微型": "micro", "小型": "small", "中型": "medium", "大型": "large",
     },
     "chain_nodes_source": {
-        "file": "file", "inferred": "inferred", "文件": "file", "推断": "inferred",
+        **{v: v for v in CHAIN_NODE_SOURCES}, "文件": "file", "推断": "inferred",
     },
     "capital_currency": {
         **{code.lower(): code for code in CURRENCY_RATES},

@@ -330,3 +330,14 @@ def test_contract_file_with_full_dates_and_shanghai_districts(
     assert f["founded_on"].tolist()[0] == pd.Timestamp("2010-03-23")
     assert pd.isna(f["founded_on"].tolist()[1])
     assert f["district"].tolist() == ["闵行区", "奉贤", "怀远县"]
+
+
+def test_enum_spellings_map_onto_the_schema_vocabularies() -> None:
+    from features.schema import CHAIN_NODE_SOURCES, SIZE_BANDS, STATUSES
+    from recommender.ingest.aliases import ENUMS
+    from recommender.ingest.registry import CURRENCY_RATES
+
+    assert set(ENUMS["status"].values()) == set(STATUSES)
+    assert set(ENUMS["size_band"].values()) == set(SIZE_BANDS)
+    assert set(ENUMS["chain_nodes_source"].values()) == set(CHAIN_NODE_SOURCES)
+    assert set(ENUMS["capital_currency"].values()) <= set(CURRENCY_RATES)
