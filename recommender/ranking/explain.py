@@ -241,14 +241,17 @@ def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
     if family == "chain":
         return _chain_text(row)
     if family == "text":
-        q = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])[0]
+        q, c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])
+        # the provider's product against the demander's need: for ``customer`` the query
+        # firm provides and the leading firm (the candidate) demands
+        maker, buyer = (q, c) if row.kind == "customer" else ("该企业", q)
         if row.keyword:
             return (
-                f"产品对得上：该企业的“{row.keyword}”和{q}的需求描述最接近",
-                f"Product fit: its “{row.keyword}” is closest to what is asked for",
+                f"产品对得上：{maker}的“{row.keyword}”和{buyer}的需求描述最接近",
+                f"Product fit: “{row.keyword}” is closest to what is asked for",
             )
         return (
-            f"产品对得上：该企业的主营产品和{q}的需求描述相近",
+            f"产品对得上：{maker}的主营产品和{buyer}的需求描述相近",
             "Product fit: close to the need",
         )
     if family == "geo":

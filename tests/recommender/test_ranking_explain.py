@@ -115,7 +115,13 @@ def test_family_contributions_sum_per_family_and_drop_kind_and_bias() -> None:
             "text",
             _row(feats={"text_need_products": 0.456}, keyword="压力传感器"),
             "产品对得上：该企业的“压力传感器”和这家龙头企业的需求描述最接近",
-            "Product fit: its “压力传感器” is closest to what is asked for",
+            "Product fit: “压力传感器” is closest to what is asked for",
+        ),
+        (
+            "text",
+            _row(kind="customer", feats={"text_need_products": 0.4}, keyword="金属制品修理"),
+            "产品对得上：本企业的“金属制品修理”和该龙头企业的需求描述最接近",
+            "Product fit: “金属制品修理” is closest to what is asked for",
         ),
         (
             "park",
