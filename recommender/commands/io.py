@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ KINDS = (
 _FILE_ARG = typer.Argument(..., help="a .csv (UTF-8 or GBK) or .xlsx file")
 _DIR_ARG = typer.Argument(..., help="holds enterprises.csv, parks.csv, ... (or .xlsx)")
 _OUT_OPT = typer.Option(..., "--out", help="the file to write")
+_MAX_DETAILS = 50  # a national 小巨人 list names thousands of firms no office stores
 
 
 @contextmanager
@@ -116,6 +118,13 @@ def _max_bytes() -> int:
     return int(value)
 
 
+def _import_lock(session: Session, dry_run: bool, what: str) -> AbstractContextManager[None]:
+    """One import at a time per database (a dry run writes nothing and needs no lock)."""
+    from recommender import locks
+
+    return contextlib.nullcontext() if dry_run else locks.exclusive(session, what=what)
+
+
 def register(app: typer.Typer) -> None:
     """Add the import and export commands to ``app``."""
 
@@ -144,7 +153,7 @@ def register(app: typer.Typer) -> None:
         constants = _constants(set_)
         with user_errors(f"import {kind} {file}"):
             reference = load_reference(get_settings().reference_dir)
-            with _session() as session:
+            with _session() as session, _import_lock(session, dry_run, f"import {kind} {file}"):
                 report = import_file(
                     session, kind=kind, path=file, reference=reference, dry_run=dry_run,
                     max_bytes=_max_bytes(), constants=constants,
@@ -155,8 +164,11 @@ def register(app: typer.Typer) -> None:
                 datastamp.touch(get_settings().home)  # running servers rebuild their data
         typer.echo(report.summary())
         if report.match is not None:
-            for line in report.match.details():
+            details = report.match.details()
+            for line in details[:_MAX_DETAILS]:
                 typer.echo(f"  {file}: {line}", err=True)
+            if len(details) > _MAX_DETAILS:
+                typer.echo(f"  {file}: ... and {len(details) - _MAX_DETAILS} more", err=True)
 
     @app.command("import-dir")
     def import_dir_(
@@ -169,7 +181,7 @@ def register(app: typer.Typer) -> None:
 
         with user_errors(f"import-dir {directory}"):
             reference = load_reference(get_settings().reference_dir)
-            with _session() as session:
+            with _session() as session, _import_lock(session, False, f"import-dir {directory}"):
                 reports = import_dir(
                     session, directory=directory, reference=reference, max_bytes=_max_bytes()
                 )

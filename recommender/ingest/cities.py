@@ -21,6 +21,7 @@ _SUFFIXES = ("市", "区", "县")
 # municipalities whose districts are the cities of the programme (only Shanghai's are listed)
 _MUNICIPALITIES = ("上海", "北京", "天津", "重庆")
 _PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划")
+_SUBDIVISIONS = ("区", "县", "市", "镇", "乡", "街道")
 CITY_EXAMPLES = "蚌埠市, 蚌埠, 340300, 闵行区, 闵行 or 上海市闵行区"
 _SPACES = re.compile(r"\s+")
 
@@ -32,7 +33,9 @@ class CityResolver:
     either with the province in front (安徽省蚌埠市, 上海市闵行区), its 6-digit adcode
     (340300) or 12-digit statistical code (340300000000). A county or district code that
     is not itself a city resolves to its prefecture (340321 怀远县 -> 340300) when that
-    prefecture is in the frame. A spelling shared by two cities resolves to neither.
+    prefecture is in the frame. A city name followed by one of its subdivisions (安徽省蚌埠市
+    怀远县, 上海市闵行区莘庄镇) resolves to that city. A spelling shared by two cities
+    resolves to neither.
 
     Parameters
     ----------
@@ -104,6 +107,13 @@ class CityResolver:
             prefecture = key[:4] + "00"
             if prefecture in self._codes:
                 return prefecture
+        if len(key) > 3 and key.endswith(_SUBDIVISIONS) and not key.isdigit():
+            # 安徽省蚌埠市怀远县, 上海市闵行区莘庄镇: the longest leading city name (with or
+            # without its province), when what follows is a subdivision of it
+            for cut in range(len(key) - 2, 1, -1):
+                code = self._index.get(key[:cut])
+                if code is not None and key[:cut].endswith(_SUFFIXES):
+                    return code
         return ""
 
     def resolve_place(self, *, province: str = "", city: str = "", district: str = "") -> str:

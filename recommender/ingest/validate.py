@@ -234,7 +234,8 @@ def validate_table(
         elif field.type == "city":
             clean = cities.resolve(values)
             expected = f"a known city (e.g. {CITY_EXAMPLES})"
-            report(field.name, present & np.asarray(clean.eq(""), dtype=bool), expected)
+            if not partial:  # a list's city only tells apart firms of one name
+                report(field.name, present & np.asarray(clean.eq(""), dtype=bool), expected)
         elif field.type == "industry":
             clean, bad = checks.parse_industry(values, codes, industry_names)
             report(field.name, bad, checks.INDUSTRY_MESSAGE)

@@ -27,6 +27,8 @@ def resolver(reference: Reference) -> CityResolver:
         ("340321", "340300"),  # 怀远县's code: its prefecture
         ("闵行", "310112"), ("闵行区", "310112"), ("上海市闵行区", "310112"),
         (" 宁 波 ", "330200"), ("火星", ""),
+        ("安徽省蚌埠市怀远县", "340300"), ("上海市闵行区莘庄镇", "310112"),  # with a subdivision
+        ("浙江省舟山市普陀区", "330900"), ("广东省深圳市南山区", ""), ("苏州工业园区", ""),
     ],
 )  # fmt: skip
 def test_spellings(resolver: CityResolver, text: str, expected: str) -> None:

@@ -182,3 +182,26 @@ def test_dry_run_of_a_list_reports_matches_and_writes_nothing(
     assert report.match.unmatched == ((3, code("340300", 99)),)
     assert "unmatched 1" in report.summary()
     pd.testing.assert_frame_equal(frame(stored), before)
+
+
+def test_a_national_list_with_regions_outside_the_programme(
+    stored: Session, reference: Reference, tmp_path: Path
+) -> None:
+    text = (
+        "序号,企业名称,所在地区\n"
+        "1,宁波甬芯传感科技股份有限公司,浙江省宁波市鄞州区\n"
+        "2,深圳某某科技有限公司,广东省深圳市南山区\n"  # no such city here: not an error in a list
+        "3,阜阳新锂材料科技有限公司,安徽省阜阳市颍州区\n"  # the region tells the two apart
+    )
+    report = import_file(stored, kind="enterprises", path=write(tmp_path, text),
+                         reference=reference, constants={"专精特新": "国家级"})  # fmt: skip
+    assert report.match is not None
+    assert report.match.by_name == 2
+    assert report.match.unmatched == ((3, "深圳某某科技有限公司"),)
+    after = frame(stored)
+    assert after.loc[[A, B, C, D], "srdi_level"].tolist() == [
+        "none",
+        "national",
+        "national",
+        "none",
+    ]
