@@ -360,7 +360,10 @@ class Project(Base):
     __table_args__ = (
         Index(
             "ix_projects_dash_signed",
-            "city_code", "signed_date", "stage", "source_city_code", "agreed_investment_yi",
+            # signed_date first: a year's range for the signed/srdi/list queries, and never
+            # a candidate for the park query (whose index is covering and in GROUP BY order)
+            "signed_date", "city_code", "stage", "source_city_code", "agreed_investment_yi",
+            "investor_uscc", "project_id",
         ),
         Index(
             "ix_projects_dash_parks",
@@ -425,6 +428,26 @@ class ProjectTarget(Base):
 
 
 # entity kind (features.schema.SCHEMAS) -> table
+class FunnelCount(Base):
+    """Outcome records per Wanbei city, year and stage: the dashboard's funnel, kept up to
+    date from the outcomes after ``FunnelWatermark.last_outcome_id`` (outcomes are only ever
+    inserted, with increasing ids)."""
+
+    __tablename__ = "funnel_counts"
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class FunnelWatermark(Base):
+    """The last outcome id counted into ``funnel_counts`` (one row, id 1)."""
+
+    __tablename__ = "funnel_watermark"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_outcome_id: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 ENTITY_MODELS: dict[str, type[Base]] = {
     "enterprises": Enterprise,
     "parks": Park,

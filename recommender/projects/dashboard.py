@@ -11,7 +11,8 @@ Definitions (year ``Y``, Wanbei city ``W`` paired with ``P``):
   (``city``) counts every source.
 - *by stage*: every project of ``W`` by its current stage (all years: the pipeline).
 - *funnel*: outcome records at each stage dated in ``Y`` (one per pair and stage, unless a
-  pair reached a stage twice that year),
+  pair reached a stage twice that year), kept in ``funnel_counts`` by
+  :mod:`recommender.projects.funnel`,
   for the 招商 queries of ``W``'s parks and the 配套 queries of ``W``'s firms; the conversion
   rate of a stage is its count over the previous stage's (None when that is 0).
 - *lists*: signed projects of ``Y`` whose (park, investor) pair was shown by a 招商 list before
@@ -37,7 +38,6 @@ from sqlalchemy.orm import Session
 from features.schema import PROJECT_SIGNED_STAGES, PROJECT_STAGES
 from recommender.db.models import (
     Enterprise,
-    Outcome,
     Park,
     Project,
     ProjectTarget,
@@ -88,9 +88,12 @@ def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
-def _rows(session: Session, stmt: Select[Any] | Any) -> pd.DataFrame:
-    result = session.execute(stmt)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+Rec = dict[str, Any]  # one grouped row
+
+
+def _rows(session: Session, stmt: Select[Any] | Any) -> list[Rec]:
+    """A grouped query's rows as plain dicts (a few hundred at most: no frame needed)."""
+    return [dict(r._mapping) for r in session.execute(stmt)]
 
 
 def _signed_in(year: int) -> Any:
@@ -107,7 +110,7 @@ def _amount() -> Any:
 
 
 # ----------------------------------------------------------------------------- queries
-def _park_stage_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+def _park_stage_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     signed = _signed_in(year)
     stmt = (
         select(
@@ -125,7 +128,7 @@ def _park_stage_rows(session: Session, year: int, cities: Collection[str]) -> pd
     return _rows(session, stmt)
 
 
-def _signed_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+def _signed_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     month = extract("month", Project.signed_date)
     stmt = (
         select(
@@ -141,36 +144,15 @@ def _signed_rows(session: Session, year: int, cities: Collection[str]) -> pd.Dat
     return _rows(session, stmt)
 
 
-def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
-    lo, hi = _year_bounds(year)
-    in_year = and_(Outcome.date >= lo, Outcome.date <= hi, Outcome.stage.in_(FUNNEL_STAGES))
-    parks = (
-        select(Park.city_code, Outcome.stage, func.count().label("n"))
-        .join(Park, and_(Park.park_id == Outcome.query_id, Outcome.query_kind == "investor"))
-        .where(in_year, Park.city_code.in_(list(cities)))
-        .group_by(Park.city_code, Outcome.stage)
-    )
-    firms = (
-        select(Enterprise.city_code, Outcome.stage, func.count().label("n"))
-        .join(
-            Enterprise,
-            and_(
-                Enterprise.uscc == Outcome.query_id,
-                Outcome.query_kind.in_(("supplier", "customer")),
-            ),
-        )
-        .where(in_year, Enterprise.city_code.in_(list(cities)))
-        .group_by(Enterprise.city_code, Outcome.stage)
-    )
-    both: pd.DataFrame = pd.concat(
-        [_rows(session, parks), _rows(session, firms)], ignore_index=True
-    )
-    if both.empty:
-        return pd.DataFrame(columns=["city_code", "stage", "n"])
-    return both.groupby(["city_code", "stage"])["n"].sum().reset_index()
+def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
+    from recommender.projects import funnel
+
+    rows = funnel.funnel_rows(session, year, cities)
+    return [{str(k): v for k, v in r.items()} for r in rows.to_dict(orient="records")
+            if r["stage"] in FUNNEL_STAGES]  # fmt: skip
 
 
-def _list_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+def _list_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     shown_before = func.date(RecommendationLog.shown_at) <= Project.signed_date
     hits = (
         select(
@@ -212,10 +194,10 @@ def _list_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataF
         .where(_signed_in(year), Project.city_code.in_(list(cities)), Project.source_list != "")
         .group_by(Project.city_code, Project.source_list, Project.model_version)
     )
-    return pd.concat([_rows(session, logged), _rows(session, declared)], ignore_index=True)
+    return _rows(session, logged) + _rows(session, declared)
 
 
-def _srdi_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+def _srdi_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     stmt = (
         select(Project.city_code, func.count().label("n"))
         .join(Enterprise, Enterprise.uscc == Project.investor_uscc)
@@ -229,7 +211,7 @@ def _srdi_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataF
     return _rows(session, stmt)
 
 
-def _target_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+def _target_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     stmt = select(
         ProjectTarget.city_code,
         ProjectTarget.park_id,
@@ -245,56 +227,58 @@ def _r(x: float) -> float:
     return round(float(x), 4)
 
 
-def _funnel(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    counts = dict(zip(rows["stage"], rows["n"].astype(int), strict=True))
-    out: list[dict[str, Any]] = []
+def _num(value: object) -> float:
+    return 0.0 if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _funnel(rows: list[Rec]) -> list[Rec]:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[str(r["stage"])] = counts.get(str(r["stage"]), 0) + int(r["n"])
+    out: list[Rec] = []
     previous: int | None = None
     for stage in FUNNEL_STAGES:
-        n = int(counts.get(stage, 0))
+        n = counts.get(stage, 0)
         rate = round(n / previous, 4) if previous else None
         out.append({"stage": stage, "count": n, "rate": rate})
         previous = n
     return out
 
 
-def _sums(rows: pd.DataFrame, by: str) -> tuple[dict[Any, int], dict[Any, float]]:
-    """Counts (``n``) and amounts (``agreed``) of ``rows`` summed by ``by``."""
-    if rows.empty:
-        return {}, {}
-    grouped = rows.groupby(by)[["n", "agreed"]].sum()
-    n = {k: int(v) for k, v in grouped["n"].items()}
-    agreed = {k: float(v) for k, v in grouped["agreed"].items()}
-    return n, agreed
+def _sums(rows: list[Rec], by: str, n: str = "n", agreed: str = "agreed") -> dict[Any, list[float]]:
+    """[count, amount] of ``rows`` summed by the value of ``by``."""
+    out: dict[Any, list[float]] = {}
+    for r in rows:
+        acc = out.setdefault(r[by], [0.0, 0.0])
+        acc[0] += _num(r[n])
+        acc[1] += _num(r[agreed])
+    return out
 
 
-def _by_stage(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    n, agreed = _sums(rows, "stage")
+def _by_stage(rows: list[Rec]) -> list[Rec]:
+    sums = _sums(rows, "stage")
     return [
-        {"stage": s, "projects": n.get(s, 0), "agreed_investment_yi": _r(agreed.get(s, 0.0))}
+        {"stage": s, "projects": int(sums.get(s, [0, 0])[0]),
+         "agreed_investment_yi": _r(sums.get(s, [0, 0])[1])}
         for s in PROJECT_STAGES
-    ]
+    ]  # fmt: skip
 
 
-def _by_month(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    n, agreed = _sums(rows.assign(month=rows["month"].astype(int)) if len(rows) else rows, "month")
+def _by_month(rows: list[Rec]) -> list[Rec]:
+    sums = _sums([{**r, "month": int(r["month"])} for r in rows], "month")
     return [
-        {
-            "month": m,
-            "signed_projects": n.get(m, 0),
-            "agreed_investment_yi": _r(agreed.get(m, 0.0)),
-        }
+        {"month": m, "signed_projects": int(sums.get(m, [0, 0])[0]),
+         "agreed_investment_yi": _r(sums.get(m, [0, 0])[1])}
         for m in range(1, 13)
-    ]
+    ]  # fmt: skip
 
 
-def _targets(
-    rows: pd.DataFrame, *, signed: int, agreed: float, srdi: int
-) -> dict[str, dict[str, Any]]:
-    city = rows[rows["park_id"] == ""]
-    target = city.iloc[0] if len(city) else None
+def _targets(rows: list[Rec], *, signed: int, agreed: float, srdi: int) -> dict[str, Rec]:
+    target = next((r for r in rows if r["park_id"] == ""), None)
 
-    def item(column: str, actual: float) -> dict[str, Any]:
-        value = None if target is None or pd.isna(target[column]) else float(target[column])
+    def item(column: str, actual: float) -> Rec:
+        raw = None if target is None else target[column]
+        value = None if raw is None else float(raw)
         share = None if not value else round(actual / value, 4)
         return {"target": value, "actual": actual, "share": share}
 
@@ -305,37 +289,38 @@ def _targets(
     }
 
 
-def _parks(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    if rows.empty:
-        return []
-    out: list[dict[str, Any]] = []
-    for park_id, part in rows.groupby("park_id", sort=True):
-        stages = dict(zip(part["stage"], part["n"].astype(int), strict=True))
+def _parks(rows: list[Rec], names: Mapping[str, str]) -> list[Rec]:
+    by_park: dict[str, list[Rec]] = {}
+    for r in rows:
+        by_park.setdefault(str(r["park_id"]), []).append(r)
+    out: list[Rec] = []
+    for park_id, part in sorted(by_park.items()):
+        stages = {str(r["stage"]): int(r["n"]) for r in part}
         out.append(
             {
-                "park_id": str(park_id),
-                "name": names.get(str(park_id), "") if park_id else "",
-                "projects": int(part["n"].sum()),
-                "by_stage": {s: int(stages.get(s, 0)) for s in PROJECT_STAGES},
-                "signed_projects": int(part["n_signed"].sum()),
-                "agreed_investment_yi": _r(part["agreed_signed"].sum()),
+                "park_id": park_id,
+                "name": names.get(park_id, "") if park_id else "",
+                "projects": sum(stages.values()),
+                "by_stage": {s: stages.get(s, 0) for s in PROJECT_STAGES},
+                "signed_projects": int(sum(_num(r["n_signed"]) for r in part)),
+                "agreed_investment_yi": _r(sum(_num(r["agreed_signed"]) for r in part)),
             }
         )
     out.sort(key=lambda p: (-p["signed_projects"], -p["agreed_investment_yi"], p["park_id"]))
     return out
 
 
-def _lists(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = [
+def _lists(rows: list[Rec], names: Mapping[str, str]) -> list[Rec]:
+    out: list[Rec] = [
         {
             "via": str(r["via"]),
             "list_id": str(r["list_id"]),
             "list_name": names.get(str(r["list_id"]), ""),
             "model_version": str(r["model_version"] or ""),
             "signed_projects": int(r["n"]),
-            "agreed_investment_yi": _r(r["agreed"] or 0.0),
+            "agreed_investment_yi": _r(_num(r["agreed"])),
         }
-        for r in rows.to_dict(orient="records")
+        for r in rows
     ]
     out.sort(key=lambda x: (-x["signed_projects"], x["via"], x["list_id"], x["model_version"]))
     return out
@@ -345,64 +330,57 @@ def _city_names(cities: pd.DataFrame) -> dict[str, str]:
     return dict(zip(cities["city_code"].astype(str), cities["short_name"].astype(str), strict=True))
 
 
-def _where(frame: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
-    return frame[frame[column] == value] if len(frame) else frame
+def _by_city(rows: list[Rec]) -> dict[str, list[Rec]]:
+    out: dict[str, list[Rec]] = {}
+    for r in rows:
+        out.setdefault(str(r["city_code"]), []).append(r)
+    return out
 
 
-def _by_source(rows: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str, Any]]:
-    if rows.empty:
-        return []
-    grouped = rows.groupby("source_city_code")[["n", "agreed"]].sum().reset_index()
-    out: list[dict[str, Any]] = [
-        {
-            "city_code": str(r["source_city_code"]),
-            "name": names.get(str(r["source_city_code"]), ""),
-            "signed_projects": int(r["n"]),
-            "agreed_investment_yi": _r(r["agreed"]),
-        }
-        for r in grouped.to_dict(orient="records")
-    ]
+def _by_source(rows: list[Rec], names: Mapping[str, str]) -> list[Rec]:
+    sums = _sums(rows, "source_city_code")
+    out: list[Rec] = [
+        {"city_code": str(code), "name": names.get(str(code), ""),
+         "signed_projects": int(v[0]), "agreed_investment_yi": _r(v[1])}
+        for code, v in sums.items()
+    ]  # fmt: skip
     out.sort(key=lambda x: (-x["signed_projects"], x["city_code"]))
     return out
 
 
 @dataclass(frozen=True)
 class _Grouped:
-    """The grouped query results for the cities in scope."""
+    """The grouped query results for the cities in scope, by Wanbei city."""
 
-    parks: pd.DataFrame
-    signed: pd.DataFrame
-    funnel: pd.DataFrame
-    lists: pd.DataFrame
+    parks: Mapping[str, list[Rec]]
+    signed: Mapping[str, list[Rec]]
+    funnel: Mapping[str, list[Rec]]
+    lists: Mapping[str, list[Rec]]
     srdi: Mapping[str, int]
-
-
-def _sum(frame: pd.DataFrame, column: str) -> float:
-    return float(frame[column].sum()) if len(frame) else 0.0
 
 
 def _block(
     w: str, p: str, g: _Grouped, names: Mapping[str, str], park_names: Mapping[str, str]
-) -> dict[str, Any]:
-    s_w = _where(g.signed, "city_code", w)
-    partner = _where(s_w, "source_city_code", p)
-    n_all, agreed_all = int(_sum(s_w, "n")), _r(_sum(s_w, "agreed"))
-    parks = _where(g.parks, "city_code", w)
+) -> Rec:
+    s_w = g.signed.get(w, [])
+    partner = [r for r in s_w if r["source_city_code"] == p]
+    n_all = int(sum(_num(r["n"]) for r in s_w))
+    agreed_all = _r(sum(_num(r["agreed"]) for r in s_w))
     return {
         "wanbei_city": w,
         "wanbei_name": names.get(w, w),
         "partner_city": p,
         "partner_name": names.get(p, p),
-        "signed_projects": int(_sum(partner, "n")),
-        "agreed_investment_yi": _r(_sum(partner, "agreed")),
+        "signed_projects": int(sum(_num(r["n"]) for r in partner)),
+        "agreed_investment_yi": _r(sum(_num(r["agreed"]) for r in partner)),
         "city": {"signed_projects": n_all, "agreed_investment_yi": agreed_all},
-        "by_stage": _by_stage(parks),
+        "by_stage": _by_stage(g.parks.get(w, [])),
         "by_month": _by_month(s_w),
         "by_month_partner": _by_month(partner),
         "by_source": _by_source(s_w, names),
-        "parks": _parks(parks, park_names),
-        "funnel": _funnel(_where(g.funnel, "city_code", w)),
-        "lists": _lists(_where(g.lists, "city_code", w), park_names),
+        "parks": _parks(g.parks.get(w, []), park_names),
+        "funnel": _funnel(g.funnel.get(w, [])),
+        "lists": _lists(g.lists.get(w, []), park_names),
     }
 
 
@@ -441,13 +419,12 @@ class DashboardCache:
 
 
 def _grouped(session: Session, year: int, wanted: list[str]) -> _Grouped:
-    srdi = _srdi_rows(session, year, wanted)
     return _Grouped(
-        parks=_park_stage_rows(session, year, wanted),
-        signed=_signed_rows(session, year, wanted),
-        funnel=_funnel_rows(session, year, wanted),
-        lists=_list_rows(session, year, wanted),
-        srdi=dict(zip(srdi["city_code"].astype(str), srdi["n"].astype(int), strict=True)),
+        parks=_by_city(_park_stage_rows(session, year, wanted)),
+        signed=_by_city(_signed_rows(session, year, wanted)),
+        funnel=_by_city(_funnel_rows(session, year, wanted)),
+        lists=_by_city(_list_rows(session, year, wanted)),
+        srdi={str(r["city_code"]): int(r["n"]) for r in _srdi_rows(session, year, wanted)},
     )
 
 
@@ -481,7 +458,7 @@ def dashboard(
 
     Parameters
     ----------
-    session : an open session (read only).
+    session : an open session; the funnel counts' refresh commits it.
     cities : reference cities (city_code, short_name, role, partner_code, lon, lat).
     year : the calendar year of signed projects and funnel outcomes.
     scope : the Wanbei cities the caller may see; None sees all eight.
@@ -492,6 +469,9 @@ def dashboard(
     dict
         ``year``, ``pairings`` (one block per Wanbei city, by adcode) and ``totals``.
     """
+    from recommender.projects import funnel
+
+    funnel.refresh(session)  # outcomes inserted since the last request (usually none)
     scope = scope or Scope()
     pairs = [(w, p) for w, p in wanbei_pairings(cities) if scope.allows(w)]
     wanted = [w for w, _ in pairs]
@@ -501,12 +481,12 @@ def dashboard(
     else:
         key = (year, tuple(wanted))
         assembled = cache.get(key, stamp, lambda: _assemble(session, year, pairs, names))
-    targets = _target_rows(session, year, wanted)  # always fresh: one small query
+    targets = _by_city(_target_rows(session, year, wanted))  # always fresh: one small query
     blocks = [
         {
             **b,
             "targets": _targets(
-                _where(targets, "city_code", b["wanbei_city"]),
+                targets.get(b["wanbei_city"], []),
                 signed=b["city"]["signed_projects"],
                 agreed=b["city"]["agreed_investment_yi"],
                 srdi=int(assembled.srdi.get(b["wanbei_city"], 0)),

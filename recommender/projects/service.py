@@ -8,6 +8,7 @@ eight pairings.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Callable, Mapping
@@ -246,16 +247,19 @@ def import_ledger(
     A promotion office may import only projects of its own city: a row of another city is
     reported like any other bad row and nothing is written.
     """
+    from recommender import locks
     from recommender.ingest.importing import import_file
 
     if principal.scoped:
         _check_file_cities(
             session, principal=principal, path=path, source=source, reference=reference
         )
+    lock = contextlib.nullcontext() if dry_run else locks.exclusive(session, what=source)
     try:
-        report = import_file(
-            session, kind="projects", path=path, reference=reference, dry_run=dry_run
-        )
+        with lock:  # one import at a time per database (a second one: 409)
+            report = import_file(
+                session, kind="projects", path=path, reference=reference, dry_run=dry_run
+            )
     except ImportValidationError as exc:
         exc.message = exc.message.replace(str(path), source)
         exc.source = source

@@ -351,3 +351,20 @@ def test_the_cache_holds_until_the_data_stamp_moves_but_targets_are_live(
     assert same["city"]["signed_projects"] == 3  # type: ignore[index]
     assert same["targets"]["signed_projects"]["target"] == 8.0  # type: ignore[index]
     assert bengbu(2)["city"]["signed_projects"] == 4  # type: ignore[index]
+
+
+def test_funnel_counts_take_in_only_new_outcomes(ledger_db: Session) -> None:
+    from recommender.projects import funnel
+
+    assert funnel.refresh(ledger_db) == 6  # the outcomes the ledger implied
+    assert funnel.refresh(ledger_db) == 0
+    before = funnel.funnel_rows(ledger_db, 2026, ["340300"]).set_index("stage")["n"]
+    assert before["signed"] == 3
+    _add_funnel(ledger_db)  # 16 outcomes of 2026 for 蚌埠, 1 of 2025
+    assert funnel.refresh(ledger_db) == 17
+    after = funnel.funnel_rows(ledger_db, 2026, ["340300"]).set_index("stage")["n"]
+    assert (after["recommended"], after["contacted"], after["signed"]) == (6, 4, 3)
+    assert funnel.funnel_rows(ledger_db, 2025, ["340300"]).set_index("stage")["n"].to_dict() == {
+        "recommended": 1,
+        "signed": 1,
+    }

@@ -7,7 +7,9 @@ Create Date: 2026-12-01
 ``projects`` carries exactly the columns of ``features.schema.PROJECT`` and
 ``park_members`` those of ``PARK_MEMBER``; ``project_stages`` is the dated stage history of
 each project and ``project_targets`` an office's yearly targets (签约项目数, 协议投资额,
-专精特新培育数) for its city or one park. tests/recommender/test_projects_storage.py checks
+专精特新培育数) for its city or one park; ``funnel_counts`` (with ``funnel_watermark``) keeps
+the dashboard's outcome counts per city, year and stage, filled from the outcomes table.
+tests/recommender/test_projects_storage.py checks
 that upgrading gives these tables exactly as ``recommender.db.models`` declares them, and
 that downgrading removes them, on SQLite and PostgreSQL.
 """
@@ -56,7 +58,15 @@ def upgrade() -> None:
     op.create_index(
         "ix_projects_dash_signed",
         "projects",
-        ["city_code", "signed_date", "stage", "source_city_code", "agreed_investment_yi"],
+        [
+            "signed_date",
+            "city_code",
+            "stage",
+            "source_city_code",
+            "agreed_investment_yi",
+            "investor_uscc",
+            "project_id",
+        ],
     )
     op.create_index(
         "ix_projects_dash_parks",
@@ -105,10 +115,26 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("city_code", "park_id", "year", name=op.f("pk_project_targets")),
     )
+    op.create_table(
+        "funnel_counts",
+        sa.Column("city_code", sa.String(length=6), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("city_code", "year", "stage", name=op.f("pk_funnel_counts")),
+    )
+    op.create_table(
+        "funnel_watermark",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_outcome_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_funnel_watermark")),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("funnel_watermark")
+    op.drop_table("funnel_counts")
     op.drop_table("project_targets")
     op.drop_index(op.f("ix_park_members_uscc"), table_name="park_members")
     op.drop_table("park_members")
