@@ -357,11 +357,12 @@ class Project(Base):
     """An investment project of a ledger (台账); columns of ``features.schema.PROJECT``."""
 
     __tablename__ = "projects"
+    # covering indexes of the dashboard's two grouped queries (no table lookups, no sort)
     __table_args__ = (
         Index(
-            "ix_projects_dash_signed",
             # signed_date first: a year's range for the signed/srdi/list queries, and never
             # a candidate for the park query (whose index is covering and in GROUP BY order)
+            "ix_projects_dash_signed",
             "signed_date", "city_code", "stage", "source_city_code", "agreed_investment_yi",
             "investor_uscc", "project_id",
         ),
@@ -370,7 +371,7 @@ class Project(Base):
             "city_code", "park_id", "stage", "signed_date", "agreed_investment_yi",
         ),
         Index(None, "park_id", "investor_uscc"),
-    )
+    )  # fmt: skip
     project_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(256))
     investor_name: Mapped[str] = mapped_column(String(256))
@@ -427,7 +428,6 @@ class ProjectTarget(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-# entity kind (features.schema.SCHEMAS) -> table
 class FunnelCount(Base):
     """Outcome records per Wanbei city, year and stage: the dashboard's funnel, kept up to
     date from the outcomes after ``FunnelWatermark.last_outcome_id`` (outcomes are only ever
@@ -448,6 +448,7 @@ class FunnelWatermark(Base):
     last_outcome_id: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# entity kind (features.schema.SCHEMAS) -> table
 ENTITY_MODELS: dict[str, type[Base]] = {
     "enterprises": Enterprise,
     "parks": Park,
