@@ -349,15 +349,25 @@ def plan_event_from_db(
 def _latest(session: Session, store: PlanStore, event_id: str) -> StoredPlan:
     stored = repo.load_meetings(session, event_id=event_id)
     in_db = int(stored["plan_version"].max()) if len(stored) else 0
-    version = max(in_db, *store.versions(event_id), 0)
-    if version == 0:
+    versions = sorted({in_db, *store.versions(event_id)} - {0}, reverse=True)
+    if not versions:
         raise NotFoundError(f"event {event_id!r} has no stored plan; plan it first")
-    plan, meta = store.load(event_id, version)
-    rows = (
-        stored
-        if in_db == version
-        else repo.load_meetings(session, event_id=event_id, plan_version=version)
-    )
+    for version in versions:
+        plan, meta = store.load(event_id, version)
+        rows = (
+            stored
+            if version == in_db
+            else repo.load_meetings(session, event_id=event_id, plan_version=version)
+        )
+        # a version is stored when its rows are committed; a file without them is what a
+        # process killed between writing the file and committing left behind: skip it
+        if len(rows) == len(plan.meetings) or version == versions[-1]:
+            break
+        log.warning(
+            "event %s: plan file %d has %d meetings, the database %d (an interrupted "
+            "plan); serving an earlier version",
+            event_id, version, len(plan.meetings), len(rows),
+        )  # fmt: skip
     plan.meetings = _meetings_from_rows(plan, rows)
     return StoredPlan(
         plan, version, meta.model_version, meta.created_at, store.path(event_id, version)

@@ -8,6 +8,7 @@ Rows cross this module as plain dicts (JSON-ready values, multi-valued fields as
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -248,10 +249,15 @@ def import_upload(
 
     ``source`` (the uploaded file's name) replaces the temporary ``path`` in reports.
     """
+    from recommender import locks
     from recommender.ingest import import_file
 
+    lock = contextlib.nullcontext() if dry_run else locks.exclusive(session, what=source)
     try:
-        report = import_file(session, kind=kind, path=path, reference=reference, dry_run=dry_run)
+        with lock:  # one import at a time per database (a second one: 409)
+            report = import_file(
+                session, kind=kind, path=path, reference=reference, dry_run=dry_run
+            )
     except ImportValidationError as exc:
         exc.message = exc.message.replace(str(path), source)
         exc.source = source
