@@ -18,22 +18,19 @@ from api.pages.session import PageUser, check_csrf, page_user
 from api.routes.dashboard import dashboard_cache
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.projects import service
+from recommender.projects.dashboard import FUNNEL_STAGE_ZH
 from recommender.projects.export import dashboard_xlsx
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 User = Annotated[PageUser, page_user("dashboard")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FUNNEL_ZH = {
-    "recommended": "推荐", "contacted": "联系", "meeting": "洽谈", "intention": "意向",
-    "signed": "签约", "landed": "落地",
-}  # fmt: skip
 BAR_W, BAR_H = 360, 22
 
 
 def _funnel_bars(funnel: list[dict[str, Any]]) -> list[dict[str, Any]]:
     top = max((f["count"] for f in funnel), default=0) or 1
     return [
-        {**f, "label": FUNNEL_ZH[f["stage"]], "width": round(BAR_W * f["count"] / top, 1),
+        {**f, "label": FUNNEL_STAGE_ZH[f["stage"]], "width": round(BAR_W * f["count"] / top, 1),
          "y": i * (BAR_H + 6)}
         for i, f in enumerate(funnel)
     ]  # fmt: skip

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from features.schema import CHAIN_NODE_SOURCES, SIZE_BANDS, STATUSES
+from features.schema import (
+    CHAIN_NODE_SOURCES,
+    PROJECT_STAGE_EN,
+    PROJECT_STAGES,
+    SIZE_BANDS,
+    STATUSES,
+)
 from recommender.ingest.registry import CURRENCY_RATES, CURRENCY_WORDS
 
 __all__ = [
@@ -199,10 +205,9 @@ ENUMS: Mapping[str, Mapping[str, str]] = {
     },
     # "<kind>.<column>" names an enum of one kind only (project stages are not outcome stages)
     "projects.stage": {
-        "在谈": "在谈", "协议起草": "协议起草", "签约": "签约", "开工": "开工", "投产": "投产",
-        "中止": "中止", "negotiating": "在谈", "drafting": "协议起草", "signed": "签约",
-        "started": "开工", "operating": "投产", "stopped": "中止", "洽谈": "在谈",
-        "已签约": "签约", "已开工": "开工", "已投产": "投产", "终止": "中止",
+        **{s: s for s in PROJECT_STAGES},
+        **{en: s for s, en in PROJECT_STAGE_EN.items()},
+        "洽谈": "在谈", "已签约": "签约", "已开工": "开工", "已投产": "投产", "终止": "中止",
     },
     # enterprises' registry fields; spellings as checks.enum_spelling leaves them (bracketed
     # notes dropped, 企业 suffix dropped, ASCII comma, lower case)

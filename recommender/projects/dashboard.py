@@ -46,6 +46,7 @@ from recommender.db.models import (
 
 __all__ = [
     "FUNNEL_STAGES",
+    "FUNNEL_STAGE_ZH",
     "DashboardCache",
     "Scope",
     "dashboard",
@@ -54,6 +55,10 @@ __all__ = [
 ]
 
 FUNNEL_STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed")
+FUNNEL_STAGE_ZH: Mapping[str, str] = {
+    "recommended": "推荐", "contacted": "联系", "meeting": "洽谈", "intention": "意向",
+    "signed": "签约", "landed": "落地",
+}  # fmt: skip
 _SRDI = ("province", "national")
 
 

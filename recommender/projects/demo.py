@@ -25,8 +25,6 @@ from recommender.projects import ledger
 
 __all__ = ["build_demo_ledger", "store_demo_ledger"]
 
-_RANK = {"intention": 1, "declined": 0, "signed": 2, "landed": 3}
-
 
 def build_demo_ledger(
     outcomes: pd.DataFrame,

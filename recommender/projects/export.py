@@ -8,11 +8,7 @@ from typing import Any
 
 from features.schema import PROJECT_STAGES
 from recommender import excel
-
-_FUNNEL_ZH = {
-    "recommended": "推荐", "contacted": "联系", "meeting": "洽谈", "intention": "意向",
-    "signed": "签约", "landed": "落地",
-}  # fmt: skip
+from recommender.projects.dashboard import FUNNEL_STAGE_ZH
 
 
 def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
@@ -46,7 +42,7 @@ def dashboard_xlsx(board: Mapping[str, Any]) -> bytes:
     )  # fmt: skip
     _sheet(
         book, "对接漏斗", ["皖北城市", "阶段", "数量", "转化率"],
-        [[b["wanbei_name"], _FUNNEL_ZH[f["stage"]], f["count"], f["rate"]]
+        [[b["wanbei_name"], FUNNEL_STAGE_ZH[f["stage"]], f["count"], f["rate"]]
          for b in blocks for f in b["funnel"]],
     )  # fmt: skip
     _sheet(
