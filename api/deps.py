@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from recommender import security
@@ -22,6 +25,7 @@ _api_key_header = APIKeyHeader(
 )
 _bearer = HTTPBearer(auto_error=False, description="the same API key as a Bearer token")
 _reference_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -37,10 +41,18 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     except Exception:
-        session.rollback()
+        with contextlib.suppress(SQLAlchemyError):  # the error itself is what gets answered
+            session.rollback()
         raise
     finally:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError:
+            # the server dropped the connection (a restart): the answer is already on its way,
+            # so only forget the connection; the pool opens a new one for the next request
+            log.warning("closing a session whose database connection was lost")
+            with contextlib.suppress(SQLAlchemyError):
+                session.invalidate()
 
 
 def get_reference(request: Request) -> Reference:
