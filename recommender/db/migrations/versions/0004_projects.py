@@ -59,9 +59,9 @@ def upgrade() -> None:
         "ix_projects_dash_signed",
         "projects",
         [
-            "signed_date",
             "city_code",
             "stage",
+            "signed_date",
             "source_city_code",
             "agreed_investment_yi",
             "investor_uscc",
