@@ -17,7 +17,7 @@ import logging
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import and_, extract, func, select, update
+from sqlalchemy import extract, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,38 +27,37 @@ __all__ = ["funnel_rows", "refresh"]
 
 log = logging.getLogger(__name__)
 _WATERMARK_ID = 1
+_CHUNK = 900  # ids per IN (...) lookup
 
 
 def _new_counts(session: Session, after: int, upto: int) -> pd.DataFrame:
+    """Counts of the outcomes with ``after < id <= upto`` per (city, year, stage).
+
+    One query over the id range alone (a planner without statistics would otherwise walk an
+    index on ``query_kind``), then the few distinct parks and firms mapped to their cities.
+    """
     year = extract("year", Outcome.date)
-    window = and_(Outcome.id > after, Outcome.id <= upto)
-    parks = (
-        select(Park.city_code, year.label("year"), Outcome.stage, func.count().label("n"))
-        .join(Park, and_(Park.park_id == Outcome.query_id, Outcome.query_kind == "investor"))
-        .where(window)
-        .group_by(Park.city_code, year, Outcome.stage)
-    )
-    firms = (
-        select(Enterprise.city_code, year.label("year"), Outcome.stage, func.count().label("n"))
-        .join(
-            Enterprise,
-            and_(
-                Enterprise.uscc == Outcome.query_id,
-                Outcome.query_kind.in_(("supplier", "customer")),
-            ),
-        )
-        .where(window)
-        .group_by(Enterprise.city_code, year, Outcome.stage)
-    )
-    frames = []
-    for stmt in (parks, firms):
-        result = session.execute(stmt)
-        frames.append(pd.DataFrame(result.all(), columns=list(result.keys())))
-    both = pd.concat(frames, ignore_index=True)
-    if both.empty:
-        return both
-    both["year"] = both["year"].astype(int)
-    return both.groupby(["city_code", "year", "stage"])["n"].sum().reset_index()
+    stmt = (
+        select(Outcome.query_kind, Outcome.query_id, year.label("year"), Outcome.stage,
+               func.count().label("n"))
+        .where(Outcome.id > after, Outcome.id <= upto)
+        .group_by(Outcome.query_kind, Outcome.query_id, year, Outcome.stage)
+    )  # fmt: skip
+    result = session.execute(stmt)
+    rows = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if rows.empty:
+        return rows
+    parks = {str(p): str(c) for p, c in session.execute(select(Park.park_id, Park.city_code))}
+    firm_ids = sorted(set(rows.loc[rows["query_kind"] != "investor", "query_id"]))
+    firms: dict[str, str] = {}
+    for i in range(0, len(firm_ids), _CHUNK):
+        part = firm_ids[i : i + _CHUNK]
+        stmt2 = select(Enterprise.uscc, Enterprise.city_code).where(Enterprise.uscc.in_(part))
+        firms.update((str(u), str(c)) for u, c in session.execute(stmt2))
+    is_park = rows["query_kind"] == "investor"
+    city = rows["query_id"].map(parks).where(is_park, rows["query_id"].map(firms))
+    rows = rows.assign(city_code=city, year=rows["year"].astype(int)).dropna(subset=["city_code"])
+    return rows.groupby(["city_code", "year", "stage"])["n"].sum().reset_index()
 
 
 def _watermark(session: Session) -> int:
