@@ -16,6 +16,10 @@ Sources, each a ranked list (static prior: size and quality flags):
   prior percentile, taken by a threshold merge of the pre-sorted per-city lists
   (:mod:`features.topk`);
 - ``division``: investor queries: firms in the park's GB/T divisions;
+- ``proven``: the pool's firms with the best record so far — smoothed conversion of their
+  earlier recommendations (features.history.smoothed_rate), a first-stage score learned from
+  outcomes over the whole pool; kept as monthly snapshots, and a query as of a date reads the
+  latest snapshot taken on or before it, so no later outcome leaks in;
 - ``prior``: the pool's best firms by the static prior (a fallback that fills short lists).
 
 Investor queries rank their ``node`` source place-aware: makers of the park's needed or gap
@@ -40,7 +44,7 @@ import scipy.sparse as sp
 from features import nodes
 from features.context import FeatureContext
 from features.entities import N_DIVISIONS
-from features.history import to_days
+from features.history import smoothed_rate, to_days
 from features.schema import QUERY_KINDS
 from features.topk import SortedLists, top_across
 
@@ -51,7 +55,8 @@ DEFAULT_QUOTAS = {
     "event": 0.15,
     "node": 0.3,
     "text": 0.15,
-    "place": 0.15,
+    "place": 0.1,
+    "proven": 0.1,
     "division": 0.05,
     "sector": 0.1,
     "prior": 0.05,
@@ -63,7 +68,7 @@ KIND_QUOTAS = {
     # 0.1 + history 0.05 -> 0.60; node alone 0.64; every slot given to another source costs
     # recall there, but a list made of the park's chains only would show no other place or past
     # partner
-    "investor": {"history": 0.05, "node": 0.85, "place": 0.1},
+    "investor": {"history": 0.05, "node": 0.75, "place": 0.1, "proven": 0.1},
 }
 # Place score of a candidate city for a query city: each term in [0, 1], like the prior
 # percentile it is added to, and weighted equally (nothing is fitted to outcomes).
@@ -180,6 +185,7 @@ class CandidateGenerator:
                 )
         rows = np.flatnonzero(self._pool["investor"] & (ctx.division >= 0))
         self._division = _Inverted.build(ctx.division[rows], rows, ctx.prior, N_DIVISIONS)
+        self._proven_days, self._proven = self._proven_snapshots()
         ev, er = ctx.registrations
         self._reg_event, self._reg_row = ev, er
         by_event = np.argsort(ev, kind="stable")
@@ -244,10 +250,47 @@ class CandidateGenerator:
             "text": self._text_neighbours(kind, q, limit),
             "place": self._places(kind, q, limit),
             "division": self._divisions(kind, q, limit),
+            "proven": self._proven_rows(kind, as_of)[:limit],
             "sector": self._sectors(kind, q, limit),
             "prior": self._best[kind][:limit],
         }
         return _merge(sources, self.quotas[kind], limit, exclude=q)
+
+    def _proven_snapshots(self) -> tuple[IntArray, dict[str, list[IntArray]]]:
+        """Per kind, the pool firms with a record ordered by smoothed conversion as of the
+        first day of every month the history spans (best ``cap`` kept)."""
+        h = self.ctx.history
+        out: dict[str, list[IntArray]] = {kind: [] for kind in QUERY_KINDS}
+        if not len(h.day):
+            return np.zeros(0, dtype=np.int64), out
+        first = pd.Timestamp("1900-01-01") + pd.Timedelta(days=int(h.day.min()))
+        last = pd.Timestamp("1900-01-01") + pd.Timedelta(days=int(h.day.max()))
+        months = pd.date_range(
+            first.to_period("M").to_timestamp(),
+            last.to_period("M").to_timestamp() + pd.offsets.MonthBegin(1),
+            freq="MS",
+        )
+        days = to_days(months.to_numpy(), len(months))
+        seen = np.unique(h.cand)
+        for kind in QUERY_KINDS:
+            rows = seen[self._pool[kind][seen]]
+            for d in days:
+                n, sums, _ = h.by_cand.lookup(rows, np.full(len(rows), d, dtype=np.int64))
+                has = n > 0
+                r = rows[has]
+                score = smoothed_rate(sums[has, 1], n[has])
+                order = np.lexsort((-self.ctx.prior[r], -score))[: self.cap]
+                out[kind].append(r[order].astype(np.int64))
+        return days.astype(np.int64), out
+
+    def _proven_rows(self, kind: str, as_of: pd.Timestamp | None) -> IntArray:
+        days = self._proven_days
+        if not len(days):
+            return np.zeros(0, dtype=np.int64)
+        if as_of is None:
+            return self._proven[kind][-1]
+        i = int(np.searchsorted(days, to_days(as_of, 1)[0], side="right")) - 1
+        return self._proven[kind][i] if i >= 0 else np.zeros(0, dtype=np.int64)
 
     def _history(self, q: int, pool: npt.NDArray[np.bool_], as_of: pd.Timestamp | None) -> IntArray:
         lo, hi = np.searchsorted(self._h_a, [q, q + 1])
