@@ -21,7 +21,6 @@ import numpy.typing as npt
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from features.pairs import pair_features
 from features.schema import STAGE_GRADE
 from recommender.db import repo
 from recommender.errors import ModelError, NotFoundError, ValidationError
@@ -91,12 +90,9 @@ def model_pair_values(ranking: RankingService) -> tuple[PairValueFn, str]:
                 f"{missing[:3]}; expected firms imported before the service was built "
                 "(refresh the ranking service after imports)"
             )
-        X = pair_features(
-            ranking.ctx, kind="supplier", query_ids=leading, candidate_ids=supporting, as_of=as_of
-        )
-        raw = np.asarray(model.booster.predict(X[list(model.feature_names)], num_threads=1))
-        assert model.calibrator is not None
-        return np.clip(model.calibrator.transform(raw), 0.0, 1.0)
+        _, p, _ = ranking.pair_scores("supplier", leading, supporting, as_of=as_of)
+        assert p is not None  # the model has a calibrator (checked above)
+        return p
 
     return value, model.version
 

@@ -46,7 +46,8 @@ def asks_features(ctx: FeatureContext, p: Pairs) -> Columns:
         prov_lr = np.log(np.where(rev > 0, rev, np.nan))
     _, ans, _ = pr.answers.lookup(p.provider, p.day)
     a0, b0 = _DECLINE_PRIOR
-    decline = (ans[:, 1] + a0) / (ans[:, 0] + a0 + b0)
+    # a decline is an answer to a contact, whether or not the contact itself was recorded
+    decline = (ans[:, 1] + a0) / (np.maximum(ans[:, 0], ans[:, 1]) + a0 + b0)
     dem_rev = ctx.revenue[p.demander]
     return {
         "ask_capability_share": np.where(n_req > 0, met / np.maximum(n_req, 1), np.nan),

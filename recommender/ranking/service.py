@@ -272,6 +272,32 @@ class RankingService:
             for q in query_ids
         ]
 
+    def pair_scores(
+        self,
+        kind: str,
+        query_ids: npt.ArrayLike,
+        candidate_ids: npt.ArrayLike,
+        *,
+        as_of: pd.Timestamp,
+    ) -> tuple[FloatArray, FloatArray | None, str]:
+        """Model scores of arbitrary (query, candidate) pairs, for the event planner.
+
+        The same features and model as :meth:`rank` (no candidate generation, no rules).
+
+        Returns
+        -------
+        scores, calibrated success probabilities (None without a calibrator), model version.
+        """
+        if kind not in QUERY_KINDS:
+            raise ValidationError(f"kind must be one of {list(QUERY_KINDS)}, got {kind!r}")
+        model = self.models.current()
+        q = self.ctx.rows(np.asarray(query_ids, dtype=object), what="query_ids")
+        c = self.ctx.rows(np.asarray(candidate_ids, dtype=object), what="candidate_ids")
+        day = int(to_days(pd.Timestamp(as_of).normalize(), 1)[0])
+        X = feature_matrix(self.ctx, kind=kind, query=q, candidates=c, day=day, model=model)
+        raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
+        return raw, _probabilities(model, raw), model.version
+
     def score_matrix(
         self,
         kind: str,

@@ -11,7 +11,7 @@ import pytest
 from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
 from features.errors import SchemaError
-from features.pairs import pair_details, pair_features
+from features.pairs import matched_node_names, pair_features
 
 L1, S1, S2, S3 = "L1", "S1", "S2", "S3"
 
@@ -155,18 +155,50 @@ def test_an_outcome_after_the_as_of_date_changes_no_feature(mini: SimpleNamespac
     pd.testing.assert_frame_equal(supplier(leaked), supplier(mini.context()))
 
 
-def test_details_name_cities_nodes_keyword_and_last_meeting(ctx: FeatureContext) -> None:
-    d = pair_details(ctx, kind="supplier", query_ids=[L1, L1, L1], candidate_ids=[S1, S2, S3])
-    assert d["paired_cities"].tolist() == ["宁波→蚌埠", "", ""]
-    assert d["matched_nodes"].tolist() == ["传感器模组", "MEMS芯片", ""]
-    assert d["best_keyword"].tolist() == ["传感器模组", "", ""]
-    assert d["candidate_city"].tolist() == ["宁波", "南京", "蚌埠"]
-    assert d.loc[0, "last_meeting_date"] == pd.Timestamp("2023-09-01")
-    early = pair_details(
-        ctx, kind="supplier", query_ids=[L1], candidate_ids=[S1], as_of=pd.Timestamp("2023-06-01")
+def test_matched_node_names_for_the_explanations(ctx: FeatureContext) -> None:
+    rows = ctx.rows([S1, S2, S3], what="candidates")
+    q = ctx.rows([L1, L1, L1], what="queries")
+    assert matched_node_names(ctx, rows, q).tolist() == ["传感器模组", "MEMS芯片", ""]
+
+
+def test_asks_family_reads_need_texts_and_revealed_preferences(mini: SimpleNamespace) -> None:
+    frames = mini.frames()
+    frames["needs"] = frames["needs"].assign(
+        description=["采购传感器模组，要求具备洁净车间与车规级认证能力，优先考虑专精特新企业"]
     )
-    assert early.loc[0, "last_meeting_event_id"] == "E1"
-    assert early.loc[0, "last_meeting_date"] == pd.Timestamp("2023-05-01")
+    frames["enterprises"] = frames["enterprises"].assign(
+        products=["传感器终端", "MEMS芯片;传感器模组;洁净车间", "硅片;化工原料", "汽车座椅"]
+    )
+    ctx = mini.context(**frames)
+    # "…车规级认证能力": the phrase stops at the first 能力/资质/认证 word
+    assert set(ctx.asks.capabilities) == {"洁净车间", "车规级"}
+    when = pd.Timestamp("2024-01-01")
+    f = pair_features(
+        ctx, kind="supplier", query_ids=[L1] * 3, candidate_ids=[S1, S2, S3], as_of=when
+    )
+    # S1 names one of the two required capabilities, S2 and S3 none
+    np.testing.assert_allclose(f["ask_capability_share"], [0.5, 0.0, 0.0])
+    np.testing.assert_allclose(f["ask_capability_missing"], [1.0, 2.0, 2.0])
+    # 专精特新 asked for: S1 national (+1), S2 provincial (+1), S3 none (-1); no 皖北 ask
+    np.testing.assert_allclose(f["ask_srdi"], [1.0, 1.0, -1.0])
+    np.testing.assert_allclose(f["ask_wanbei"], [0.0, 0.0, 0.0])
+    # L1's past positive partner records before 2024: S1's meeting and signing (宁波, national
+    # 专精特新, revenue 2,000 万元), so 专精特新 providers fit fully, others not at all
+    np.testing.assert_allclose(f["pref_partners"], [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(f["pref_srdi_fit"], [1.0, 1.0, 0.0])
+    np.testing.assert_allclose(f["pref_wanbei_fit"], [1.0, 1.0, 0.0])  # S3 is in 蚌埠
+    np.testing.assert_allclose(
+        f["pref_size_gap"], np.log([2000.0, 99.0, 500.0]) - np.log(2000.0), rtol=1e-5
+    )
+    # S2 declined once (its contact was not recorded: the decline is the answer), so its
+    # smoothed rate is (1 + 1) / (1 + 4); no answers read as the prior 1 / 4
+    np.testing.assert_allclose(f["recip_provider_decline_rate"], [0.25, 0.4, 0.25])
+    np.testing.assert_allclose(f["provider_wanbei"], [0.0, 0.0, 1.0])
+    before = pair_features(
+        ctx, kind="supplier", query_ids=[L1], candidate_ids=[S1], as_of=pd.Timestamp("2023-05-01")
+    )
+    assert before.loc[0, "pref_partners"] == 0.0  # nothing strictly before the first meeting
+    assert np.isnan(before.loc[0, "pref_srdi_fit"])
 
 
 def test_bad_kind_ids_and_lengths_are_named(ctx: FeatureContext) -> None:
