@@ -5,8 +5,8 @@ without a header. With a header, the query column is the first of ``query_id`` /
 统一社会信用代码 / 园区编号 present, else the name column (企业名称 / 园区名称); a row whose id
 cell is empty ("-") falls back to its name; without a header, the first column. Each cell
 may be an id or an exact name. Rows whose query is unknown, of the wrong kind (a park for a
-supplier list, a supporting firm as a leading one) or repeated are reported by line and
-skipped; the others are ranked.
+supplier list, a supporting firm as a leading one), of a firm 注销/吊销, or repeated are
+reported by line and skipped; the others are ranked.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.schema import live_mask
 from recommender.errors import ImportValidationError, RowError
 from recommender.ingest.aliases import EMPTY_TOKENS, header_key
 from recommender.ingest.merge import name_key
@@ -122,7 +123,8 @@ def resolve_queries(
     ----------
     cells : (line, text) per row, from :func:`read_query_file`.
     kind : supplier (leading firms), customer (supporting firms) or investor (parks).
-    firms : ``uscc``, ``name``, ``is_leading`` of the catalogue.
+    firms : ``uscc``, ``name``, ``is_leading`` (and ``status``) of the catalogue; firms 注销/吊销
+        are skipped as queries.
     parks : ``park_id``, ``name``.
     column : the header of the query column, for the messages.
     """
@@ -130,6 +132,7 @@ def resolve_queries(
     firm_ids = pd.Index(firms["uscc"].astype(str))
     park_ids = pd.Index(parks["park_id"].astype(str))
     leading = dict(zip(firm_ids, firms["is_leading"].astype(bool), strict=True))
+    dead = set(firm_ids[~live_mask(firms)])
     firm_names = _unique_names(firms["name"], firm_ids)
     park_names = _unique_names(parks["name"], park_ids)
     want = {"supplier": "a leading firm (龙头企业)", "customer": "a supporting firm (配套企业)",
@@ -148,6 +151,8 @@ def resolve_queries(
         firm = upper if upper in leading else firm_names.get(key, "")
         park = value if value in park_ids else park_names.get(key, "")
         problem = _wrong(kind, firm=firm, park=park, leading=leading, want=want)
+        if not problem and kind != "investor" and firm in dead:
+            problem = f"{want}; this firm is 注销/吊销 (deregistered or revoked)"
         if problem:
             skipped.append(RowError(line, label, problem, value))
             continue

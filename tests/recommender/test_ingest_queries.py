@@ -127,3 +127,11 @@ def test_output_format_from_the_out_suffix(fmt: str, out: str | None, expected: 
 def test_output_format_refuses_what_cannot_be_written(fmt: str, out: str | None) -> None:
     with pytest.raises(typer.BadParameter):
         output_format(fmt, Path(out) if out else None)
+
+
+def test_deregistered_firms_are_no_queries(tmp_path: Path) -> None:
+    firms = FIRMS.assign(status=["active", "deregistered", "active"])
+    cells, _, _ = read_query_file(write(tmp_path, f"{L1}\n{L2}\n"))
+    got = resolve_queries(cells, kind="supplier", firms=firms, parks=PARKS)
+    assert got.ids == [L1]
+    assert [(e.line, "注销/吊销" in e.expected) for e in got.skipped] == [(2, True)]
