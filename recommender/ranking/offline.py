@@ -13,6 +13,7 @@ import lightgbm as lgb
 import pandas as pd
 
 from features.context import FeatureContext
+from recommender.errors import NotFoundError, ValidationError
 from recommender.ranking.models import FixedModel, ServingModel
 from recommender.ranking.rules import Rules
 from recommender.ranking.service import DEFAULT_CANDIDATE_CAP, RankingService
@@ -29,8 +30,12 @@ class ServiceRanker:
         self.service = service
 
     def top(self, kind: str, query_id: str, *, as_of: pd.Timestamp, k: int) -> Sequence[str]:
-        """Candidate ids in display order."""
-        ranked = self.service.rank(kind, query_id, k=k, as_of=as_of, explain=False)
+        """Candidate ids in display order; none when the service refuses the query (a firm
+        no longer leading, a park since removed): a user would get no list either."""
+        try:
+            ranked = self.service.rank(kind, query_id, k=k, as_of=as_of, explain=False)
+        except (NotFoundError, ValidationError):
+            return []
         return [c.candidate_id for c in ranked.candidates]
 
 
