@@ -341,3 +341,54 @@ def test_enum_spellings_map_onto_the_schema_vocabularies() -> None:
     assert set(ENUMS["size_band"].values()) == set(SIZE_BANDS)
     assert set(ENUMS["chain_nodes_source"].values()) == set(CHAIN_NODE_SOURCES)
     assert set(ENUMS["capital_currency"].values()) <= set(CURRENCY_RATES)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "date"),
+    [
+        ("2010-03-23", 2010, "2010-03-23"),
+        ("2010/3/23", 2010, "2010-03-23"),
+        ("2010年3月23日", 2010, "2010-03-23"),
+        ("2010.3.23", 2010, "2010-03-23"),
+        ("20100323", 2010, "2010-03-23"),
+        ("40260", 2010, "2010-03-23"),  # an Excel serial
+        ("2010", 2010, None),
+        ("2010.0", 2010, None),  # a year cell Excel stored as a float
+    ],
+)
+def test_founding_dates_in_every_format(text: str, year: int, date: str | None) -> None:
+    from recommender.ingest.checks import parse_year
+
+    years, dates, bad = parse_year(pd.Series([text]), lo=1800, hi=2100)
+    assert not bad[0]
+    assert years.iat[0] == year
+    assert pd.isna(dates.iat[0]) if date is None else dates.iat[0] == pd.Timestamp(date)
+
+
+@pytest.mark.parametrize(("text"), ["2010-13-01", "去年", "1700", "3.5"])
+def test_bad_founding_dates(text: str) -> None:
+    from recommender.ingest.checks import parse_year
+
+    _, _, bad = parse_year(pd.Series([text]), lo=1800, hi=2100)
+    assert bad[0]
+
+
+Q, T = "企业名称", "统一社会信用代码"
+LAYOUT_CASES = [
+    ([Q, T, "所属城市", "国标行业小类", "经营范围"], [], "qichacha"),
+    (["公司名称", T, "登记状态", "所属城市", "所属行业", "经营范围"], [], "tianyancha"),
+    ([Q, T, "经营状态", "所属省份", "行业", "经营范围"], [], "registry"),
+    ([Q, T, "所属城市", "所属行业", "经营范围"], ["数据来源：天眼查"], "tianyancha"),
+    (["uscc", "name", "city", "industry_code", "products"], [], "contract"),
+    ([Q, T, "是否龙头企业"], [], "list"),
+]
+
+
+@pytest.mark.parametrize(("header", "banner", "layout"), LAYOUT_CASES)
+def test_layouts_are_told_apart_by_header_and_banner(
+    tmp_path: Path, header: list[str], banner: list[str], layout: str
+) -> None:
+    path = tmp_path / "x.csv"
+    lines = [*banner, ",".join(header), ",".join(["x"] * len(header))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert read_table(path, kind="enterprises").layout == layout
