@@ -471,3 +471,33 @@ def test_promoting_a_model_reaches_the_next_request_and_spares_one_in_flight(
     assert box["list"].model_version == old
     assert _ids(box["list"]) == _ids(fresh)  # same model text, same answer
     assert service.rank("supplier", q, k=5, as_of=AS_OF).model_version == old
+
+
+# --------------------------------------------------------------------- offline evaluation
+def test_the_evaluated_path_is_the_served_path(world: World) -> None:
+    """A model that is not in production, wrapped by ranker_factory, ranks exactly as the
+    service would rank with it; a query the service refuses gets an empty list."""
+    from recommender.ranking.offline import ranker_factory
+
+    model = world.provider.current()
+    ranker = ranker_factory(outcomes=world.frames["outcomes"], events=world.frames["events"])(
+        world.ctx, model.booster, model.calibrator
+    )
+    for kind, query in _queries(world):
+        listed = list(ranker.top(kind, query, as_of=AS_OF, k=12))
+        served = _ids(world.service.rank(kind, query, k=12, as_of=AS_OF))
+        assert listed == served
+        assert len(listed) == 12
+    assert list(ranker.top("customer", world.leading[0], as_of=AS_OF, k=5)) == []
+
+
+def test_pair_scores_are_the_scores_rank_shows(world: World) -> None:
+    service = world.service_with(NO_RULES)
+    q = world.leading[0]
+    ranked = service.rank("supplier", q, k=8, as_of=AS_OF)
+    ids = _ids(ranked)
+    raw, p, version = service.pair_scores("supplier", [q] * len(ids), ids, as_of=AS_OF)
+    np.testing.assert_allclose(raw, [c.score for c in ranked.candidates], rtol=1e-12)
+    assert version == ranked.model_version
+    if p is not None:
+        np.testing.assert_allclose(p, [c.p_success for c in ranked.candidates], rtol=1e-12)
