@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import PathId, SessionDep, SettingsDep
@@ -55,7 +55,11 @@ def _run_job(settings: Settings, job_id: int) -> None:
 
 
 @router.get("/jobs/{job_id}", responses=NOT_FOUND)
-def job_status(session: SessionDep, key: Reader, job_id: int) -> RetrainJobOut:
+def job_status(
+    session: SessionDep,
+    key: Reader,
+    job_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="a retrain job id")],
+) -> RetrainJobOut:
     """One retrain job's status, message and resulting version."""
     return _job_out(repo.get_retrain_job(session, job_id=job_id))
 
