@@ -74,14 +74,20 @@ ReferenceDep = Annotated["Reference", Depends(get_reference)]
 
 
 def get_current_key(
+    request: Request,
     session: SessionDep,
     x_api_key: Annotated[str | None, Security(_api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> Principal:
-    """The caller's key from ``X-API-Key`` or ``Authorization: Bearer``; 401 if none works."""
+    """The caller's key from ``X-API-Key`` or ``Authorization: Bearer``; 401 if none works.
+
+    The principal is also left on ``request.state`` for the audit (api/middleware.py).
+    """
     authorization = f"Bearer {bearer.credentials}" if bearer is not None else None
     plaintext = security.parse_key(x_api_key=x_api_key, authorization=authorization)
-    return security.authenticate(session, plaintext)
+    principal = security.authenticate(session, plaintext)
+    request.state.principal = principal
+    return principal
 
 
 CurrentKey = Annotated[Principal, Depends(get_current_key)]

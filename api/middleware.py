@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
@@ -27,6 +28,7 @@ from recommender.security import Principal
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[Response]]
+_WRITER_LOCK = threading.Lock()
 
 # scripts and styles only from /static (no inline script, no eval), no framing, no plugins
 CSP: Final = (
@@ -112,15 +114,31 @@ async def audit_requests(request: Request, call_next: Handler) -> Response:
     response = await call_next(request)
     if response.status_code < 400:
         try:
-            await run_in_threadpool(_record, request, rule, body)
+            principal: Principal | None = getattr(request.state, "principal", None)
+            if principal is None:  # not authenticated through the deps: look it up
+                principal = await run_in_threadpool(_principal, request)
+            _record(request, rule, body, principal)
         except Exception:  # the answer is made; a failed audit write is logged, not shown
             log.exception("could not write the audit entry for %s", request.url.path)
     return response
 
 
-def _record(request: Request, rule: Rule, body: bytes) -> None:
+def audit_writer(app: FastAPI) -> audit.AuditWriter:
+    """The app's batching audit writer, started on first use."""
+    state = app.state
+    writer: audit.AuditWriter | None = getattr(state, "audit_writer", None)
+    if writer is None:
+        with _WRITER_LOCK:
+            writer = getattr(state, "audit_writer", None)
+            if writer is None:
+                writer = audit.AuditWriter(state.session_factory)
+                state.audit_writer = writer
+    return writer
+
+
+def _record(request: Request, rule: Rule, body: bytes, principal: Principal | None) -> None:
     state = request.app.state
-    principal = _principal(request) or Principal(key_id=None, role="", label="unknown")
+    principal = principal or Principal(key_id=None, role="", label="unknown")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     detail: dict[str, object] = {"status": "ok"}
     if body:
@@ -130,8 +148,7 @@ def _record(request: Request, rule: Rule, body: bytes) -> None:
         from recommender.model_admin import registry_for
 
         detail["production"] = registry_for(state.settings).production() or ""
-    audit.record(
-        state.session_factory,
+    audit_writer(request.app).submit(
         principal=principal,
         action=rule.action,
         target=target,

@@ -214,6 +214,7 @@ def current_user(request: Request, session: SessionDep) -> PageUser:
     if principal is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequiredError(target)
+    request.state.principal = principal  # for the audit of the lists pages show
     city_name = _city_name(request, principal.city_code, data.lang)
     return PageUser(principal=principal, lang=data.lang, csrf=data.csrf, city_name=city_name)
 

@@ -36,6 +36,9 @@ def list_entries(
     since: Annotated[dt.datetime | None, Query(description="UTC, e.g. 2026-12-01T00:00")] = None,
 ) -> list[AuditEntryOut]:
     """Audit entries, newest first; reading them is itself recorded."""
+    from api.middleware import audit_writer
+
+    audit_writer(request.app).flush()  # every answer already given is in what we read
     if since is not None and since.tzinfo is not None:
         since = since.astimezone(dt.UTC).replace(tzinfo=None)
     rows = audit.entries(
