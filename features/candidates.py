@@ -403,10 +403,11 @@ class CandidateGenerator:
 
 def pool_mask(ctx: FeatureContext, kind: str) -> npt.NDArray[np.bool_]:
     """Entities that may be candidates of a kind: supporting firms (supplier), leading firms
-    (customer), firms of Shanghai, Jiangsu and Zhejiang (investor)."""
+    (customer), firms of Shanghai, Jiangsu and Zhejiang (investor); never a firm whose
+    registration is 注销/吊销 (``ctx.live``)."""
     if kind not in QUERY_KINDS:
         raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {kind!r}")
-    firm = np.arange(ctx.n_entities) < ctx.n_firms
+    firm = (np.arange(ctx.n_entities) < ctx.n_firms) & ctx.live
     if kind == "supplier":
         return firm & ~ctx.leading
     if kind == "customer":

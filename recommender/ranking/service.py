@@ -381,6 +381,11 @@ class RankingService:
             return row
         if row < 0 or is_park:
             raise NotFoundError(f"enterprise {query_id!r} does not exist")
+        if not bool(self.ctx.live[row]):
+            raise ValidationError(
+                f"{query_id} is no longer a registered business (注销/吊销); "
+                "lists are made for live firms only"
+            )
         leading = bool(self.ctx.leading[row])
         if kind == "supplier" and not leading:
             raise ValidationError(

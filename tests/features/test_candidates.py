@@ -32,6 +32,20 @@ def test_supplier_candidates_are_non_leading_firms_best_first(ctx: FeatureContex
     assert set(got) <= {S1, S2, S3}
 
 
+def test_a_deregistered_firm_is_never_a_candidate(mini: SimpleNamespace) -> None:
+    frames = mini.frames()
+    # S1 makes exactly what L1 needs and is its past partner: the first candidate while live
+    frames["enterprises"] = frames["enterprises"].assign(
+        status=["active", "deregistered", "active", "active"]
+    )
+    ctx = mini.context(**frames)
+    assert not ctx.live[ctx.rows([S1], what="firm")[0]]
+    for kind, query in (("supplier", L1), ("investor", "P1")):
+        got = CandidateGenerator(ctx).generate(kind, query).tolist()
+        assert S1 not in got
+        assert got  # the others still come
+
+
 def test_past_partners_respect_the_as_of_date(ctx: FeatureContext) -> None:
     gen = CandidateGenerator(ctx, quotas={"history": 1.0, "node": 0, "text": 0, "sector": 0})
     # on 2023-05-01 nothing is in the past yet: the other sources fill the list
