@@ -51,7 +51,7 @@ class StageUpdate(BaseModel):
 
     stage: ProjectStageName
     date: dt.date
-    agreed_investment_yi: float | None = Field(default=None, ge=0)
+    agreed_investment_yi: float | None = Field(default=None, ge=0, le=1e7)
 
 
 class StageCount(BaseModel):
@@ -151,11 +151,11 @@ class TargetsIn(BaseModel):
     """An office's targets for a year (签约项目数, 协议投资额 亿元, 专精特新培育数)."""
 
     city_code: str = Field(pattern=r"^[0-9]{6}$")
-    year: int
+    year: int = Field(ge=2000, le=2100)
     park_id: str = Field(default="", max_length=32)
-    signed_projects: int | None = Field(default=None, ge=0)
-    agreed_investment_yi: float | None = Field(default=None, ge=0)
-    srdi_cultivated: int | None = Field(default=None, ge=0)
+    signed_projects: int | None = Field(default=None, ge=0, le=1_000_000)
+    agreed_investment_yi: float | None = Field(default=None, ge=0, le=1e7)
+    srdi_cultivated: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class TargetsOut(BaseModel):
