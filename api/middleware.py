@@ -79,6 +79,9 @@ AUDITED: Final[tuple[Rule, ...]] = (
     _rule("POST", r"^/v1/models/rollback$", "model.rollback"),
     _rule("POST", r"^/analysis/promote$", "model.promote"),
     _rule("POST", r"^/analysis/rollback$", "model.rollback"),
+    _rule("POST", r"^/v1/keys$", "key.create"),
+    _rule("POST", r"^/v1/keys/[^/]+/revoke$", "key.revoke"),
+    _rule("POST", r"^/v1/keys/[^/]+/rotate$", "key.rotate"),
 )
 
 

@@ -29,6 +29,22 @@ class KeyCreate(BaseModel):
         description="city: adcode or name (340300, 蚌埠, 闵行区); promotion_office only",
     )
     label: Annotated[str, Field(max_length=128)] = ""
+    expires_days: Annotated[float, Field(gt=0, le=3650)] | None = Field(
+        default=None, description="valid for this many days (default: until revoked)"
+    )
+
+
+class KeyRotate(BaseModel):
+    """How to rotate a key: how long the old one keeps working, when the new one expires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grace_hours: Annotated[float, Field(ge=0, le=24 * 90)] = Field(
+        default=0, description="the old key keeps working this long (0: revoked at once)"
+    )
+    expires_days: Annotated[float, Field(gt=0, le=3650)] | None = Field(
+        default=None, description="the new key is valid for this many days (default: no expiry)"
+    )
 
 
 class KeyOut(BaseModel):
@@ -57,6 +73,8 @@ class KeyOut(BaseModel):
     label: str
     created_at: UtcDatetime
     revoked_at: UtcDatetime | None
+    expires_at: UtcDatetime | None = None
+    replaced_by: int | None = Field(default=None, description="the key that replaced it")
 
 
 class KeyCreated(KeyOut):

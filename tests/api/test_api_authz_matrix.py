@@ -36,6 +36,10 @@ def _none(api: Api, who: str) -> dict[str, Any]:
     return {}
 
 
+def _grace(api: Api, who: str) -> dict[str, Any]:
+    return {"json": {"grace_hours": 1}}  # the spare key keeps working for the rows after
+
+
 def _firm(api: Api, who: str) -> dict[str, Any]:
     return {
         "json": {
@@ -176,6 +180,7 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
     ("models.list", "GET", "/v1/models", _none, (403, 403, 403, 200, 200)),
     ("keys.list", "GET", "/v1/keys", _none, (403, 403, 403, 403, 200)),
     ("keys.create", "POST", "/v1/keys", _key, (403, 403, 403, 403, 201)),
+    ("keys.rotate", "POST", "/v1/keys/{spare_key_id}/rotate", _grace, (403, 403, 403, 403, 201)),
     ("keys.revoke", "POST", "/v1/keys/{spare_key_id}/revoke", _none, (403, 403, 403, 403, 200)),
     ("audit.list", "GET", "/v1/audit", _none, (403, 403, 403, 403, 200)),
     # ranking: the test database has no trained model, so an allowed caller gets 503

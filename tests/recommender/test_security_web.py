@@ -201,3 +201,28 @@ def test_a_database_that_cannot_be_reached_answers_503_fast(tmp_path: Path) -> N
         assert page.status_code == 503
         assert "数据库暂时不可用" in page.text
     app.state.engine.dispose()
+
+
+@pytest.mark.slow
+def test_a_key_rotated_over_http_stops_working_and_its_successor_works(web: Web) -> None:
+    made = web.client.post(
+        "/v1/keys", json={"role": "analyst", "label": "to rotate", "expires_days": 30},
+        headers=web.h("admin"),
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    old = made.json()
+    assert old["expires_at"] is not None
+    rotated = web.client.post(f"/v1/keys/{old['id']}/rotate", headers=web.h("admin"))
+    assert rotated.status_code == 201, rotated.text
+    new = rotated.json()
+    assert (new["role"], new["label"]) == ("analyst", "to rotate")
+    assert web.client.get("/v1/parks", headers={"X-API-Key": old["key"]}).status_code == 401
+    assert web.client.get("/v1/parks", headers={"X-API-Key": new["key"]}).status_code == 200
+    listed = {k["id"]: k for k in web.client.get("/v1/keys", headers=web.h("admin")).json()}
+    assert listed[old["id"]]["replaced_by"] == new["id"]
+    again = web.client.post(f"/v1/keys/{old['id']}/rotate", headers=web.h("admin"))
+    assert again.status_code == 422
+    entries = _audit(web, action="key.")
+    assert [e["action"] for e in entries[:2]] == ["key.rotate", "key.create"]
+    assert old["key"] not in repr(entries)
+    assert new["key"] not in repr(entries)
