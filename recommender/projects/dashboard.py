@@ -25,6 +25,7 @@ Definitions (year ``Y``, Wanbei city ``W`` paired with ``P``):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
@@ -43,6 +44,8 @@ from recommender.db.models import (
     ProjectTarget,
     RecommendationLog,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "FUNNEL_STAGES",
@@ -152,7 +155,10 @@ def _signed_rows(session: Session, year: int, cities: Collection[str]) -> list[R
 def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
     from recommender.projects import funnel
 
-    rows = funnel.funnel_rows(session, year, cities)
+    if funnel.available(session):
+        rows = funnel.funnel_rows(session, year, cities)
+    else:
+        rows = funnel.direct_rows(session, year, cities)
     return [{str(k): v for k, v in r.items()} for r in rows.to_dict(orient="records")
             if r["stage"] in FUNNEL_STAGES]  # fmt: skip
 
@@ -476,7 +482,13 @@ def dashboard(
     """
     from recommender.projects import funnel
 
-    funnel.refresh(session)  # outcomes inserted since the last request (usually none)
+    if funnel.available(session):
+        funnel.refresh(session)  # outcomes inserted since the last request (usually none)
+    else:
+        log.warning(
+            "no funnel_counts table (database migrated to revision 0004 before it had one): "
+            "counting outcomes directly"
+        )
     scope = scope or Scope()
     pairs = [(w, p) for w, p in wanbei_pairings(cities) if scope.allows(w)]
     wanted = [w for w, _ in pairs]

@@ -13,11 +13,12 @@ in the same transaction as the counts, and the loser rolls back.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import extract, func, select, update
+from sqlalchemy import and_, extract, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -72,6 +73,12 @@ def _watermark(session: Session) -> int:
     return 0
 
 
+def available(session: Session) -> bool:
+    """Whether the database has the funnel tables (a database migrated to revision 0004
+    before they were added to it lacks them; the dashboard then counts outcomes directly)."""
+    return bool(inspect(session.connection()).has_table(FunnelCount.__tablename__))
+
+
 def refresh(session: Session) -> int:
     """Count the outcomes inserted since the last refresh into ``funnel_counts``; commits.
 
@@ -102,6 +109,34 @@ def refresh(session: Session) -> int:
     session.commit()
     log.info("funnel counts: outcomes %d..%d taken in (%d groups)", after + 1, upto, len(counts))
     return upto - after
+
+
+def direct_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:
+    """``city_code, stage, n`` of ``year`` counted from the outcomes table itself (slow at a
+    million outcomes; for databases without the funnel tables)."""
+    lo, hi = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    in_year = and_(Outcome.date >= lo, Outcome.date <= hi)
+    parks = (
+        select(Park.city_code, Outcome.stage, func.count().label("n"))
+        .join(Park, and_(Park.park_id == Outcome.query_id, Outcome.query_kind == "investor"))
+        .where(in_year, Park.city_code.in_(list(cities)))
+        .group_by(Park.city_code, Outcome.stage)
+    )
+    firms = (
+        select(Enterprise.city_code, Outcome.stage, func.count().label("n"))
+        .join(
+            Enterprise,
+            and_(
+                Enterprise.uscc == Outcome.query_id,
+                Outcome.query_kind.in_(("supplier", "customer")),
+            ),
+        )
+        .where(in_year, Enterprise.city_code.in_(list(cities)))
+        .group_by(Enterprise.city_code, Outcome.stage)
+    )
+    rows = [tuple(r) for stmt in (parks, firms) for r in session.execute(stmt)]
+    frame = pd.DataFrame(rows, columns=["city_code", "stage", "n"])
+    return frame.groupby(["city_code", "stage"])["n"].sum().reset_index()
 
 
 def funnel_rows(session: Session, year: int, cities: Collection[str]) -> pd.DataFrame:

@@ -368,3 +368,19 @@ def test_funnel_counts_take_in_only_new_outcomes(ledger_db: Session) -> None:
         "recommended": 1,
         "signed": 1,
     }
+
+
+def test_direct_counts_equal_the_kept_counts(ledger_db: Session) -> None:
+    from recommender.projects import funnel
+
+    _add_funnel(ledger_db)
+    funnel.refresh(ledger_db)
+    cities = ["340300", "340400"]
+    for year in (2025, 2026):
+        kept = funnel.funnel_rows(ledger_db, year, cities).sort_values(["city_code", "stage"])
+        direct = funnel.direct_rows(ledger_db, year, cities).sort_values(["city_code", "stage"])
+        assert (
+            kept.reset_index(drop=True)
+            .astype(str)
+            .equals(direct.reset_index(drop=True).astype(str))
+        ), year
