@@ -57,7 +57,7 @@ class Rule:
     method: str
     pattern: re.Pattern[str]
     action: str
-    needs: str = ""  # a query parameter that must be present (a page that shows a list)
+    needs: str = ""  # a query parameter (or "name=value") the query string must carry
 
 
 def _rule(method: str, pattern: str, action: str, needs: str = "") -> Rule:
@@ -75,6 +75,8 @@ AUDITED: Final[tuple[Rule, ...]] = (
     _rule("GET", r"^/v1/events/[^/]+/schedule\.xlsx$", "schedule.export"),
     _rule("GET", r"^/events/[^/]+/plan\.xlsx$", "schedule.export"),
     _rule("GET", r"^/dashboard/export\.xlsx$", "dashboard.export"),
+    _rule("GET", r"^/v1/dashboard$", "dashboard.export", needs="format=xlsx"),
+    _rule("GET", r"^/v1/events/[^/]+/schedule\.html$", "schedule.export"),
     _rule("POST", r"^/v1/models/[^/]+/promote$", "model.promote"),
     _rule("POST", r"^/v1/models/rollback$", "model.rollback"),
     _rule("POST", r"^/analysis/promote$", "model.promote"),
@@ -89,7 +91,8 @@ def rule_for(method: str, path: str, query: str) -> Rule | None:
     """The audit rule of a request, if it is one that must be recorded."""
     for rule in AUDITED:
         if rule.method == method and rule.pattern.match(path):
-            if rule.needs and f"{rule.needs}=" not in query:
+            wanted = rule.needs if "=" in rule.needs else f"{rule.needs}="
+            if rule.needs and wanted not in query:
                 return None
             return rule
     return None

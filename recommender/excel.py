@@ -10,7 +10,8 @@ evaluated, even after the user edits the cell. Numbers stay numbers.
 - normal workbooks: build them as usual and write them with :func:`save` (or call
   :func:`protect_workbook` before saving);
 - write-only workbooks (streamed): append rows with :func:`append`;
-- pandas frames: :func:`write_frames`.
+- pandas frames: :func:`write_frames`;
+- a workbook another module already wrote: :func:`protect_file` (read, protect, write back).
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ def to_bytes(book: Workbook) -> bytes:
     buffer = io.BytesIO()
     save(book, buffer)
     return buffer.getvalue()
+
+
+def protect_file(path: str | Path) -> Path:
+    """Protect every cell of the workbook at ``path`` in place (values and styles kept)."""
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    book = load_workbook(path)
+    protect_workbook(book)
+    book.save(path)
+    return path
 
 
 def write_frames(target: str | Path | BinaryIO, sheets: Mapping[str, pd.DataFrame]) -> None:

@@ -25,6 +25,7 @@ from api.schemas.rank import (
     SizeBand,
     Srdi,
 )
+from recommender import excel
 from recommender.db import repo
 from recommender.db.models import utcnow
 from recommender.errors import ForbiddenError, NotFoundError
@@ -246,8 +247,8 @@ def export_one(
         filters=RankFiltersIn(),
     )
     with tempfile.TemporaryDirectory() as tmp:
-        path = export.write_xlsx([ranked], Path(tmp) / "list.xlsx")
-        data = path.read_bytes()
+        path = excel.protect_file(export.write_xlsx([ranked], Path(tmp) / "list.xlsx"))
+        data = path.read_bytes()  # firm names from imported files never become formulas
     name = f"chainmatch_{kind}_{query_id}.xlsx"
     return Response(
         data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -219,6 +219,10 @@ def register(app: typer.Typer) -> None:
                 n = export_frame(
                     session, kind=kind, fmt=fmt, out=out, encoding=encoding, headers=headers,  # type: ignore[arg-type]
                 )  # fmt: skip
+                if fmt == "xlsx":  # stored texts never become formulas (recommender.excel)
+                    from recommender import excel
+
+                    excel.protect_file(out)
             except ValidationError as err:
                 typer.echo(str(err), err=True)
                 raise typer.Exit(1) from err

@@ -14,7 +14,9 @@ from recommender import excel
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ['=HYPERLINK("http://evil.example","点击")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1"]
-# writers not routed through recommender.excel yet: other developers' rooms (see the report)
+# writers in other developers' rooms whose files are protected afterwards by their callers
+# (excel.protect_file in api/routes/rank.py and `chainmatch export`); `chainmatch rank --out`
+# (recommender/commands/rank.py) is not yet
 KNOWN_UNROUTED = {"recommender/ranking/export.py", "recommender/ingest/importing.py"}
 
 
@@ -104,3 +106,13 @@ def test_every_workbook_writer_goes_through_the_helper() -> None:
             if rel != "recommender/excel.py" and writer.search(path.read_text(encoding="utf-8")):
                 unrouted.add(rel)
     assert unrouted <= KNOWN_UNROUTED, sorted(unrouted - KNOWN_UNROUTED)
+
+
+def test_a_file_written_elsewhere_is_protected_in_place(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"名称": HOSTILE})
+    frame.to_excel(tmp_path / "x.xlsx", index=False)  # a plain writer: "=..." is a formula
+    assert any(t == "f" for _, t, _ in _cells((tmp_path / "x.xlsx").read_bytes()))
+    excel.protect_file(tmp_path / "x.xlsx")
+    cells = _cells((tmp_path / "x.xlsx").read_bytes())
+    assert [c for c in cells if c[1] == "f"] == []
+    assert {v for v, _, q in cells if q} == set(HOSTILE)
