@@ -8,9 +8,12 @@ everything a report and a promotion decision need. No database here: the caller 
 frames.
 
 Negatives. Candidates that were shown and reached no positive stage are the observed
-negatives. Each training query instance also gets ``sampled_negatives`` candidates drawn
-uniformly from its candidate-generation list and ``pool_negatives`` drawn uniformly from the
-kind's whole pool (excluding shown ones), with label 0: the model ranks the whole catalogue,
+negatives. Each training query instance also gets ``pool_negatives`` firms drawn uniformly
+from the kind's whole pool (excluding shown ones), with label 0, and optionally
+``sampled_negatives`` from its candidate-generation list (off by default: the generator's
+list is full of good firms nobody showed, and labelling them 0 taught the model to push good
+firms down — measured on the standard world, full path NDCG@10 0.60 with 5 of them, 0.64
+without; 100 pool negatives instead of 30 gave 0.54, none 0.61): the model ranks the whole catalogue,
 and a rule chose what was shown, so the unseen part of the pool must be in the data (most of
 it is far from any match; the few good firms among the draws are label noise the model
 averages over). Validation instances get ``pool_negatives`` too, for early stopping only.
@@ -59,7 +62,7 @@ class TrainConfig:
     label: LabelConfig = field(default_factory=LabelConfig)
     valid_frac: float = 0.15
     test_frac: float = 0.2
-    sampled_negatives: int = 5
+    sampled_negatives: int = 0
     pool_negatives: int = 30
     candidate_cap: int = 500
     params: RankerParams = field(default_factory=RankerParams)

@@ -377,6 +377,7 @@ def _metadata(
         "early_stopping_rounds": config.params.early_stopping_rounds,
         "best_iteration": result.booster.current_iteration(),
         "sampled_negatives": config.sampled_negatives,
+        "pool_negatives": config.pool_negatives,
         "label_horizon_days": config.label.horizon_days,
         "seed": config.seed,
     }

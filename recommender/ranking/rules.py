@@ -4,8 +4,10 @@ Rules come from a TOML file (``CHAINMATCH_RULES_FILE``); every key is optional a
 defaults below are what the service uses without a file::
 
     [boosts]
-    official_pair = 0.10      # added to the model score when the candidate is in the paired city
-    co_built_park = 0.05      # ... when it partners a co-built park of the query city
+    official_pair = 0.03      # added to the model score when the candidate is in the paired city
+    co_built_park = 0.02      # ... when it partners a co-built park of the query city
+                              # (the model's score is an expected funnel grade, 0 to ~2:
+                              # 0.03 reorders near-ties only)
 
     [exclusions]
     existing_partners = false  # true: drop pairs that already signed or landed (either
@@ -21,7 +23,7 @@ defaults below are what the service uses without a file::
     [diversity]
     max_per_city = 5          # in the list, candidates beyond this per city are moved down ...
     max_per_node = 6          # ... and per chain node (0 switches a cap off) ...
-    tolerance = 0.05          # ... by at most this much score: a firm is passed only by firms
+    tolerance = 0.03          # ... by at most this much score: a firm is passed only by firms
                               # scoring within this gap of it (0 = diversity off)
 
     [exposure]
@@ -53,8 +55,8 @@ from recommender.errors import ValidationError
 
 @dataclass(frozen=True)
 class Boosts:
-    official_pair: float = 0.10
-    co_built_park: float = 0.05
+    official_pair: float = 0.03
+    co_built_park: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Exclusions:
 class Diversity:
     max_per_city: int = 5
     max_per_node: int = 6
-    tolerance: float = 0.05
+    tolerance: float = 0.03
 
 
 @dataclass(frozen=True)

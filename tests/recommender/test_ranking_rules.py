@@ -21,12 +21,12 @@ from recommender.ranking.rules import (
 def test_no_file_gives_the_documented_defaults() -> None:
     r = load_rules(None)
     assert r == Rules()
-    assert (r.boosts.official_pair, r.boosts.co_built_park) == (0.10, 0.05)
+    assert (r.boosts.official_pair, r.boosts.co_built_park) == (0.03, 0.02)
     assert not r.exclusions.existing_partners  # past partners stay, with their history
     assert r.exclusions.no_thanks
     assert r.exclusions.declined_within_months == 12
     assert (r.diversity.max_per_city, r.diversity.max_per_node) == (5, 6)
-    assert r.diversity.tolerance == 0.05
+    assert r.diversity.tolerance == 0.03
     assert r.exposure.max_per_candidate_per_batch == 0  # off unless asked for
 
 
@@ -38,8 +38,8 @@ def test_a_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     r = load_rules(path)
     assert r.boosts.official_pair == 1.0
     assert isinstance(r.boosts.official_pair, float)
-    assert r.boosts.co_built_park == 0.05
-    assert r.diversity == Diversity(max_per_city=2, max_per_node=6, tolerance=0.05)
+    assert r.boosts.co_built_park == 0.02
+    assert r.diversity == Diversity(max_per_city=2, max_per_node=6, tolerance=0.03)
 
 
 @pytest.mark.parametrize(
