@@ -195,3 +195,59 @@ def _stored_meetings(url: str, event: str, version: int) -> int:
             )
     finally:
         engine.dispose()
+
+
+def test_kill9_during_a_ranking_data_rebuild_then_a_fresh_server_ranks_the_new_data(
+    procs: Any, small_world: SmallWorld, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import time
+
+    from features.uscc import uscc_check_digit
+
+    home = tmp_path / "home"
+    url = small_world.install(home)
+    env = procs.env_for(home, url)
+    key = procs.create_key(env, "analyst")
+    h = {"X-API-Key": key}
+    leading = _a_leading_firm(url)
+    body = "91340300MA9K00017"  # 17 characters of the USCC set
+    firm = body + uscc_check_digit(body)
+    new = {"uscc": firm, "name": "蚌埠故障测试龙头有限公司", "city": "蚌埠",
+           "industry_code": "3973", "products": "MEMS 传感器", "is_leading": True}  # fmt: skip
+    with procs.server(env) as base:
+        assert httpx.get(f"{base}/v1/rank/supplier/{leading}?k=5", headers=h, timeout=60)
+        made = httpx.post(f"{base}/v1/enterprises", json=new, headers=h, timeout=60)
+        assert made.status_code == 201, made.text  # committed; the data stamp is touched
+        # the next request starts the background rebuild; kill the server while it runs
+        assert httpx.get(f"{base}/v1/rank/supplier/{leading}?k=5", headers=h, timeout=60)
+        time.sleep(0.3)
+        port = int(base.rsplit(":", 1)[1])
+        pid = _pid_listening(port)
+        os.kill(pid, signal.SIGKILL)
+    with procs.server(env) as base:  # a fresh start builds from the database
+        got = httpx.get(f"{base}/v1/rank/supplier/{firm}?k=5", headers=h, timeout=120)
+        assert got.status_code == 200, got.text
+        assert got.json()["query_name"] == new["name"]
+
+
+def _pid_listening(port: int) -> int:
+    """The pid of the process listening on a loopback port (from /proc/net/tcp)."""
+    import os
+
+    inode = ""
+    with open("/proc/net/tcp", encoding="ascii") as f:
+        for line in f.readlines()[1:]:
+            parts = line.split()
+            if parts[1].endswith(f":{port:04X}") and parts[3] == "0A":  # LISTEN
+                inode = parts[9]
+    assert inode, f"nothing listens on {port}"
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
+                    return int(pid)
+        except OSError:
+            continue
+    raise AssertionError(f"no process owns the socket of port {port}")
