@@ -60,8 +60,29 @@ def register(app: typer.Typer) -> None:
         size_band: str = typer.Option("", "--size", help="micro | small | medium | large"),
         industry: str = typer.Option("", "--industry", help="GB/T code prefix"),
         node: str = typer.Option("", "--node", help="chain node id"),
+        all_: bool = typer.Option(
+            False, "--all", help="every query of KIND (or --where ones) to a Parquet dataset"
+        ),
+        where: list[str] = typer.Option(
+            [], "--where", help="with --all: city=蚌埠 or province=安徽省 (repeatable)"
+        ),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="with --all: local | tcp://HOST:8786 (Dask)"
+        ),
+        workers: int = typer.Option(2, "--workers", help="with --scheduler local"),
+        partition_size: int = typer.Option(200, "--partition-size", help="queries per task"),
+        as_of: str | None = typer.Option(None, "--as-of", help="with --all: YYYY-MM-DD"),
     ) -> None:
-        """Rank candidates for one query, or for every query in --queries (a batch)."""
+        """Rank candidates for one query, for every query in --queries (a batch), or for
+        every query of KIND with --all (in-process, or on Dask with --scheduler)."""
+        if all_:
+            filter_args = (tuple(province), tuple(city), min_srdi, size_band, industry, node)
+            if query_id or queries is not None:
+                raise typer.BadParameter("--all ranks every query: give no QUERY_ID or --queries")
+            if out is None:
+                raise typer.BadParameter("--all needs --out DIR (a Parquet dataset)")
+            _rank_all(kind, k, out, where, scheduler, workers, partition_size, as_of, filter_args)
+            return
         from recommender.commands.io import user_errors
         from recommender.ingest.cities import city_codes
         from recommender.ranking.service import RankFilters
@@ -138,3 +159,62 @@ def _write(lists: list[RankedList], fmt: str, out: Path | None) -> None:
                 typer.echo(
                     f"{c.rank:3d}. {c.name} [{c.city_name}] {c.final_score:.3f}{p}  {reasons}"
                 )
+
+
+def _rank_all(
+    kind: str,
+    k: int,
+    out: Path,
+    where: list[str],
+    scheduler: str | None,
+    workers: int,
+    partition_size: int,
+    as_of: str | None,
+    filter_args: tuple[tuple[str, ...], tuple[str, ...], str, str, str, str],
+) -> None:
+    """``rank KIND --all``: :func:`recommender.bulk.run`, a summary line, an audit record."""
+    import pandas as pd
+
+    from recommender import bulk
+    from recommender.commands.audit import record_shell
+    from recommender.commands.io import user_errors
+    from recommender.errors import ValidationError
+    from recommender.ingest.cities import city_codes
+    from recommender.ranking.service import RankFilters
+    from recommender.runtime import Runtime
+    from recommender.settings import get_settings
+
+    provinces, cities, min_srdi, size_band, industry, node = filter_args
+    with user_errors(f"rank {kind} --all"):
+        settings = get_settings()
+        reference = Runtime(settings).reference
+        try:
+            day = pd.Timestamp(as_of or pd.Timestamp.now()).normalize()
+        except ValueError as err:
+            raise ValidationError(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}") from err
+        spec = bulk.BulkSpec(
+            kind=kind,
+            as_of=day,
+            k=k,
+            filters=RankFilters(
+                provinces=provinces,
+                city_codes=city_codes(cities, reference.cities, what="--city"),
+                min_srdi=min_srdi,
+                size_band=size_band,
+                industry_prefix=industry,
+                chain_node=node,
+            ),
+            selection=bulk.parse_where(where, reference.cities),
+            partition_size=partition_size,
+        )
+        report = bulk.run(settings, spec, out, scheduler=scheduler, workers=workers)
+    typer.echo(
+        f"wrote {report.n_rows} rows for {report.n_queries} queries in "
+        f"{len(report.partitions)} partitions to {out} ({report.seconds:.1f} s, "
+        f"model {report.model_version})"
+    )
+    record_shell(
+        "list.export",
+        f"chainmatch rank {kind} --all -> {out}",
+        {"n_queries": report.n_queries, "where": list(where), "scheduler": report.scheduler},
+    )
