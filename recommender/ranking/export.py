@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from recommender import excel
 from recommender.ranking.service import RankedList
 
 COLUMNS_ZH = {
@@ -78,6 +79,8 @@ def write_xlsx(lists: list[RankedList], path: Path) -> Path:
             ):
                 ws.column_dimensions[col].width = width
             ws.freeze_panes = "A2"
+        # a product text such as "=HYPERLINK(...)" from an import stays text in Excel
+        excel.protect_workbook(xw.book)
     return path
 
 
