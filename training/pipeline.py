@@ -13,10 +13,10 @@ from the kind's whole pool (excluding shown ones), with label 0, and optionally
 ``sampled_negatives`` from its candidate-generation list (off by default: the generator's
 list is full of good firms nobody showed, and labelling them 0 taught the model to push good
 firms down — measured on the standard world, full path NDCG@10 0.60 with 5 of them, 0.64
-without; 100 pool negatives instead of 30 gave 0.54, none 0.61): the model ranks the whole catalogue,
-and a rule chose what was shown, so the unseen part of the pool must be in the data (most of
-it is far from any match; the few good firms among the draws are label noise the model
-averages over). Validation instances get ``pool_negatives`` too, for early stopping only.
+without; 100 pool negatives instead of 30 gave 0.54, none 0.61). The model ranks the whole
+catalogue, and a rule chose what was shown, so the unseen part of the pool must be in the
+data (most of it is far from any match; the few good firms among the draws are label noise
+the model averages over). Validation instances get ``pool_negatives`` too, for early stopping only.
 The secondary metrics and calibration use only shown candidates with their observed labels,
 so every ranker is evaluated on the same logged rows.
 """

@@ -70,9 +70,7 @@ def test_bench_quality() -> None:
         factories |= {k: ranker_factory(rules=r, outcomes=outcomes) for k, r in RULE_OFF.items()}
         report = evaluate_world(world, ref, factories=factories)
         n = report.ndcg
-        print(
-            f"\n{name}: NDCG@10 vs the true grades, whole catalogue; queries {report.n_queries}"
-        )
+        print(f"\n{name}: NDCG@10 vs the true grades, whole catalogue; queries {report.n_queries}")
         print(f"  {'ranker':<22}" + "".join(f"{k:>10}" for k in KINDS))
         for r in ("full_path", *RULE_OFF, "plain", "ceiling", "rule", "random", "oracle"):
             if r in n:
