@@ -16,14 +16,16 @@ reachable by every worker, as must the database and the model registry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import resource
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -513,6 +515,25 @@ def run(
         version = production_version(settings)
         service = Runtime(settings).ranking.get()
         return run_in_process(service, spec, out, model_version=version)
+    with _quiet("distributed"):
+        return _run_dask(settings, spec, out, scheduler=scheduler, workers=workers)
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Dask's INFO lines (workers starting, closing) would bury the progress bar."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _run_dask(
+    settings: Settings, spec: BulkSpec, out: Path, *, scheduler: str, workers: int
+) -> BulkReport:
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
