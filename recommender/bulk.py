@@ -68,6 +68,7 @@ SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("query_id", pa.string()),
         ("query_name", pa.string()),
+        ("query_city", pa.string()),
         ("rank", pa.int32()),
         ("candidate_id", pa.string()),
         ("name", pa.string()),
@@ -192,15 +193,20 @@ class PartitionReport:
     model_version: str
 
 
-def lists_to_table(lists: Sequence[RankedList]) -> pa.Table:
-    """The rows of ``lists`` in :data:`SCHEMA` (reasons joined into one cell per language)."""
+def lists_to_table(
+    lists: Sequence[RankedList], query_cities: Mapping[str, str] | None = None
+) -> pa.Table:
+    """The rows of ``lists`` in :data:`SCHEMA` (reasons joined into one cell per language;
+    ``query_cities`` names each query's city, by query id)."""
     rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    cities = query_cities or {}
     for r in lists:
         day = pd.Timestamp(r.as_of).date()
         for c in r.candidates:
             values = (
-                r.kind, r.query_id, r.query_name, c.rank, c.candidate_id, c.name, c.city_name,
-                c.city_code, c.final_score, c.score, c.p_success,
+                r.kind, r.query_id, r.query_name, cities.get(r.query_id, ""), c.rank,
+                c.candidate_id, c.name, c.city_name, c.city_code, c.final_score, c.score,
+                c.p_success,
                 "；".join(x.text_zh for x in c.reasons), "; ".join(x.text_en for x in c.reasons),
                 r.model_version, day,
             )  # fmt: skip
@@ -226,6 +232,14 @@ def rank_queries(
     return lists
 
 
+def city_names(ctx: FeatureContext, ids: Sequence[str]) -> dict[str, str]:
+    """The city name (蚌埠市) of each query id ("" when unknown)."""
+    names = ctx.reference.cities.reset_index(drop=True)["name"].astype(str).to_numpy()
+    rows = ctx.rows(np.asarray(ids, dtype=object), what="query_ids")
+    city = np.asarray(ctx.city, dtype=np.int64)[rows]
+    return {q: str(names[c]) if c >= 0 else "" for q, c in zip(ids, city, strict=True)}
+
+
 def part_path(out_dir: Path, index: int) -> Path:
     return out_dir / f"part-{index:05d}.parquet"
 
@@ -242,7 +256,8 @@ def write_partition(
 ) -> PartitionReport:
     """Rank one partition and write it to ``part-NNNNN.parquet`` (write, then rename)."""
     t0 = time.perf_counter()
-    table = lists_to_table(rank_queries(service, query_ids, spec, model_version=model_version))
+    lists = rank_queries(service, query_ids, spec, model_version=model_version)
+    table = lists_to_table(lists, city_names(service.ctx, query_ids))
     final = part_path(out_dir, index)
     tmp = out_dir / f".{final.name}.{uuid.uuid4().hex}.tmp"
     pq.write_table(table, tmp)
@@ -553,3 +568,46 @@ def _run_dask(
         )
     with Client(scheduler, timeout="30s") as client:  # type: ignore[no-untyped-call]
         return run_on_cluster(client, settings, spec, out)
+
+
+# -- an Excel per city --------------------------------------------------------------------
+EXCEL_MAX_ROWS = 1_048_575  # a sheet's rows, less the header
+EXCEL_COLUMNS_ZH = {
+    "query_id": "查询对象编号",
+    "query_name": "查询对象",
+    "rank": "排名",
+    "candidate_id": "统一社会信用代码",
+    "name": "企业名称",
+    "city": "城市",
+    "score": "综合得分",
+    "p_success": "签约概率",
+    "reasons": "推荐理由",
+    "model_version": "模型版本",
+}
+
+
+def write_city_workbooks(dataset: Path, excel_dir: Path) -> list[Path]:
+    """One workbook per query city (``蚌埠市.xlsx``): that city's lists, Chinese headers.
+
+    Raises
+    ------
+    ValidationError
+        A city with more rows than one Excel sheet holds (narrow it with ``--where``).
+    """
+    from recommender import excel
+
+    frame = pd.read_parquet(dataset, columns=["query_city", *EXCEL_COLUMNS_ZH])
+    excel_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for city, rows in frame.groupby("query_city", sort=True):
+        name = str(city) or "未知城市"
+        if len(rows) > EXCEL_MAX_ROWS:
+            raise ValidationError(
+                f"{name}: {len(rows)} 行超出 Excel 单表上限 (more rows than one sheet holds, "
+                f"{EXCEL_MAX_ROWS}); narrow the run with --where or use the Parquet dataset"
+            )
+        sheet = rows.drop(columns="query_city").rename(columns=EXCEL_COLUMNS_ZH)
+        path = excel_dir / f"{name}.xlsx"
+        excel.write_frames(path, {"名单": sheet})
+        written.append(path)
+    return written

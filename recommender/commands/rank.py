@@ -72,6 +72,9 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(2, "--workers", help="with --scheduler local"),
         partition_size: int = typer.Option(200, "--partition-size", help="queries per task"),
         as_of: str | None = typer.Option(None, "--as-of", help="with --all: YYYY-MM-DD"),
+        excel_dir: Path | None = typer.Option(
+            None, "--excel-dir", help="with --all: also one workbook per query city here"
+        ),
     ) -> None:
         """Rank candidates for one query, for every query in --queries (a batch), or for
         every query of KIND with --all (in-process, or on Dask with --scheduler)."""
@@ -81,7 +84,8 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter("--all ranks every query: give no QUERY_ID or --queries")
             if out is None:
                 raise typer.BadParameter("--all needs --out DIR (a Parquet dataset)")
-            _rank_all(kind, k, out, where, scheduler, workers, partition_size, as_of, filter_args)
+            run = (where, scheduler, workers, partition_size, as_of, excel_dir)
+            _rank_all(kind, k, out, run, filter_args)
             return
         from recommender.commands.io import user_errors
         from recommender.ingest.cities import city_codes
@@ -165,11 +169,7 @@ def _rank_all(
     kind: str,
     k: int,
     out: Path,
-    where: list[str],
-    scheduler: str | None,
-    workers: int,
-    partition_size: int,
-    as_of: str | None,
+    run: tuple[list[str], str | None, int, int, str | None, Path | None],
     filter_args: tuple[tuple[str, ...], tuple[str, ...], str, str, str, str],
 ) -> None:
     """``rank KIND --all``: :func:`recommender.bulk.run`, a summary line, an audit record."""
@@ -184,6 +184,7 @@ def _rank_all(
     from recommender.runtime import Runtime
     from recommender.settings import get_settings
 
+    where, scheduler, workers, partition_size, as_of, excel_dir = run
     provinces, cities, min_srdi, size_band, industry, node = filter_args
     with user_errors(f"rank {kind} --all"):
         settings = get_settings()
@@ -208,11 +209,14 @@ def _rank_all(
             partition_size=partition_size,
         )
         report = bulk.run(settings, spec, out, scheduler=scheduler, workers=workers)
+        books = bulk.write_city_workbooks(out, excel_dir) if excel_dir is not None else []
     typer.echo(
         f"wrote {report.n_rows} rows for {report.n_queries} queries in "
         f"{len(report.partitions)} partitions to {out} ({report.seconds:.1f} s, "
         f"model {report.model_version})"
     )
+    if books:
+        typer.echo(f"wrote {len(books)} workbooks (one per query city) to {excel_dir}")
     record_shell(
         "list.export",
         f"chainmatch rank {kind} --all -> {out}",

@@ -184,8 +184,11 @@ def test_a_killed_worker_is_replaced_and_the_output_is_complete(
     assert _lists(pd.read_parquet(out)) == _lists(frame)
 
 
-def test_cli_rank_all_writes_the_dataset_and_refuses_a_query_id(
-    settings: Settings, in_process: tuple[bulk.BulkReport, pd.DataFrame], tmp_path: Path
+def test_cli_rank_all_writes_the_dataset_a_workbook_per_city_and_refuses_a_query_id(
+    settings: Settings,
+    service: RankingService,
+    in_process: tuple[bulk.BulkReport, pd.DataFrame],
+    tmp_path: Path,
 ) -> None:
     from recommender.cli import app
 
@@ -196,13 +199,25 @@ def test_cli_rank_all_writes_the_dataset_and_refuses_a_query_id(
     }
     out = tmp_path / "lists.parquet"
     runner = CliRunner()
+    books = tmp_path / "books"
     res = runner.invoke(
-        app, ["rank", "supplier", "--all", "-k", "10", "--as-of", "2026-01-01", "--out", str(out)],
+        app, ["rank", "supplier", "--all", "-k", "10", "--as-of", "2026-01-01", "--out", str(out),
+              "--excel-dir", str(books)],
         env=env,
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert _lists(pd.read_parquet(out)) == _lists(frame)
+    got = pd.read_parquet(out)
+    assert _lists(got) == _lists(frame)
     assert f"{frame['query_id'].nunique()} queries" in res.output
+    city = bulk.city_names(service.ctx, list(got["query_id"].unique()))
+    assert got["query_city"].tolist() == got["query_id"].map(city).tolist()
+    per_city = got.groupby("query_city")["query_id"].agg(lambda q: sorted(set(q)))
+    assert sorted(p.stem for p in books.glob("*.xlsx")) == sorted(per_city.index)
+    name = str(per_city.index[0])
+    sheet = pd.read_excel(books / f"{name}.xlsx", sheet_name="名单", dtype=str, engine="calamine")
+    assert sorted(set(sheet["查询对象编号"])) == per_city[name]
+    assert len(sheet) == int((got["query_city"] == name).sum())
+    assert sheet["排名"].tolist() == got.loc[got["query_city"] == name, "rank"].astype(str).tolist()
     bad = runner.invoke(app, ["rank", "supplier", "X", "--all", "--out", str(out)], env=env)
     assert bad.exit_code != 0
     assert "--all" in bad.output
