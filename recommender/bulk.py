@@ -336,6 +336,8 @@ def _finish(
     scheduler: str,
     out: Path,
 ) -> BulkReport:
+    if not parts:  # no query selected: an empty part keeps the dataset readable, with columns
+        pq.write_table(SCHEMA.empty_table(), part_path(out, 0))
     report = BulkReport(
         kind=spec.kind,
         k=spec.k,

@@ -137,6 +137,22 @@ def test_where_city_ranks_only_that_citys_queries(
     assert _lists(got) == want
 
 
+def test_a_selection_without_queries_gives_an_empty_readable_dataset(
+    service: RankingService, in_process: tuple[bulk.BulkReport, pd.DataFrame], tmp_path: Path
+) -> None:
+    first, frame = in_process
+    used = set(bulk.city_names(service.ctx, list(frame["query_id"].unique())).values())
+    cities = service.ctx.reference.cities
+    empty = cities.loc[~cities["name"].isin(used), "city_code"].astype(str).iloc[0]
+    spec = bulk.BulkSpec(
+        kind="supplier", as_of=AS_OF, selection=bulk.QuerySelection(city_codes=(empty,))
+    )
+    report = bulk.run_in_process(service, spec, tmp_path / "e", model_version=first.model_version)
+    got = pd.read_parquet(tmp_path / "e")
+    assert (report.n_queries, report.n_rows, len(got)) == (0, 0, 0)
+    assert list(got.columns) == bulk.SCHEMA.names
+
+
 def test_where_rejects_unknown_keys_and_places(service: RankingService) -> None:
     cities = service.ctx.reference.cities
     with pytest.raises(ValidationError, match="city=NAME or province=NAME"):
