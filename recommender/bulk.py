@@ -494,26 +494,42 @@ def run_on_cluster(
     mid-task is replaced by its nanny and the scheduler reruns the task elsewhere
     (``distributed.scheduler.allowed-failures`` times); a task that raises fails the run.
     """
-    from distributed import progress
-
     t0 = time.perf_counter()
     version = production_version(settings)
     out = prepare_out(out)
     plugin = RankingPlugin(settings_values(settings), version)
     client.register_plugin(plugin, name=plugin.name)
+    try:  # the workers drop the service after the run: nothing is held between nights
+        ids, parts = _rank_on_workers(
+            client, plugin.name, spec, out, task=task, show_progress=show_progress
+        )
+    finally:
+        client.unregister_worker_plugin(plugin.name)  # type: ignore[no-untyped-call]
+    scheduler = str(client.scheduler.address) if client.scheduler else "?"
+    return _finish(spec, version, len(ids), parts, t0=t0, scheduler=scheduler, out=out)
+
+
+def _rank_on_workers(
+    client: Client,
+    name: str,
+    spec: BulkSpec,
+    out: Path,
+    *,
+    task: PartitionTask,
+    show_progress: bool,
+) -> tuple[list[str], list[PartitionReport]]:
+    from distributed import progress
+
     ids: list[str] = client.submit(
-        list_queries, plugin.name, spec.kind, spec.selection, pure=False
+        list_queries, name, spec.kind, spec.selection, pure=False
     ).result()
     chunks = _chunks(ids, spec.partition_size)
     n = len(chunks)
-    futures = client.map(
-        task, [plugin.name] * n, range(n), chunks, [spec] * n, [str(out)] * n, pure=False
-    )
+    futures = client.map(task, [name] * n, range(n), chunks, [spec] * n, [str(out)] * n, pure=False)
     if show_progress and futures:
         progress(futures)  # type: ignore[no-untyped-call]
     parts: list[PartitionReport] = client.gather(futures)  # type: ignore[no-untyped-call]
-    scheduler = str(client.scheduler.address) if client.scheduler else "?"
-    return _finish(spec, version, len(ids), parts, t0=t0, scheduler=scheduler, out=out)
+    return ids, parts
 
 
 def run(

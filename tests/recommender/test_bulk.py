@@ -111,6 +111,8 @@ def test_cluster_lists_equal_in_process_lists(
     merged = got.merge(frame, on=["query_id", "rank"], suffixes=("", "_local"))
     assert merged["score"].tolist() == pytest.approx(merged["score_local"].tolist())
     assert (merged["reasons"] == merged["reasons_local"]).all()
+    held = client.run(lambda dask_worker: list(dask_worker.plugins))
+    assert not any(n.startswith("chainmatch-ranking-") for ns in held.values() for n in ns)
     workers = {p.worker for p in on_cluster.partitions}
     assert len(workers) == 2  # both workers took partitions
     assert all(w.startswith("tcp://") for w in workers)
