@@ -17,6 +17,7 @@ from features.schema import ENTERPRISE, EVENT, NEED, OUTCOME, PARK, PARTICIPANT,
 from training.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from features.context import FeatureContext
     from features.reference import Reference
     from training.world import World
 
@@ -38,6 +39,19 @@ class TrainingFrames:
     needs: pd.DataFrame
     outcomes: pd.DataFrame
     participants: pd.DataFrame | None = None
+
+    def context(self, reference: Reference) -> FeatureContext:
+        """The feature context of these frames (text model fitted, history indexed)."""
+        from features.context import FeatureContext  # the heavy import only when used
+
+        return FeatureContext.build(
+            reference=reference,
+            enterprises=self.enterprises,
+            parks=self.parks,
+            needs=self.needs,
+            outcomes=self.outcomes,
+            participants=self.participants,
+        )
 
     def until(self, as_of: pd.Timestamp) -> TrainingFrames:
         """The frames as they were known on ``as_of``: outcomes dated after it are dropped."""

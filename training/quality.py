@@ -175,14 +175,7 @@ def evaluate_world(
     report = QualityReport()
     t0 = time.perf_counter()
     frames = frames_from_world(world, reference)
-    ctx = FeatureContext.build(
-        reference=reference,
-        enterprises=frames.enterprises,
-        parks=frames.parks,
-        needs=frames.needs,
-        outcomes=frames.outcomes,
-        participants=frames.participants,
-    )
+    ctx = frames.context(reference)
     prepared: Prepared = prepare(ctx, frames.outcomes, config)
     result: TrainResult = train_and_evaluate(prepared, config)
     report.secondary = result.metrics

@@ -23,7 +23,14 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["MODEL_LABELS", "EvaluationResults", "lift_table", "summary", "write_report"]
+__all__ = [
+    "MODEL_LABELS",
+    "MODEL_ORDER",
+    "EvaluationResults",
+    "lift_table",
+    "summary",
+    "write_report",
+]
 
 # display names; models not listed are shown by their key
 MODEL_LABELS: Mapping[str, str] = {
@@ -38,7 +45,7 @@ MODEL_LABELS: Mapping[str, str] = {
     "popularity": "热度 popularity",
     "oracle": "理论上限 oracle",
 }
-_MODEL_ORDER = (
+MODEL_ORDER = (
     "full_path",
     "production_full_path",
     "lambdarank",
@@ -92,7 +99,7 @@ class EvaluationResults:
 
     def models(self) -> list[str]:
         """Models in display order: the known ones first, then the rest by name."""
-        known = [m for m in _MODEL_ORDER if m in self.metrics]
+        known = [m for m in MODEL_ORDER if m in self.metrics]
         return known + sorted(set(self.metrics) - set(known))
 
     def kinds(self) -> list[str]:

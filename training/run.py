@@ -291,14 +291,7 @@ def run_training(
     if frames.outcomes.empty:
         raise ValueError("no outcomes to learn from: import outcomes (or pick a later --as-of)")
     data_end = pd.Timestamp(config.label.data_end or frames.outcomes["date"].max())
-    ctx = FeatureContext.build(
-        reference=reference,
-        enterprises=frames.enterprises,
-        parks=frames.parks,
-        needs=frames.needs,
-        outcomes=frames.outcomes,
-        participants=frames.participants,
-    )
+    ctx = frames.context(reference)
     prepared = prepare(ctx, frames.outcomes, config)
     before, prod_booster, status = _production(registry)
     result = train_and_evaluate(prepared, config, production=prod_booster, oracle=oracle)

@@ -11,20 +11,11 @@ if TYPE_CHECKING:
     from training.registry import ModelRegistry
     from training.run import RunSummary
 
-_MODELS = (
-    "full_path",
-    "production_full_path",
-    "lambdarank",
-    "production",
-    "rule",
-    "logistic",
-    "popularity",
-    "oracle",
-)
-
 
 def metrics_table(metrics: dict[str, dict[str, dict[str, float]]], *, k: int = 10) -> str:
     """NDCG@k by model (rows) and query kind (columns), with the lift over the rule baseline."""
+    from training.report import MODEL_ORDER as _MODELS  # matplotlib: only when a table is shown
+
     kinds = ["all", *sorted({kd for per in metrics.values() for kd in per} - {"all"})]
     models = [m for m in _MODELS if m in metrics] + sorted(set(metrics) - set(_MODELS))
     name = f"ndcg@{k}"
