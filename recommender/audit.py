@@ -18,17 +18,16 @@ first, so an admin always sees every answer already given).
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import getpass
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from recommender.db.batches import BatchWriter
 from recommender.db.models import AuditEntry, UserAccount, utcnow
 from recommender.errors import ValidationError
 from recommender.security import Principal
@@ -171,22 +170,11 @@ def count_since(session: Session, *, action: str, target: str, since: dt.datetim
     return int(session.scalar(stmt) or 0)
 
 
-class AuditWriter:
+class AuditWriter(BatchWriter):
     """A batching writer of audit entries, off the request path (thread-safe)."""
 
     def __init__(self, factory: sessionmaker[Session], *, interval: float = 0.25) -> None:
-        if interval <= 0:
-            raise ValueError(f"interval must be > 0 seconds, got {interval}")
-        self._factory = factory
-        self._interval = interval
-        self._pending: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name="audit-log", daemon=True)
-        self._thread.start()
-        atexit.register(self.close)
+        super().__init__(factory, name="audit-log", interval=interval)
 
     def submit(
         self,
@@ -211,47 +199,19 @@ class AuditWriter:
             "detail": dict(detail or {}),
             "client": client,
         }
-        with self._lock:
-            self._pending.append(entry)
+        self.enqueue([entry])
 
-    def flush(self) -> int:
-        """Write every pending entry now; how many were written."""
-        with self._write_lock:
-            with self._lock:
-                rows, self._pending = self._pending, []
-            if not rows:
-                return 0
-            with self._factory() as session:
-                names = _user_names(session, {r["user_id"] for r in rows} - {None})
-                for r in rows:
-                    uid = r.pop("user_id")
-                    if uid in names:
-                        r["actor"] = f"user:{names[uid]}"
-                    entry = add(session, **{k: v for k, v in r.items() if k != "at"})
-                    entry.at = r["at"]
-                session.commit()
-            return len(rows)
-
-    def close(self) -> None:
-        """Stop the writer thread after a last flush (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
-        self._wake.set()
-        self._thread.join(10)
-        try:
-            self.flush()
-        except Exception:  # the database may already be gone at interpreter exit
-            log.exception("audit log: last flush failed")
-
-    def _run(self) -> None:
-        while not self._closed:
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception:  # keep the writer alive; this batch is lost (and logged)
-                log.exception("audit log: writing a batch failed")
+    def write(self, session: Session, rows: list[Mapping[str, Any]]) -> int:
+        """Add one batch of entries (actors of user accounts named by their user name)."""
+        entries = [dict(r) for r in rows]
+        names = _user_names(session, {r["user_id"] for r in entries} - {None})
+        for r in entries:
+            uid = r.pop("user_id")
+            if uid in names:
+                r["actor"] = f"user:{names[uid]}"
+            entry = add(session, **{k: v for k, v in r.items() if k != "at"})
+            entry.at = r["at"]
+        return len(entries)
 
 
 def _user_names(session: Session, ids: set[int]) -> dict[int, str]:
