@@ -42,7 +42,7 @@ def test_csv_has_chinese_headers_and_the_row(tmp_path: Path) -> None:
     path = write_csv([_list()], tmp_path / "lists.csv")
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str)
     row = frame.iloc[0]
-    assert row["企业名称"] == "=HYPERLINK(\"http://x\",\"点我\")"
+    assert row["企业名称"] == '=HYPERLINK("http://x","点我")'
     assert row["城市"] == "宁波市"
     assert row["统一社会信用代码"] == "91330200MA2XXXXXX1"
     assert row["推荐理由"].startswith("上游配套")
