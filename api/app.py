@@ -23,7 +23,7 @@ from api.routes import (
     projects,
     rank,
 )
-from recommender import datastamp
+from recommender.db import datastamp
 from recommender.db.engine import make_engine, make_session_factory
 from recommender.settings import Settings, get_settings
 
@@ -80,7 +80,7 @@ async def _stamp_data_writes(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     """After a successful write of ranking data, touch the data stamp so every API process
-    rebuilds its ranking data in the background (see :mod:`recommender.datastamp`)."""
+    rebuilds its ranking data in the background (see :mod:`recommender.db.datastamp`)."""
     response = await call_next(request)
     if (
         request.method in {"POST", "PATCH", "PUT", "DELETE"}

@@ -18,7 +18,7 @@ from recommender.security import Action, Principal
 from recommender.settings import Settings
 
 if TYPE_CHECKING:
-    from recommender.reference import Reference
+    from features.reference import Reference
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="API key (`chainmatch keys create`)"
@@ -61,7 +61,7 @@ def get_reference(request: Request) -> Reference:
     if state.reference is None:
         with _reference_lock:
             if state.reference is None:
-                from recommender.reference import load_reference
+                from features.reference import load_reference
 
                 state.reference = load_reference(state.settings.reference_dir)
     reference: Reference = state.reference

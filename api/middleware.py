@@ -3,7 +3,7 @@ requests (lists viewed or exported, models promoted or rolled back).
 
 The audit is one table (:data:`AUDITED`) of method + path pattern -> action, so a new page or
 route that shows a list is audited by adding one line here, and the API, the pages and the
-CLI (which records its own) write the same entries (:mod:`recommender.audit`). Only answers
+CLI (which records its own) write the same entries (:mod:`recommender.security.audit`). Only answers
 below 400 are recorded: a refused request showed nothing.
 """
 
@@ -21,9 +21,9 @@ from typing import Final
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from recommender import audit, security
+from recommender import security
 from recommender.errors import ChainmatchError
-from recommender.security import Principal
+from recommender.security import Principal, audit
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def _record(request: Request, rule: Rule, body: bytes, principal: Principal | No
         with contextlib.suppress(ValueError, AttributeError, TypeError):
             detail["query_ids"] = list(json.loads(body).get("query_ids", []))[:200]
     if rule.action.startswith("model."):
-        from recommender.model_admin import registry_for
+        from recommender.models.admin import registry_for
 
         detail["production"] = registry_for(state.settings).production() or ""
     audit_writer(request.app).submit(

@@ -612,7 +612,7 @@ def write_city_workbooks(dataset: Path, excel_dir: Path) -> list[Path]:
     ValidationError
         A city with more rows than one Excel sheet holds (narrow it with ``--where``).
     """
-    from recommender import excel
+    from recommender.records import excel
 
     frame = pd.read_parquet(dataset, columns=["query_city", *EXCEL_COLUMNS_ZH])
     excel_dir.mkdir(parents=True, exist_ok=True)

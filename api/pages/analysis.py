@@ -17,8 +17,8 @@ from api.pages.messages import domain_zh
 from api.pages.progress import check_outcome_file
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
-from recommender import records
 from recommender.errors import ChainmatchError, ImportValidationError
+from recommender.records import service as records
 from recommender.settings import Settings
 
 router = APIRouter(prefix="/analysis", include_in_schema=False)

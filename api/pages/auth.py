@@ -19,8 +19,8 @@ from api.pages.session import (
     read_session,
     write_session,
 )
-from recommender import accounts
 from recommender.errors import AuthError, TooManyAttemptsError
+from recommender.security import accounts
 
 router = APIRouter(include_in_schema=False)
 NextUrl = Annotated[str, Query(max_length=500)]

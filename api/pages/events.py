@@ -19,11 +19,11 @@ from api.pages import lookups, planning
 from api.pages.messages import domain_zh
 from api.pages.render import render
 from api.pages.session import PageUser, check_csrf, page_user
-from recommender import records
 from recommender.errors import ChainmatchError, ImportValidationError
-from recommender.events_service import StoredPlan
+from recommender.events.service import StoredPlan
 from recommender.planner import write_excel
 from recommender.planner.report import organiser_warnings
+from recommender.records import service as records
 from recommender.settings import Settings
 
 router = APIRouter(prefix="/events", include_in_schema=False)

@@ -12,7 +12,7 @@ from recommender.db import models
 from recommender.security import Principal
 
 if TYPE_CHECKING:
-    from recommender.reference import Reference
+    from features.reference import Reference
 
 HELPING_PROVINCES: Final = ("上海市", "江苏省", "浙江省")
 SIZE_BANDS: Final = ("micro", "small", "medium", "large")

@@ -1,5 +1,5 @@
 """The 对接会 page's path to storage and the planner, through
-:mod:`recommender.events_service` (the same functions as ``/v1/events/{id}/plan`` and
+:mod:`recommender.events.service` (the same functions as ``/v1/events/{id}/plan`` and
 ``chainmatch plan-event``): plan an event with the production model, read the latest plan
 back, cancel a participant and re-plan. Plus event creation with its participants in one
 transaction, and participant lists from a file or a textarea.
@@ -14,11 +14,12 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from api.routes.rank import get_holder
-from recommender import events_service, records
 from recommender.db import repo, repo_api
 from recommender.errors import ConflictError, NotFoundError, ValidationError
-from recommender.events_service import StoredPlan
+from recommender.events import service as events_service
+from recommender.events.service import StoredPlan
 from recommender.planner import PlanSettings
+from recommender.records import service as records
 from recommender.security import Principal, allowed_roles
 from recommender.settings import Settings
 

@@ -1,6 +1,6 @@
 """Recording one step (联系/会谈/意向/签约/不合适) for a firm of a list, from any row.
 
-The row goes through :func:`recommender.records.record_outcomes` (validated like
+The row goes through :func:`recommender.records.service.record_outcomes` (validated like
 outcomes.csv, city-scoped, all or nothing). Before that the page refuses, in Chinese, what an
 officer could not mean: a date in the future, an amount that is not a number, and 签约 and
 不合适 for the same firm on the same day.
@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from api.pages.listing import RECORDABLE
 from api.pages.messages import domain_zh
-from recommender import records
 from recommender.db import models
 from recommender.errors import ChainmatchError, ImportValidationError
+from recommender.records import service as records
 from recommender.security import Principal
 
 OPPOSITE = {"signed": "declined", "declined": "signed"}

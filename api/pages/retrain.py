@@ -1,9 +1,9 @@
 """Retrain jobs started from the 分析 page, and the model registry as the page shows it.
 
-A job is a ``retrain_jobs`` row run by :func:`recommender.training_jobs.run_retrain_job`
+A job is a ``retrain_jobs`` row run by :func:`recommender.models.training.run_retrain_job`
 (train on the database's outcomes, promote only if better) in a background thread of the
 API process; the page follows the row's status. One job at a time per database.
-Promotion and rollback go through :mod:`recommender.model_admin` (the pointer the
+Promotion and rollback go through :mod:`recommender.models.admin` (the pointer the
 ranking service follows) and are mirrored into ``model_versions``.
 """
 
@@ -20,9 +20,10 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from recommender import model_admin, training_jobs
 from recommender.db import repo
 from recommender.errors import ConflictError, NotFoundError
+from recommender.models import admin as model_admin
+from recommender.models import training as training_jobs
 from recommender.settings import Settings
 
 log = logging.getLogger(__name__)

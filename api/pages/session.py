@@ -1,8 +1,9 @@
 """The web pages' session: an HMAC-signed cookie that refers to a user account.
 
-People sign in with a user name and password (:mod:`recommender.accounts`); API keys are for
-programs. The cookie carries the account's id and :func:`recommender.accounts.session_ref`
-(a digest of its password hash), the language, a CSRF token and the time it was issued.
+People sign in with a user name and password (:mod:`recommender.security.accounts`); API
+keys are for programs. The cookie carries the account's id and
+:func:`recommender.security.accounts.session_ref` (a digest of its password hash), the
+language, a CSRF token and the time it was issued.
 Every request looks the account up again, so disabling it or changing its password ends its
 sessions at once. The signing secret comes from the settings
 (``session_secret``, if the settings object has one) or else from ``$CHAINMATCH_HOME/
@@ -30,9 +31,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.pages.i18n import normalise_lang
-from recommender import accounts
 from recommender.db.models import UserAccount
-from recommender.security import Principal
+from recommender.security import Principal, accounts
 
 COOKIE: Final = "cm_session"
 MAX_AGE: Final = 12 * 3600  # seconds a sign-in lasts

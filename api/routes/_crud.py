@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from api.deps import CityFilter, Limit, Offset, ReferenceDep, Search, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import CONFLICT, ERRORS, INVALID, NOT_FOUND, Page
-from recommender import records
 from recommender.ingest.cities import city_codes
+from recommender.records import service as records
 from recommender.security import Principal
 
 CreateT = TypeVar("CreateT", bound=BaseModel)
@@ -38,7 +38,7 @@ def crud_router(
     Parameters
     ----------
     kind : str
-        The resource: path segment, OpenAPI tag and :mod:`recommender.records` kind
+        The resource: path segment, OpenAPI tag and :mod:`recommender.records.service` kind
         (``"enterprises"``).
     id_name : str
         Name of the id in the record paths (``"uscc"`` gives ``/v1/enterprises/{uscc}``).

@@ -11,8 +11,7 @@ from api.deps import Limit, Offset, SessionDep
 from api.deps import require_access as access
 from api.schemas.audit import AuditEntryOut
 from api.schemas.common import ERRORS, INVALID
-from recommender import audit
-from recommender.security import Principal
+from recommender.security import Principal, audit
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses={**ERRORS, **INVALID})
 Admin = Annotated[Principal, access("audit", "read")]

@@ -12,7 +12,7 @@ from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID
 from api.schemas.projects import DashboardOut, TargetsIn, TargetsOut
-from recommender import datastamp
+from recommender.db import datastamp
 from recommender.projects import service
 from recommender.projects.dashboard import DashboardCache
 from recommender.projects.export import dashboard_xlsx

@@ -27,8 +27,9 @@ from api.schemas.events import (
     ScheduleOut,
     UnmetMinimumOut,
 )
-from recommender import events_service, records
+from recommender.events import service as events_service
 from recommender.planner import CityQuota, PlanSettings, agendas, render_html, write_excel
+from recommender.records import service as records
 from recommender.security import Principal
 
 KIND = "events"

@@ -13,8 +13,8 @@ from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID
 from api.schemas.imports import ImportKind, ImportResult
-from recommender import records
 from recommender.errors import ValidationError
+from recommender.records import service as records
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"], responses={**ERRORS, **INVALID})

@@ -12,12 +12,12 @@ from api.deps import PathId, SessionDep, SettingsDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.models import ModelVersionOut, PromotionOut, RetrainJobOut
-from recommender import model_admin
 from recommender.db import repo
 from recommender.errors import NotFoundError
+from recommender.models import admin as model_admin
+from recommender.models.training import run_retrain_job
 from recommender.security import Principal
 from recommender.settings import Settings
-from recommender.training_jobs import run_retrain_job
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("models", "read")]

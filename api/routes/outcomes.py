@@ -10,7 +10,7 @@ from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, WriteCounts
 from api.schemas.outcomes import OutcomeBatch
-from recommender import records
+from recommender.records import service as records
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"], responses={**ERRORS, **INVALID})

@@ -25,17 +25,17 @@ from api.schemas.rank import (
     SizeBand,
     Srdi,
 )
-from recommender import excel
 from recommender.db import repo
 from recommender.db.models import utcnow
 from recommender.errors import ForbiddenError, NotFoundError
 from recommender.ingest.cities import city_codes
-from recommender.model_admin import registry_for
+from recommender.models.admin import registry_for
 from recommender.ranking import export
 from recommender.ranking.factory import ServiceHolder
 from recommender.ranking.logbook import RecommendationLog
 from recommender.ranking.rules import load_rules
 from recommender.ranking.service import RankedList, RankFilters
+from recommender.records import excel
 from recommender.security import Principal
 
 NO_MODEL: dict[int | str, dict[str, object]] = {

@@ -23,10 +23,10 @@ def register(app: typer.Typer) -> None:
         """Print the audit log, newest first (the shell's user reads it as admin)."""
         import datetime as dt
 
-        from recommender import audit
         from recommender.db.models import utcnow
         from recommender.errors import ChainmatchError
         from recommender.runtime import Runtime
+        from recommender.security import audit
         from recommender.settings import get_settings
 
         runtime = Runtime(get_settings())
@@ -86,8 +86,8 @@ def record_shell(action: str, target: str, detail: dict[str, object] | None = No
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from recommender import audit
     from recommender.runtime import Runtime
+    from recommender.security import audit
     from recommender.settings import get_settings
 
     runtime = Runtime(get_settings())

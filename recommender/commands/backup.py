@@ -15,8 +15,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="the backup file to write, e.g. cm.tar.gz"),
     ) -> None:
         """Back up the database (online: the API may keep serving), models and reports."""
-        from recommender import backup as backups
         from recommender.commands.audit import record_shell
+        from recommender.db import backup as backups
         from recommender.errors import ChainmatchError
         from recommender.settings import get_settings
 
@@ -38,8 +38,8 @@ def register(app: typer.Typer) -> None:
         yes: bool = typer.Option(False, "--yes", help="do not ask before replacing the data"),
     ) -> None:
         """Replace the database, models and reports by those of a backup (checked first)."""
-        from recommender import backup as backups
         from recommender.commands.audit import record_shell
+        from recommender.db import backup as backups
         from recommender.errors import ChainmatchError
         from recommender.settings import get_settings
 

@@ -45,7 +45,7 @@ def write_users(path: Path, users: list[tuple[str, str, str | None, str, str]]) 
 
 def demo_users(session: Session, path: Path) -> None:
     """Create the demo accounts if there are none; print them (and where they are kept)."""
-    from recommender import accounts
+    from recommender.security import accounts
 
     if accounts.list_users(session):
         typer.echo("user accounts exist; none created")
@@ -97,8 +97,8 @@ def register(app: typer.Typer) -> None:
         from recommender import security
         from recommender.commands.train import print_summary
         from recommender.db.engine import make_engine, make_session_factory, session_scope
+        from recommender.models.training import train_from_database
         from recommender.settings import get_settings
-        from recommender.training_jobs import train_from_database
         from training.registry import ModelRegistry
 
         settings = get_settings()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from recommender.events_service import StoredPlan
+    from recommender.events.service import StoredPlan
     from recommender.planner import CityQuota
 
 
@@ -93,7 +93,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Plan who meets whom, when and at which table, and store it as a new plan version."""
-        from recommender.events_service import plan_event_from_db, plans_dir
+        from recommender.events.service import plan_event_from_db, plans_dir
         from recommender.planner import PlanSettings
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
@@ -126,7 +126,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Re-plan after a cancellation: others keep their slot and table; prints what moved."""
-        from recommender.events_service import cancel_participant, plans_dir
+        from recommender.events.service import cancel_participant, plans_dir
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
 
@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
         html: Path | None = typer.Option(None, "--html", help="printable HTML page to write"),
     ) -> None:
         """Show (and export) the latest stored plan of an event."""
-        from recommender.events_service import load_schedule, plans_dir
+        from recommender.events.service import load_schedule, plans_dir
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
 

@@ -120,7 +120,7 @@ def _max_bytes() -> int:
 
 def _import_lock(session: Session, dry_run: bool, what: str) -> AbstractContextManager[None]:
     """One import at a time per database (a dry run writes nothing and needs no lock)."""
-    from recommender import locks
+    from recommender.db import locks
 
     return contextlib.nullcontext() if dry_run else locks.exclusive(session, what=what)
 
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
                     max_bytes=_max_bytes(), constants=constants,
                 )  # fmt: skip
             if not dry_run:
-                from recommender import datastamp
+                from recommender.db import datastamp
 
                 datastamp.touch(get_settings().home)  # running servers rebuild their data
         typer.echo(report.summary())
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
                 reports = import_dir(
                     session, directory=directory, reference=reference, max_bytes=_max_bytes()
                 )
-            from recommender import datastamp
+            from recommender.db import datastamp
 
             datastamp.touch(get_settings().home)  # running servers rebuild their ranking data
         for report in reports:
@@ -219,8 +219,8 @@ def register(app: typer.Typer) -> None:
                 n = export_frame(
                     session, kind=kind, fmt=fmt, out=out, encoding=encoding, headers=headers,  # type: ignore[arg-type]
                 )  # fmt: skip
-                if fmt == "xlsx":  # stored texts never become formulas (recommender.excel)
-                    from recommender import excel
+                if fmt == "xlsx":  # stored texts never become formulas (recommender.records.excel)
+                    from recommender.records import excel
 
                     excel.protect_file(out)
             except ValidationError as err:

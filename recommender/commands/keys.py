@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
 
 def _audit(session: Session, action: str, target: str, detail: dict[str, object]) -> None:
     """Record a key change made at the shell (by the operating-system user)."""
-    from recommender import audit
+    from recommender.security import audit
 
     audit.add(
         session,

@@ -51,8 +51,8 @@ def _registry() -> ModelRegistry:
 def _mirror(version: str) -> None:
     """Keep the model_versions table in step with the registry (if the database exists)."""
     from recommender.db.engine import make_engine, make_session_factory, session_scope
+    from recommender.models.training import mirror_version
     from recommender.settings import get_settings
-    from recommender.training_jobs import mirror_version
 
     engine = make_engine(get_settings().effective_database_url)
     try:
@@ -83,8 +83,8 @@ def register(app: typer.Typer) -> None:
         """Train on the database's outcomes, compare with production and baselines, report."""
         import pandas as pd
 
+        from recommender.models.training import train_from_database
         from recommender.settings import get_settings
-        from recommender.training_jobs import train_from_database
 
         try:
             when = pd.Timestamp(as_of) if as_of else None

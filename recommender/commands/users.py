@@ -45,10 +45,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Create an account (only the argon2 hash of the password is stored)."""
-        from recommender import accounts
         from recommender.commands.keys import _city_code
         from recommender.errors import ChainmatchError
-        from recommender.security import expiry
+        from recommender.security import accounts, expiry
 
         secret = _password(password)
         with _session() as session:
@@ -77,9 +76,9 @@ def register(app: typer.Typer) -> None:
         """Set when an account expires (an expired account cannot sign in; sessions end)."""
         import datetime as dt
 
-        from recommender import accounts
         from recommender.db.models import utcnow
         from recommender.errors import ChainmatchError
+        from recommender.security import accounts
 
         when = None if days is None else utcnow() + dt.timedelta(days=max(days, 0))
         with _session() as session:
@@ -93,7 +92,7 @@ def register(app: typer.Typer) -> None:
     @users.command("list")
     def list_() -> None:
         """List accounts (user name, role, city, label, created, disabled); never a hash."""
-        from recommender import accounts
+        from recommender.security import accounts
 
         with _session() as session:
             rows = accounts.list_users(session)
@@ -109,8 +108,8 @@ def register(app: typer.Typer) -> None:
     @users.command("disable")
     def disable(username: str = typer.Argument(..., help="the user name")) -> None:
         """Disable an account: it cannot sign in, and its open sessions end."""
-        from recommender import accounts
         from recommender.errors import ChainmatchError
+        from recommender.security import accounts
 
         with _session() as session:
             try:
@@ -122,8 +121,8 @@ def register(app: typer.Typer) -> None:
     @users.command("enable")
     def enable(username: str = typer.Argument(..., help="the user name")) -> None:
         """Enable a disabled account again."""
-        from recommender import accounts
         from recommender.errors import ChainmatchError
+        from recommender.security import accounts
 
         with _session() as session:
             try:
@@ -138,8 +137,8 @@ def register(app: typer.Typer) -> None:
         password: str | None = typer.Option(None, help=PASSWORD_HELP),
     ) -> None:
         """Set a new password; sessions signed in with the old one end."""
-        from recommender import accounts
         from recommender.errors import ChainmatchError
+        from recommender.security import accounts
 
         secret = _password(password)
         with _session() as session:

@@ -309,7 +309,7 @@ class UserAccount(Base):
 
 class AuditEntry(Base):
     """Who did what to which sensitive thing (lists viewed or exported, models promoted,
-    sign-ins that failed); written by ``recommender.audit``, readable by admins only."""
+    sign-ins that failed); written by ``recommender.security.audit``, readable by admins only."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index(None, "action", "at"), Index(None, "actor", "at"))

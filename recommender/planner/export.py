@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from recommender import excel
 from recommender.planner.plan import Plan
+from recommender.records import excel
 
 __all__ = ["AGENDA_COLUMNS", "agendas", "grid", "render_html", "write_excel"]
 

@@ -401,7 +401,7 @@ class DashboardCache:
     The funnel counts a year of outcomes (about a third of a million rows at 1M outcomes),
     which no index of the outcomes table covers; a dashboard is read far more often than the
     data changes, so the blocks are kept until the installation's data stamp
-    (:mod:`recommender.datastamp`, touched by every write) moves. Targets are always read
+    (:mod:`recommender.db.datastamp`, touched by every write) moves. Targets are always read
     fresh (one small query), so a target entered shows at once. Thread-safe; at most
     ``size`` entries, least recently used dropped first.
     """

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from features.schema import PROJECT_STAGES
-from recommender import excel
 from recommender.projects.dashboard import FUNNEL_STAGE_ZH
+from recommender.records import excel
 
 
 def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

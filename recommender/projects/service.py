@@ -247,7 +247,7 @@ def import_ledger(
     A promotion office may import only projects of its own city: a row of another city is
     reported like any other bad row and nothing is written.
     """
-    from recommender import locks
+    from recommender.db import locks
     from recommender.ingest.importing import import_file
 
     if principal.scoped:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from recommender import excel
 from recommender.ranking.service import RankedList
+from recommender.records import excel
 
 COLUMNS_ZH = {
     "query_kind": "查询类型",

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from features.context import FeatureContext
 from features.reference import Reference
-from recommender import datastamp
-from recommender.db import repo
+from recommender.db import datastamp, repo
 from recommender.ranking.models import ModelProvider
 from recommender.ranking.rules import Rules
 from recommender.ranking.service import DEFAULT_CANDIDATE_CAP, RankingService
@@ -63,7 +62,7 @@ class ServiceHolder:
 
     Requests call ``get()``; a refresh builds the new service first and swaps the reference,
     so requests in flight finish on the old one. With a ``home``, ``get()`` also watches the
-    installation's data stamp (:mod:`recommender.datastamp`): when a writer touched it after
+    installation's data stamp (:mod:`recommender.db.datastamp`): when a writer touched it after
     the current data was read, a rebuild starts in the background and requests keep being
     answered from the previous data until it is ready.
     """

@@ -15,7 +15,7 @@ HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0
 
 @pytest.fixture(scope="module")
 def users(api: Api) -> dict[str, str]:
-    from recommender import accounts
+    from recommender.security import accounts
 
     with api.factory() as s:
         accounts.create_user(
@@ -75,7 +75,7 @@ def test_an_api_key_no_longer_signs_in_a_person(api: Api) -> None:
 
 
 def test_a_disabled_account_loses_its_session_at_once(api: Api) -> None:
-    from recommender import accounts
+    from recommender.security import accounts
 
     with api.factory() as s:
         accounts.create_user(s, username="tmp_org", password="organiser-1", role="organiser")

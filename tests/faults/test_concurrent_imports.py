@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from recommender import locks
+from recommender.db import locks
 from recommender.db.engine import make_engine
 from recommender.errors import ConflictError
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-27
 
 Both are ;-joined USCCs of counterparts at the same event (``features.schema.PARTICIPANT``).
 They are NOT NULL text like the other entity text columns; the server default "" fills
-the rows stored before this revision. tests/recommender/test_storage.py asserts that
+the rows stored before this revision. tests/recommender/db/test_storage.py asserts that
 upgrading from empty gives exactly the metadata on SQLite and PostgreSQL.
 """
 

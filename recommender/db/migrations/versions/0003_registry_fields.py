@@ -9,7 +9,7 @@ The columns of ``features.schema.ENTERPRISE`` added for registry batch exports (
 candidates), ``founded_on``, ``registered_capital_wan`` with ``capital_currency``,
 ``size_band`` and ``chain_nodes_source`` (file / inferred). Text columns are NOT NULL with
 server defaults so that the rows stored before this revision read as live firms with
-nothing known. tests/recommender/test_storage.py asserts that upgrading from empty gives
+nothing known. tests/recommender/db/test_storage.py asserts that upgrading from empty gives
 exactly the metadata on SQLite and PostgreSQL.
 """
 

@@ -9,7 +9,7 @@ Create Date: 2026-12-01
 each project and ``project_targets`` an office's yearly targets (签约项目数, 协议投资额,
 专精特新培育数) for its city or one park; ``funnel_counts`` (with ``funnel_watermark``) keeps
 the dashboard's outcome counts per city, year and stage, filled from the outcomes table.
-tests/recommender/test_projects_storage.py checks
+tests/recommender/projects/test_projects_storage.py checks
 that upgrading gives these tables exactly as ``recommender.db.models`` declares them, and
 that downgrading removes them, on SQLite and PostgreSQL.
 """

@@ -5,7 +5,7 @@ Revises: 0004
 Create Date: 2026-12-01
 
 People sign in to the web pages with a user name and a password (argon2id hash, see
-``recommender.accounts``); API keys stay for programs.
+``recommender.security.accounts``); API keys stay for programs.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 ``api_keys`` gets ``expires_at`` and ``replaced_by`` (the key that replaced it at a
 rotation); ``user_accounts`` gets ``expires_at``; ``audit_log`` records who viewed or exported
 which list, who promoted or rolled back which model, sign-ins that failed (see
-``recommender.audit``).
+``recommender.security.audit``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from features.uscc import uscc_check_digit
 from recommender.cli import app
 from recommender.db import migrate
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def code(city: str, i: int) -> str:

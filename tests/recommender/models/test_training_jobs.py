@@ -9,8 +9,8 @@ import pytest
 from features.reference import load_reference
 from recommender.db import migrate, repo
 from recommender.db.engine import make_engine, make_session_factory, session_scope
+from recommender.models.training import model_kind, run_retrain_job
 from recommender.settings import get_settings
-from recommender.training_jobs import model_kind, run_retrain_job
 from training.frames import events_from_world, frames_from_world
 from training.registry import ModelRegistry
 from training.world import generate_world, write_world

@@ -19,7 +19,7 @@ from api.middleware import CSP, rule_for
 if TYPE_CHECKING:
     from tests.conftest import SmallWorld
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "api" / "templates"
 PASSWORD = "organiser pass 1"
 
 
@@ -39,8 +39,9 @@ class Web:
 def web(tmp_path_factory: pytest.TempPathFactory, small_world: SmallWorld) -> Iterator[Web]:
     from api.app import create_app
     from features.reference import load_reference
-    from recommender import accounts, security
+    from recommender import security
     from recommender.db.models import Enterprise
+    from recommender.security import accounts
     from recommender.settings import get_settings
 
     home = tmp_path_factory.mktemp("security_web")
@@ -169,7 +170,7 @@ def test_a_signed_in_person_is_audited_by_user_name(web: Web) -> None:
 
 
 def test_failed_sign_ins_on_the_page_are_audited_then_refused_with_429(web: Web) -> None:
-    from recommender.accounts import MAX_FAILURES
+    from recommender.security.accounts import MAX_FAILURES
 
     for _ in range(MAX_FAILURES):
         r = web.client.post("/login", data={"username": "org1", "password": "wrong pw 1"})

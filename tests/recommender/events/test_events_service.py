@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from features.pairs import pair_features
 from features.reference import load_reference
 from features.schema import SCHEMAS, conform
-from recommender import events_service as es
 from recommender.db import repo
 from recommender.db.engine import make_engine, make_session_factory
 from recommender.errors import NotFoundError
+from recommender.events import service as es
 from recommender.planner import PlanSettings, violations, write_excel
 from recommender.ranking.factory import ServiceHolder
 from recommender.ranking.rules import load_rules

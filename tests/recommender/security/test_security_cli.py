@@ -87,7 +87,7 @@ def test_users_expire_and_list(db: str) -> None:
     assert listed[1].split("\t")[-1] != "-"
     now = runner.invoke(app, ["users", "expire", "temp1", "--days", "0"])
     assert now.exit_code == 0, now.output
-    from recommender import accounts
+    from recommender.security import accounts
 
     with make_session_factory(make_engine(db))() as s, pytest.raises(AuthError):
         accounts.authenticate_user(s, username="temp1", password="long enough 1")

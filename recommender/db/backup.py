@@ -38,8 +38,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, inspect, select, table
 from sqlalchemy.engine import URL, make_url
 
-from recommender import datastamp
-from recommender.db import migrate
+from recommender.db import datastamp, migrate
 from recommender.db.models import utcnow
 from recommender.errors import ChainmatchError, ValidationError
 from recommender.settings import Settings

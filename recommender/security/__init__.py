@@ -76,7 +76,7 @@ POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
     "imports": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "models": {"read": frozenset({_AN, _AD}), "write": frozenset({_AN, _AD})},
     "keys": {"read": frozenset({_AD}), "write": frozenset({_AD})},
-    # who viewed/exported which list, who promoted which model (recommender.audit)
+    # who viewed/exported which list, who promoted which model (recommender.security.audit)
     "audit": {"read": frozenset({_AD}), "write": frozenset({_AD})},
     # the ranking endpoints (issue 5, ranking engineer): offices rank investors/suppliers
     "rank": {"read": _ALL, "write": _WRITERS},

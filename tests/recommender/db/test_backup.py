@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import Engine, MetaData, delete, select, text
 from typer.testing import CliRunner
 
-from recommender import accounts, audit, backup, security
-from recommender.backup import BackupError
+from recommender import security
+from recommender.db import backup
+from recommender.db.backup import BackupError
+from recommender.security import accounts, audit
 from recommender.settings import Settings, get_settings
 
 BENGBU, NINGBO = "340300", "330200"

@@ -32,7 +32,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from recommender import audit, security
+from recommender import security
 from recommender.db import repo_api
 from recommender.db.models import AuditEntry, UserAccount, utcnow
 from recommender.errors import (
@@ -42,7 +42,7 @@ from recommender.errors import (
     TooManyAttemptsError,
     ValidationError,
 )
-from recommender.security import Principal
+from recommender.security import Principal, audit
 
 log = logging.getLogger(__name__)
 

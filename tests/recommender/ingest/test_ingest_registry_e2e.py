@@ -23,7 +23,7 @@ from recommender.db import migrate
 from training.world import generate_world, write_world
 from training.world.writer import read_import_file
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _converter() -> ModuleType:

@@ -23,7 +23,7 @@ from recommender.ingest.registry import IndustryNames, clean_scope, parse_capita
 from training.world import generate_world, write_world
 from training.world.writer import read_import_file
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _converter() -> ModuleType:
@@ -291,7 +291,7 @@ def test_deregistered_firms_are_kept_marked_and_not_live(
     assert ctx.live[: ctx.n_firms].tolist() == [u not in dead for u in order]
 
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
 
 
 def test_registry_and_leading_list_samples_import(session: Session, reference: Reference) -> None:

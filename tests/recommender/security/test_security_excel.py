@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from recommender import excel
+from recommender.records import excel
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HOSTILE = ['=HYPERLINK("http://evil.example","点击")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1"]
 # writers in other developers' rooms whose files are protected afterwards by their callers
 # (excel.protect_file in api/routes/rank.py and `chainmatch export`); `chainmatch rank --out`
@@ -103,7 +103,9 @@ def test_every_workbook_writer_goes_through_the_helper() -> None:
     for package in ("api", "recommender", "training"):
         for path in (ROOT / package).rglob("*.py"):
             rel = path.relative_to(ROOT).as_posix()
-            if rel != "recommender/excel.py" and writer.search(path.read_text(encoding="utf-8")):
+            if rel != "recommender/records/excel.py" and writer.search(
+                path.read_text(encoding="utf-8")
+            ):
                 unrouted.add(rel)
     assert unrouted <= KNOWN_UNROUTED, sorted(unrouted - KNOWN_UNROUTED)
 

@@ -249,7 +249,7 @@ def import_upload(
 
     ``source`` (the uploaded file's name) replaces the temporary ``path`` in reports.
     """
-    from recommender import locks
+    from recommender.db import locks
     from recommender.ingest import import_file
 
     lock = contextlib.nullcontext() if dry_run else locks.exclusive(session, what=source)

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from recommender import accounts, audit, security
+from recommender import security
 from recommender.db.models import ApiKey, utcnow
 from recommender.errors import AuthError, TooManyAttemptsError, ValidationError
+from recommender.security import accounts, audit
 
 PASSWORD = "correct horse battery"
 

@@ -13,8 +13,8 @@ from recommender.db import repo
 from recommender.errors import ImportValidationError
 from recommender.ingest import import_dir, import_file
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+DATA = Path(__file__).resolve().parents[2] / "data"
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
 KINDS = ("enterprises", "parks", "needs", "events", "participants", "outcomes")
 
 # file, kind, line and column of the first error, a fragment of its expected/got text

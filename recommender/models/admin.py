@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from recommender.errors import ConflictError, ModelError, NotFoundError
+from recommender.models.training import mirror_version
 from recommender.settings import Settings
-from recommender.training_jobs import mirror_version
 from training.errors import ModelIntegrityError, ModelNotFoundError, RegistryError
 from training.registry import ModelInfo, ModelRegistry
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from recommender import accounts
 from recommender.errors import AuthError, ConflictError, NotFoundError, ValidationError
+from recommender.security import accounts
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from recommender.db import migrate, repo
 from recommender.errors import ImportValidationError, ValidationError
 from recommender.ingest import export_frame, import_dir, import_file
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
 KINDS = ("enterprises", "parks", "needs", "events", "participants", "outcomes")
 SAMPLE_ROWS = {"enterprises": 10, "parks": 3, "needs": 3, "events": 2, "participants": 6,
                "outcomes": 7}  # fmt: skip
@@ -151,7 +151,7 @@ def test_cli_import_export(cli: CliRunner, tmp_path: Path) -> None:
 def test_cli_import_prints_every_error(cli: CliRunner) -> None:
     from recommender.cli import app
 
-    bad = Path(__file__).resolve().parents[1] / "data" / "bad" / "mixed_good_bad.csv"
+    bad = Path(__file__).resolve().parents[2] / "data" / "bad" / "mixed_good_bad.csv"
     result = cli.invoke(app, ["import", "enterprises", str(bad)])
     assert result.exit_code == 1
     assert "line 3, column city: expected a known city" in result.output

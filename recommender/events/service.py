@@ -4,7 +4,7 @@ model, plan it, store the plan; read it back; re-plan after a cancellation.
 A plan version is stored twice, by design: its meetings as rows of the ``meetings`` table
 (``plan_version`` 1, 2, ...; the database refuses double bookings) and the whole plan
 (spec, settings, participants, valued pairs, report) as a JSON file of a
-:class:`~recommender.plan_store.PlanStore`. The meetings rows are the truth for who meets
+:class:`~recommender.events.store.PlanStore`. The meetings rows are the truth for who meets
 whom, when and where; the file gives names, values, the report and what a re-plan needs.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from features.schema import STAGE_GRADE
 from recommender.db import repo
 from recommender.errors import ModelError, NotFoundError, ValidationError
-from recommender.plan_store import PlanMeta, PlanStore
+from recommender.events.store import PlanMeta, PlanStore
 from recommender.planner import EventSpec, Plan, PlanSettings, greedy_plan, plan_event, replan
 from recommender.ranking.service import RankingService
 from recommender.settings import Settings

@@ -1,0 +1,1 @@
+"""Matchmaking events from the database: planning, stored plans, re-plans."""

@@ -1,0 +1,1 @@
+"""Ranking model versions: training from the database, promotion and rollback."""

@@ -1,0 +1,1 @@
+"""Entity records for the API and the pages: CRUD, uploads, safe workbooks."""
