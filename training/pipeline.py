@@ -27,6 +27,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import lightgbm as lgb
 import numpy as np
@@ -55,9 +56,24 @@ OracleFn = Callable[[str, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 SIGNED_GRADE = 3
 
 
+class FitFn(Protocol):
+    """How the ranker is fitted on labelled rows (see :func:`fit_on_rows`)."""
+
+    def __call__(
+        self,
+        train_rows: pd.DataFrame,
+        train_X: pd.DataFrame,
+        valid_rows: pd.DataFrame,
+        valid_X: pd.DataFrame,
+        *,
+        params: RankerParams,
+    ) -> lgb.Booster: ...
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run."""
+    """Everything that decides a training run (``fit``: None fits in this process with
+    :func:`fit_on_rows`; :class:`training.dask_fit.DaskFit` fits on a Dask cluster)."""
 
     label: LabelConfig = field(default_factory=LabelConfig)
     valid_frac: float = 0.15
@@ -69,6 +85,7 @@ class TrainConfig:
     eval_k: int = 10
     kinds: tuple[str, ...] = ("supplier", "investor", "customer")
     seed: int = 7
+    fit: FitFn | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -264,7 +281,8 @@ def train_and_evaluate(
             f"need training and test rows, got {len(tr_rows)} train and {len(te_rows)} test"
         )
     stop_rows, stop_X = prepared.subset("valid")  # shown + pool negatives
-    booster = fit_on_rows(tr_rows, tr_X, stop_rows, stop_X, params=config.params)
+    fit = config.fit or fit_on_rows
+    booster = fit(tr_rows, tr_X, stop_rows, stop_X, params=config.params)
     scores: dict[str, np.ndarray] = {
         "lambdarank": np.asarray(booster.predict(te_X)),
         "rule": rule_score(te_X),
