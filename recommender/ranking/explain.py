@@ -1,4 +1,5 @@
-"""Reason codes from the model's per-feature contributions (``pred_contrib=True``).
+"""Reason codes from the model's per-feature contributions (path attribution,
+:mod:`recommender.ranking.paths`).
 
 Contributions are summed per feature family (chain, text, geo, programme, quality, history,
 reciprocity, park); the families that pushed a candidate up most become its reasons, each

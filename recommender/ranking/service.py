@@ -8,8 +8,8 @@ The hot path is numpy from end to end. Everything that depends only on the data 
 arrays, the outcome index for exclusions, the meeting index for reasons) is built once in
 the constructor; a request gathers rows from those arrays, computes the pair features of its
 candidates as one float32 matrix (:func:`recommender.ranking.matrix.feature_matrix`), scores
-them with one ``predict`` call on one thread, and asks for ``pred_contrib`` only for the
-top k.
+them with one ``predict`` call on one thread, and explains only the top k, from the leaves
+they reach (:mod:`recommender.ranking.paths`).
 """
 
 from __future__ import annotations
@@ -350,9 +350,7 @@ class RankingService:
         day: int,
         boosts: FloatArray,
     ) -> list[list[Reason]]:
-        contrib = np.asarray(
-            model.booster.predict(X, pred_contrib=True, num_threads=1), dtype=np.float64
-        )
+        contrib = model.contributions(X)
         years, met_in = self._meetings.last(
             np.full(len(top_rows), q, dtype=np.int64), top_rows, day
         )

@@ -1,0 +1,60 @@
+"""Path contributions: credits along each row's path, summing to LightGBM's own score."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from recommender.ranking.paths import TreePaths
+
+
+def _booster(rounds: int, seed: int = 3) -> tuple[lgb.Booster, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(600, 4))
+    X[rng.random(600) < 0.1, 2] = np.nan  # missing values take the default branch
+    y = 2.0 * (X[:, 0] > 0) + np.nan_to_num(X[:, 2]) + 0.1 * rng.normal(size=600)
+    params = {"objective": "regression", "num_leaves": 5, "verbosity": -1, "seed": seed}
+    return lgb.train(params, lgb.Dataset(X, label=y), num_boost_round=rounds), X
+
+
+def test_contributions_sum_to_the_raw_score_including_missing_values() -> None:
+    booster, X = _booster(30)
+    contrib = TreePaths(booster).contributions(booster, X)
+    assert contrib.shape == (len(X), 5)
+    np.testing.assert_allclose(contrib.sum(axis=1), booster.predict(X), atol=1e-9)
+
+
+def test_a_feature_no_tree_splits_on_gets_no_credit_and_the_strong_one_leads() -> None:
+    booster, X = _booster(30)
+    contrib = TreePaths(booster).contributions(booster, X)
+    used = booster.feature_importance(importance_type="split")
+    for j in np.flatnonzero(used == 0):
+        assert np.all(contrib[:, j] == 0)
+    # x0 > 0 adds 2 to the target: its credit separates the two halves
+    assert contrib[X[:, 0] > 0.5, 0].mean() > 0.5 > contrib[X[:, 0] < -0.5, 0].mean()
+
+
+def test_one_split_tree_credits_the_step_from_root_to_leaf() -> None:
+    X = np.array([[0.0], [0.0], [1.0], [1.0]] * 50)
+    y = np.array([0.0, 0.0, 4.0, 4.0] * 50)
+    params = {
+        "objective": "regression",
+        "num_leaves": 2,
+        "min_data_in_leaf": 1,
+        "learning_rate": 1.0,
+        "boost_from_average": False,
+        "verbosity": -1,
+    }
+    booster = lgb.train(params, lgb.Dataset(X, label=y), num_boost_round=1)
+    contrib = TreePaths(booster).contributions(booster, np.array([[0.0], [1.0]]))
+    root = booster.dump_model()["tree_info"][0]["tree_structure"]["internal_value"]
+    np.testing.assert_allclose(contrib[:, 1], [root, root], atol=1e-6)  # the bias: root value
+    np.testing.assert_allclose(contrib[:, 0], [0.0 - root, 4.0 - root], atol=1e-6)
+
+
+def test_the_table_refuses_a_different_booster() -> None:
+    booster, X = _booster(30)
+    other, _ = _booster(10)
+    with pytest.raises(ValueError, match="trees"):
+        TreePaths(booster).contributions(other, X)
