@@ -53,6 +53,7 @@ __all__ = [
     "PartitionReport",
     "QuerySelection",
     "RankingPlugin",
+    "open_client",
     "parse_where",
     "rank_partition",
     "run_in_process",
@@ -548,8 +549,7 @@ def run(
         version = production_version(settings)
         service = Runtime(settings).ranking.get()
         return run_in_process(service, spec, out, model_version=version)
-    with _quiet("distributed"):
-        return _run_dask(settings, spec, out, scheduler=scheduler, workers=workers)
+    return _run_dask(settings, spec, out, scheduler=scheduler, workers=workers)
 
 
 @contextlib.contextmanager
@@ -567,25 +567,45 @@ def _quiet(name: str) -> Iterator[None]:
 def _run_dask(
     settings: Settings, spec: BulkSpec, out: Path, *, scheduler: str, workers: int
 ) -> BulkReport:
+    with open_client(scheduler, workers=workers) as client:
+        return run_on_cluster(client, settings, spec, out)
+
+
+@contextlib.contextmanager
+def open_client(scheduler: str, *, workers: int = 2) -> Iterator[Client]:
+    """A client of ``local`` (a LocalCluster of ``workers`` processes, one thread each,
+    closed on exit) or of a running scheduler ``tcp://HOST:PORT`` (``rank --all`` and
+    ``train --scheduler`` both open theirs here), with Dask's INFO lines quieted.
+
+    Raises
+    ------
+    ValidationError
+        ``workers`` below 1 for ``local``, or a scheduler that is neither.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler == "local":
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ValidationError(f"--workers must be an integer >= 1, got {workers!r}")
         with (
+            _quiet("distributed"),
             LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
             ) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):
-            return run_on_cluster(client, settings, spec, out)
+            yield client
+        return
     if not scheduler.startswith(("tcp://", "tls://")):
         raise ValidationError(
             f"--scheduler 应为 local 或 tcp://HOST:8786 (expected local or a scheduler "
             f"address), got {scheduler!r}"
         )
-    with Client(scheduler, timeout="30s") as client:  # type: ignore[no-untyped-call]
-        return run_on_cluster(client, settings, spec, out)
+    with (
+        _quiet("distributed"),
+        Client(scheduler, timeout="30s") as client,  # type: ignore[no-untyped-call]
+    ):
+        yield client
 
 
 # -- an Excel per city --------------------------------------------------------------------

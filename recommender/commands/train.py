@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from training.registry import ModelRegistry
     from training.run import RunSummary
 
@@ -62,6 +64,40 @@ def _mirror(version: str) -> None:
         engine.dispose()
 
 
+def _train(
+    *,
+    kinds: list[str] | None,
+    as_of: pd.Timestamp | None,
+    promote_if_better: bool,
+    tolerance: float,
+    scheduler: str | None,
+    workers: int,
+) -> RunSummary:
+    """One training run from the database; with ``scheduler`` the ranker is fitted on Dask
+    (:class:`training.dask_fit.DaskFit`) and everything else (metrics, registry, promotion
+    guard) is the in-process run's."""
+    from recommender.models.training import train_from_database
+    from recommender.settings import get_settings
+
+    settings = get_settings()
+    if scheduler is None:
+        return train_from_database(
+            settings, kinds=kinds, as_of=as_of, promote_if_better=promote_if_better,
+            tolerance=tolerance,
+        )  # fmt: skip
+    from recommender.bulk import open_client
+    from training.dask_fit import DaskFit
+    from training.pipeline import TrainConfig
+
+    with open_client(scheduler, workers=workers) as client:
+        n = len(client.scheduler_info()["workers"])
+        return train_from_database(
+            settings, kinds=kinds, as_of=as_of, promote_if_better=promote_if_better,
+            tolerance=tolerance, config=TrainConfig(fit=DaskFit(client)),
+            notes=f"fitted with lightgbm.dask on {scheduler} ({n} workers)",
+        )  # fmt: skip
+
+
 def register(app: typer.Typer) -> None:
     """Add ``train`` and the ``models`` group to ``app``."""
 
@@ -79,21 +115,24 @@ def register(app: typer.Typer) -> None:
         tolerance: float = typer.Option(
             0.005, "--tolerance", help="NDCG@10 the new model may lose to production"
         ),
+        scheduler: str | None = typer.Option(
+            None, "--scheduler", help="fit on Dask (lightgbm.dask): local | tcp://HOST:8786"
+        ),
+        workers: int = typer.Option(2, "--workers", help="with --scheduler local"),
     ) -> None:
-        """Train on the database's outcomes, compare with production and baselines, report."""
+        """Train on the database's outcomes, compare with production and baselines, report
+        (the model fitted in-process, or on a Dask cluster with --scheduler)."""
         import pandas as pd
-
-        from recommender.models.training import train_from_database
-        from recommender.settings import get_settings
 
         try:
             when = pd.Timestamp(as_of) if as_of else None
-            summary = train_from_database(
-                get_settings(),
+            summary = _train(
                 kinds=kind or None,
                 as_of=when,
                 promote_if_better=promote_if_better,
                 tolerance=tolerance,
+                scheduler=scheduler,
+                workers=workers,
             )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -239,3 +239,36 @@ def test_cli_rank_all_writes_the_dataset_a_workbook_per_city_and_refuses_a_query
     bad = runner.invoke(app, ["rank", "supplier", "X", "--all", "--out", str(out)], env=env)
     assert bad.exit_code != 0
     assert "--all" in bad.output
+
+
+def test_cli_train_on_the_cluster_registers_a_dask_fitted_model_through_the_same_gate(
+    client: Client, small_world: SmallWorld, tmp_path: Path
+) -> None:
+    from recommender.cli import app
+    from training.registry import ModelRegistry
+
+    home = tmp_path / "home"
+    env = {"CHAINMATCH_HOME": str(home), "CHAINMATCH_DATABASE_URL": small_world.install(home)}
+    registry = ModelRegistry(home / "models")
+    before = [i.version for i in registry.list()]
+    runner = CliRunner()
+    address = str(client.scheduler.address)  # type: ignore[union-attr]
+    res = runner.invoke(
+        app, ["train", "--kind", "supplier", "--promote-if-better", "--scheduler", address],
+        env=env,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    infos = registry.list()
+    assert [i.version for i in infos[:-1]] == before
+    new = infos[-1]
+    assert f"model {new.version} registered" in res.output
+    assert new.metadata.notes == f"fitted with lightgbm.dask on {address} (2 workers)"
+    assert list(new.metadata.kinds) == ["supplier"]
+    assert {"lambdarank", "rule", "logistic", "production"} <= set(new.metadata.metrics)
+    # the in-process guard: a model of one kind is registered, never promoted
+    assert "not promoted: trained on some query kinds only" in res.output
+    assert registry.production() == small_world.model_version
+    bad = runner.invoke(app, ["train", "--scheduler", "http://x:8786"], env=env)
+    assert bad.exit_code == 2
+    assert "tcp://HOST:8786" in bad.output
+    assert [i.version for i in registry.list()] == [*before, new.version]
