@@ -125,18 +125,27 @@ def pair_features(
     return pd.DataFrame(feature_block(ctx, p), columns=FEATURE_NAMES)
 
 
+def node_names(ctx: FeatureContext) -> np.ndarray:
+    """Chinese names of the chain nodes, in node order (object array)."""
+    return np.asarray(text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object))
+
+
 def matched_node_names(
-    ctx: FeatureContext, provider: npt.ArrayLike, demander: npt.ArrayLike
+    ctx: FeatureContext,
+    provider: npt.ArrayLike,
+    demander: npt.ArrayLike,
+    *,
+    names: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per (provider row, demander row): Chinese names of the provider's chain nodes that the
     demander needs, else of its nodes directly upstream of a need, "、"-joined ("" if none).
 
-    Vectorised over the pairs (bitset intersections, one sparse matrix); used by the ranking
-    service's explanations.
+    Vectorised over the pairs (bitset intersections); used by the ranking service's
+    explanations, which pass ``names`` (:func:`node_names`) read once.
     """
     prov = np.asarray(provider, dtype=np.int64)
     dem = np.asarray(demander, dtype=np.int64)
-    names = text_col(ctx.reference.chain_nodes["name"]).to_numpy(dtype=object)
+    names = node_names(ctx) if names is None else names
     make = ctx.makes[prov]
     direct = make & ctx.needs[dem]
     none = nodes.count(direct) == 0

@@ -25,7 +25,7 @@ import pandas as pd
 from features.catalogue import FEATURES
 from features.context import FeatureContext
 from features.entities import text_col
-from features.pairs import matched_node_names
+from features.pairs import matched_node_names, node_names
 from recommender.ranking.models import ServingModel
 
 _FAMILY_OF = {f.name: f.family for f in FEATURES}
@@ -304,6 +304,7 @@ class Explainer:
         self._products = products if products is not None else FirmTexts(ctx.firms["products"])
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
         self._families: dict[str, tuple[list[str], npt.NDArray[np.float64]]] = {}
+        self._node_names = node_names(ctx)
 
     def reasons(
         self,
@@ -337,7 +338,7 @@ class Explainer:
         q = np.full(n, query, dtype=np.int64)
         prov, dem = (q, candidates) if kind == "customer" else (candidates, q)
         keywords = self._keywords(prov, dem, want_text)
-        nodes = matched_node_names(ctx, prov, dem)
+        nodes = matched_node_names(ctx, prov, dem, names=self._node_names)
         cq = int(ctx.city[query])
         cc = ctx.city[candidates]
         qcity = str(self._short[cq])
