@@ -161,8 +161,9 @@ def build_preferences(
             known[pos],
         ]
     ).astype(np.float64)
-    partners = AsOfTable.build(dem[pos], day[pos], values)
+    E = len(is_park)  # one flag per entity row: the keys below are entity rows
+    partners = AsOfTable.build(dem[pos], day[pos], values, n_keys=E)
     contacted = np.isin(stages, ["contacted", "declined", "meeting"])
     answered = np.column_stack([stages == "contacted", stages == "declined"]).astype(float)
-    answers = AsOfTable.build(prov[contacted], day[contacted], answered[contacted])
+    answers = AsOfTable.build(prov[contacted], day[contacted], answered[contacted], n_keys=E)
     return Preferences(partners=partners, answers=answers)

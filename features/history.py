@@ -51,17 +51,31 @@ def pair_key(a: IntArray, b: IntArray, n: int) -> IntArray:
 
 @dataclass(frozen=True)
 class AsOfTable:
-    """Records sorted by (key, day) with running sums of ``values`` and running max of grade."""
+    """Records sorted by (key, day) with running sums of ``values`` and running max of grade.
+
+    Built with ``n_keys`` (keys are entity rows ``0..n_keys-1``), the table also keeps where
+    each key's records start and its last record day: a lookup dated after a key's last
+    record (a ranking request made today) then reads its totals without a binary search.
+    """
 
     composite: IntArray  # key * DAY_SPAN + day, sorted
     cum: FloatArray  # (n + 1, k) running sums, cum[0] = 0
     run_max: FloatArray  # (n,) max grade within the key up to and including this record
+    ptr: IntArray | None = None  # (n_keys + 1,) first record of each key (dense keys only)
+    last_day: npt.NDArray[np.int32] | None = None  # (n_keys,) last record day, -1 none
 
     @classmethod
     def build(
-        cls, keys: IntArray, days: IntArray, values: FloatArray, grade: FloatArray | None = None
+        cls,
+        keys: IntArray,
+        days: IntArray,
+        values: FloatArray,
+        grade: FloatArray | None = None,
+        *,
+        n_keys: int | None = None,
     ) -> AsOfTable:
-        """Sort the records and precompute running sums and maxima."""
+        """Sort the records and precompute running sums and maxima (and, for dense keys
+        ``0..n_keys-1``, each key's first record and last day)."""
         keys = np.asarray(keys, dtype=np.int64)
         days = np.asarray(days, dtype=np.int64)
         values = np.asarray(values, dtype=np.float64)
@@ -77,7 +91,31 @@ class AsOfTable:
         else:
             g = pd.Series(np.asarray(grade, dtype=np.float64)[order])
             run_max = np.asarray(g.groupby(keys[order]).cummax(), dtype=np.float64)
-        return cls(comp, cum, run_max)
+        if n_keys is None:
+            return cls(comp, cum, run_max)
+        if len(keys) and (keys.min() < 0 or keys.max() >= n_keys):
+            raise ValueError(f"dense keys must lie in 0..{n_keys - 1}")
+        ptr = np.searchsorted(comp, np.arange(n_keys + 1, dtype=np.int64) * DAY_SPAN)
+        last = np.full(n_keys, -1, dtype=np.int32)
+        has = ptr[1:] > ptr[:-1]
+        last[has] = (comp[ptr[1:][has] - 1] % DAY_SPAN).astype(np.int32)
+        return cls(comp, cum, run_max, ptr.astype(np.int64), last)
+
+    def _bounds(self, keys: IntArray, days: IntArray) -> tuple[IntArray, IntArray]:
+        """Record range ``[start, end)`` of each (key, day): the key's records before day."""
+        if self.ptr is None or self.last_day is None:
+            base = keys * DAY_SPAN
+            start = np.searchsorted(self.composite, base, side="left")
+            return start, np.searchsorted(self.composite, base + days, side="left")
+        k = np.clip(keys, 0, len(self.last_day) - 1)
+        start = self.ptr[k]
+        end = self.ptr[k + 1].copy()
+        inside = days <= self.last_day[k]  # only these need to search within their key
+        if inside.any():
+            end[inside] = np.searchsorted(
+                self.composite, keys[inside] * DAY_SPAN + days[inside], side="left"
+            )
+        return start, end
 
     def lookup(self, keys: IntArray, days: IntArray) -> tuple[IntArray, FloatArray, FloatArray]:
         """For each (key, day): the number of records before ``day``, their value sums, max grade.
@@ -85,9 +123,8 @@ class AsOfTable:
         A key of -1 (unknown entity) finds nothing.
         """
         keys = np.asarray(keys, dtype=np.int64)
-        base = keys * DAY_SPAN
-        start = np.searchsorted(self.composite, base, side="left")
-        end = np.searchsorted(self.composite, base + np.asarray(days, dtype=np.int64), side="left")
+        days = np.broadcast_to(np.asarray(days, dtype=np.int64), keys.shape)
+        start, end = self._bounds(keys, days)
         n = (end - start).astype(np.int64)
         n[keys < 0] = 0
         end = np.where(keys < 0, start, end)
@@ -167,8 +204,8 @@ def build_history(
         event_id=kept["event_id"].to_numpy(dtype=object),
         stage=kept["stage"].astype(str).to_numpy(dtype=object),
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
-        by_cand=AsOfTable.build(c, day, both),
-        by_query=AsOfTable.build(q, day, both),
+        by_cand=AsOfTable.build(c, day, both, n_keys=E),
+        by_query=AsOfTable.build(q, day, both, n_keys=E),
         city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok]),
         cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
         query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),

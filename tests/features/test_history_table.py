@@ -48,3 +48,22 @@ def test_an_empty_table_finds_nothing() -> None:
     np.testing.assert_array_equal(n, [0, 0])
     assert sums.shape == (2, 2)
     np.testing.assert_array_equal(best, [0, 0])
+
+
+def test_a_dense_keyed_table_answers_exactly_as_the_searched_one() -> None:
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 40, 600)
+    days = rng.integers(100, 200, 600)
+    values = rng.random((600, 2))
+    grade = rng.integers(0, 5, 600).astype(float)
+    plain = AsOfTable.build(keys, days, values, grade)
+    dense = AsOfTable.build(keys, days, values, grade, n_keys=50)  # keys 40..49: no records
+    q_keys = np.concatenate([rng.integers(-1, 50, 400), [-1, 45, 3, 3]])
+    q_days = np.concatenate([rng.integers(90, 260, 400), [500, 500, 50, 500]])  # before/after all
+    for got, want in zip(dense.lookup(q_keys, q_days), plain.lookup(q_keys, q_days), strict=True):
+        np.testing.assert_array_equal(got, want)
+    n, sums, _ = dense.lookup(np.array([3]), np.array([500]))  # after the last record: all
+    assert n[0] == (keys == 3).sum() > 0
+    np.testing.assert_allclose(sums[0], values[keys == 3].sum(axis=0))
+    with pytest.raises(ValueError, match="dense keys"):
+        AsOfTable.build(keys, days, values, n_keys=10)
