@@ -53,3 +53,20 @@ def test_pair_cosine_rejects_unequal_lengths() -> None:
     X = TextSimilarity().fit(["a"]).transform(["a"])
     with pytest.raises(ValueError, match="same length"):
         pair_cosine(X, X, np.array([0, 0]), np.array([0]))
+
+
+def test_pair_cosine_one_query_row_or_one_candidate_row_agrees_with_the_general_path() -> None:
+    corpus = ["汽车 零部件 铸件", "锂电池 正极材料", "铸件 机加工", "电池 隔膜"]
+    ts = TextSimilarity(min_df=1).fit(corpus)
+    M = ts.transform(["汽车 铸件", "锂电池", "机加工 铸件", "隔膜 电池", "无关 文本"])
+    rows = np.array([0, 1, 2, 3, 4, -1, 2])
+    one = np.full(len(rows), 2)
+    mixed = np.array([2, 2, 2, 2, 2, 2, 0])  # not constant: the general path
+    fast_q = pair_cosine(M, M, one, rows)
+    fast_c = pair_cosine(M, M, rows, one)
+    general = pair_cosine(M, M, mixed, rows)
+    np.testing.assert_allclose(fast_q[:-1], general[:-1], atol=1e-7)
+    np.testing.assert_allclose(fast_c, fast_q, atol=1e-7)
+    assert fast_q[2] == pytest.approx(1.0, abs=1e-6)  # a row with itself
+    assert fast_q[5] == 0.0  # -1: no text
+    assert fast_q[0] > fast_q[1]  # 机加工 铸件 is closer to 汽车 铸件 than to 锂电池
