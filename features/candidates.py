@@ -374,14 +374,17 @@ class CandidateGenerator:
     def _text_neighbours(self, kind: str, q: int, k: int) -> IntArray:
         ctx = self.ctx
         matrix, _, inv = self._text[kind]
-        vec = (
-            ctx.product_matrix[ctx.product_row[q]]
+        source, row = (
+            (ctx.product_matrix, ctx.product_row[q])
             if kind == "customer"
-            else ctx.need_matrix[ctx.need_row[q]]
+            else (ctx.need_matrix, ctx.need_row[q])
         )
-        if vec.nnz == 0 or matrix.shape[0] == 0:
+        lo, hi = (source.indptr[row], source.indptr[row + 1]) if row >= 0 else (0, 0)
+        if hi == lo or matrix.shape[0] == 0:
             return np.zeros(0, dtype=np.int64)
-        scores = np.asarray((matrix @ vec.T).todense()).ravel()
+        vec = np.zeros(source.shape[1], dtype=np.float64)  # the query's text, made dense:
+        vec[source.indices[lo:hi]] = source.data[lo:hi]  # sparse @ dense is the cheap product
+        scores = np.asarray(matrix @ vec).ravel()
         t = min(self.text_neighbours, len(scores))
         best = np.argpartition(-scores, t - 1)[:t]
         best = best[scores[best] > 0]
