@@ -34,7 +34,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from training.rankers import RankerParams
+from training.rankers import RankerParams, row_weights
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DaskFit", "best_iteration", "group_partitions", "l2_by_iteration"]
 
 LABEL = "__grade__"
+WEIGHT = "__weight__"
 
 
 def group_partitions(qid: np.ndarray, n_partitions: int) -> list[tuple[int, int]]:
@@ -180,7 +181,13 @@ class DaskFit:
         from lightgbm.dask import DaskLGBMRegressor
 
         n_workers = max(1, len(self.client.scheduler_info()["workers"]))
-        frame = X.assign(**{LABEL: rows["grade"].to_numpy(dtype=float)})
+        weight = row_weights(rows, params)
+        frame = X.assign(
+            **{
+                LABEL: rows["grade"].to_numpy(dtype=float),
+                WEIGHT: np.ones(len(rows)) if weight is None else weight,
+            }
+        )
         ranges = group_partitions(rows["qid"].to_numpy(), n_workers * self.partitions_per_worker)
         if not ranges:
             raise ValueError("no training rows to fit on")
@@ -196,6 +203,6 @@ class DaskFit:
         )
         with warnings.catch_warnings():  # n_jobs is in every sklearn estimator's params
             warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored", UserWarning)
-            model.fit(data[list(X.columns)], data[LABEL])
+            model.fit(data[list(X.columns)], data[LABEL], sample_weight=data[WEIGHT])
         booster: lgb.Booster = model.booster_
         return booster

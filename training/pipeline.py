@@ -46,6 +46,7 @@ from training.rankers import (
     fit_logistic,
     logistic_score,
     popularity_score,
+    row_weights,
     rule_score,
 )
 
@@ -246,6 +247,7 @@ def fit_on_rows(
         y_valid=valid_rows["grade"].to_numpy(),
         qid_valid=valid_rows["qid"].to_numpy(),
         params=params,
+        weight=row_weights(train_rows, params),
     )
 
 

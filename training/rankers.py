@@ -58,6 +58,9 @@ class RankerParams:
     num_boost_round: int = 250
     early_stopping_rounds: int = 100
     monotone: bool = True
+    # weight of a negative drawn from the pool (a firm never shown, labelled 0) against a
+    # shown pair's outcome: that 0 is an assumption, not an answer, so it counts for less
+    unshown_weight: float = 1.0
     # early stopping watches NDCG over the whole shown list (about 30 candidates): NDCG@10 on
     # a validation window of a few hundred queries is so noisy it stops after 2-20 rounds
     eval_at: tuple[int, ...] = (30,)
@@ -107,6 +110,7 @@ def fit_lambdarank(
     y_valid: np.ndarray | None = None,
     qid_valid: np.ndarray | None = None,
     params: RankerParams | None = None,
+    weight: np.ndarray | None = None,
 ) -> lgb.Booster:
     """Train LambdaRank with early stopping on the validation window.
 
@@ -116,6 +120,7 @@ def fit_lambdarank(
         rows are contiguous (``group`` sizes are built from them and checked to sum to rows).
     X_valid, y_valid, qid_valid : the validation window for early stopping (optional).
     params : hyper-parameters; the seed makes training deterministic.
+    weight : per training row weight (None: all 1).
 
     Returns
     -------
@@ -123,7 +128,12 @@ def fit_lambdarank(
     """
     params = params or RankerParams()
     train = lgb.Dataset(
-        X, label=y, group=group_sizes(qid), feature_name=list(X.columns), free_raw_data=False
+        X,
+        label=y,
+        group=group_sizes(qid),
+        weight=weight,
+        feature_name=list(X.columns),
+        free_raw_data=False,
     )
     valid_sets = []
     callbacks: list[Any] = []
@@ -143,6 +153,15 @@ def fit_lambdarank(
             model_str=booster.model_to_string(num_iteration=booster.best_iteration)
         )
     return booster
+
+
+def row_weights(rows: pd.DataFrame, params: RankerParams) -> np.ndarray | None:
+    """Training weight of each labelled row: ``params.unshown_weight`` for the negatives
+    drawn from the pool (``sampled``), 1 for shown pairs; None when all are 1."""
+    if params.unshown_weight == 1.0 or "sampled" not in rows:
+        return None
+    sampled = rows["sampled"].to_numpy(dtype=bool)
+    return np.where(sampled, params.unshown_weight, 1.0)
 
 
 def rule_score(X: pd.DataFrame) -> np.ndarray:
