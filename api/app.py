@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
@@ -24,7 +25,7 @@ from api.routes import (
     rank,
 )
 from recommender.db import datastamp
-from recommender.db.engine import make_engine, make_session_factory
+from recommender.runtime import Runtime
 from recommender.settings import Settings, get_settings
 
 DESCRIPTION = """\
@@ -88,29 +89,37 @@ async def _stamp_data_writes(
         and request.url.path.startswith(_DATA_WRITE_PREFIXES)
         and not any(part in request.url.path for part in _NOT_DATA_WRITES)
     ):
-        datastamp.touch(request.app.state.settings.home)
+        datastamp.touch(request.app.state.runtime.settings.home)
     return response
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Serve, then write what the log writers hold and release the database connections."""
+    yield
+    app.state.runtime.close()
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the app for the given settings (from the environment when omitted).
 
-    The database engine and session factory are made here and kept on ``app.state``
-    (``engine``, ``session_factory``); the reference data is loaded on first use
-    (``app.state.reference``, see :func:`api.deps.get_reference`).
+    The app holds one :class:`recommender.runtime.Runtime` (``app.state.runtime``, the
+    composition root; its parts are made on first use and closed when the app shuts down);
+    routes reach its parts through the aliases of :mod:`api.deps`. ``app.state.settings``,
+    ``engine`` and ``session_factory`` are the runtime's, kept as shortcuts.
     """
-    settings = settings or get_settings()
+    runtime = runtime or Runtime(settings or get_settings())
     app = FastAPI(
         title="chainmatch",
         description=DESCRIPTION,
         version="0.1.0",
         openapi_tags=TAGS,
+        lifespan=_lifespan,
     )
-    engine = make_engine(settings.effective_database_url)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
-    app.state.reference = None
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    app.state.engine = runtime.engine
+    app.state.session_factory = runtime.session_factory
     install_error_handlers(app)
     app.middleware("http")(_stamp_data_writes)
     middleware.install(app)  # audit of lists and models, security headers on every answer
@@ -120,5 +129,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(dashboard.router)
     app.include_router(audit.router)
-    pages.install(app)  # web pages, /static (issue 7)
+    pages.install(app)  # web pages, /static
     return app

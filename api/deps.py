@@ -1,43 +1,51 @@
-"""Dependency aliases for routes: settings, a database session, the caller's key, roles."""
+"""Dependency aliases for routes: the runtime and its parts, a database session, the caller's
+key, roles, paging."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from recommender import security
+from recommender.runtime import Runtime
 from recommender.security import Action, Principal
 from recommender.settings import Settings
 
 if TYPE_CHECKING:
     from features.reference import Reference
+    from recommender.projects.dashboard import DashboardCache
+    from recommender.ranking.factory import ServiceHolder
+    from recommender.ranking.logbook import RecommendationLog
+    from recommender.ranking.service import RankingService
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="API key (`chainmatch keys create`)"
 )
 _bearer = HTTPBearer(auto_error=False, description="the same API key as a Bearer token")
-_reference_lock = threading.Lock()
 log = logging.getLogger(__name__)
+
+
+def runtime_of(request: Request) -> Runtime:
+    """The app's runtime (the composition root, built by :func:`api.app.create_app`)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
-    settings: Settings = request.app.state.settings
-    return settings
+    return runtime_of(request).settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, rolled back on error and always closed."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
+    session = runtime_of(request).session_factory()
     try:
         yield session
     except Exception:
@@ -56,21 +64,41 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 def get_reference(request: Request) -> Reference:
-    """The reference data, loaded on first use and kept on ``app.state``."""
-    state = request.app.state
-    if state.reference is None:
-        with _reference_lock:
-            if state.reference is None:
-                from features.reference import load_reference
-
-                state.reference = load_reference(state.settings.reference_dir)
-    reference: Reference = state.reference
-    return reference
+    """The reference data, loaded on first use."""
+    return runtime_of(request).reference
 
 
+def get_ranking_holder(request: Request) -> ServiceHolder:
+    """The ranking service holder (for callers that need the service only sometimes)."""
+    return runtime_of(request).ranking
+
+
+def get_ranking(request: Request) -> RankingService:
+    """The current ranking service, built on first use."""
+    return runtime_of(request).ranking.get()
+
+
+def get_log(request: Request) -> RecommendationLog:
+    """The recommendation-log writer: every list shown is logged through it."""
+    return runtime_of(request).recommendation_log
+
+
+def get_dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
+    """The dashboard cache and the installation's data stamp it is keyed by."""
+    from recommender.db import datastamp
+
+    runtime = runtime_of(request)
+    return runtime.dashboard_cache, datastamp.read(runtime.settings.home)
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ReferenceDep = Annotated["Reference", Depends(get_reference)]
+RankingDep = Annotated["RankingService", Depends(get_ranking)]
+RankingHolderDep = Annotated["ServiceHolder", Depends(get_ranking_holder)]
+LogDep = Annotated["RecommendationLog", Depends(get_log)]
+DashboardCacheDep = Annotated["tuple[DashboardCache, int]", Depends(get_dashboard_cache)]
 
 
 def get_current_key(

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import re
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
@@ -23,12 +22,12 @@ from starlette.concurrency import run_in_threadpool
 
 from recommender import security
 from recommender.errors import ChainmatchError
+from recommender.runtime import Runtime
 from recommender.security import Principal, audit
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Awaitable[Response]]
-_WRITER_LOCK = threading.Lock()
 
 # scripts and styles only from /static (no inline script, no eval), no framing, no plugins
 CSP: Final = (
@@ -130,20 +129,13 @@ async def audit_requests(request: Request, call_next: Handler) -> Response:
 
 
 def audit_writer(app: FastAPI) -> audit.AuditWriter:
-    """The app's batching audit writer, started on first use."""
-    state = app.state
-    writer: audit.AuditWriter | None = getattr(state, "audit_writer", None)
-    if writer is None:
-        with _WRITER_LOCK:
-            writer = getattr(state, "audit_writer", None)
-            if writer is None:
-                writer = audit.AuditWriter(state.session_factory)
-                state.audit_writer = writer
-    return writer
+    """The app's batching audit writer (the runtime's)."""
+    runtime: Runtime = app.state.runtime
+    return runtime.audit_writer
 
 
 def _record(request: Request, rule: Rule, body: bytes, principal: Principal | None) -> None:
-    state = request.app.state
+    runtime: Runtime = request.app.state.runtime
     principal = principal or Principal(key_id=None, role="", label="unknown")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     detail: dict[str, object] = {"status": "ok"}
@@ -151,9 +143,7 @@ def _record(request: Request, rule: Rule, body: bytes, principal: Principal | No
         with contextlib.suppress(ValueError, AttributeError, TypeError):
             detail["query_ids"] = list(json.loads(body).get("query_ids", []))[:200]
     if rule.action.startswith("model."):
-        from recommender.models.admin import registry_for
-
-        detail["production"] = registry_for(state.settings).production() or ""
+        detail["production"] = runtime.registry.production() or ""
     audit_writer(request.app).submit(
         principal=principal,
         action=rule.action,
@@ -165,7 +155,8 @@ def _record(request: Request, rule: Rule, body: bytes, principal: Principal | No
 
 def _principal(request: Request) -> Principal | None:
     """The caller: its API key for /v1, its signed-in account for pages (None if unknown)."""
-    session = request.app.state.session_factory()
+    runtime: Runtime = request.app.state.runtime
+    session = runtime.session_factory()
     try:
         if request.url.path.startswith("/v1/"):
             plaintext = security.parse_key(

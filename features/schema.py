@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -68,9 +69,27 @@ def _cols(rows: Iterable[tuple[str, str, bool, str]]) -> tuple[Column, ...]:
     return tuple(Column(n, k, r, m) for n, k, r, m in rows)
 
 
-SRDI_LEVELS = ("none", "province", "national")
-QUERY_KINDS = ("supplier", "investor", "customer")
-STAGES = ("recommended", "contacted", "meeting", "intention", "signed", "landed", "declined")
+# ----------------------------------------------------------------------------- vocabularies
+# Each vocabulary is declared once, as a Literal type (the API's and the pages' parameter
+# types) whose values, in order, are the tuple beside it (menus, validation, loops).
+
+# 专精特新 level; a filter asks for a minimum level (never "none")
+MinSrdi = Literal["province", "national"]
+SrdiLevel = Literal["none", MinSrdi]
+SRDI_LEVELS: Final[tuple[str, ...]] = get_args(SrdiLevel)
+MIN_SRDI_LEVELS: Final[tuple[str, ...]] = get_args(MinSrdi)
+# the helping side (沪苏浙) and the Wanbei side's province, as the reference names them
+HelpingProvince = Literal["上海市", "江苏省", "浙江省"]
+Province = Literal[HelpingProvince, "安徽省"]
+HELPING_PROVINCES: Final[tuple[str, ...]] = get_args(HelpingProvince)
+PROVINCES: Final[tuple[str, ...]] = get_args(Province)
+WANBEI_PROVINCE: Final = "安徽省"
+# the media type of every workbook the product serves
+XLSX_MEDIA_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+QueryKind = Literal["supplier", "investor", "customer"]
+QUERY_KINDS: Final[tuple[str, ...]] = get_args(QueryKind)
+Stage = Literal["recommended", "contacted", "meeting", "intention", "signed", "landed", "declined"]
+STAGES: Final[tuple[str, ...]] = get_args(Stage)
 # graded relevance of the furthest stage reached (DESIGN.md)
 STAGE_GRADE: Mapping[str, int] = {
     "recommended": 0,
@@ -81,12 +100,15 @@ STAGE_GRADE: Mapping[str, int] = {
     "signed": 3,
     "landed": 4,
 }
-ROLES = ("leading", "supporting")
-OWNER_KINDS = ("enterprise", "park")
+ParticipantRole = Literal["leading", "supporting"]
+ROLES: Final[tuple[str, ...]] = get_args(ParticipantRole)
+OwnerKind = Literal["enterprise", "park"]
+OWNER_KINDS: Final[tuple[str, ...]] = get_args(OwnerKind)
 
 # ----------------------------------------------------------------------------- projects (台账)
 # The stage vocabulary of a project, in programme order; 中止 (stopped) can follow any stage.
-PROJECT_STAGES = ("在谈", "协议起草", "签约", "开工", "投产", "中止")
+ProjectStage = Literal["在谈", "协议起草", "签约", "开工", "投产", "中止"]
+PROJECT_STAGES: Final[tuple[str, ...]] = get_args(ProjectStage)
 PROJECT_STAGE_EN: Mapping[str, str] = {
     "在谈": "negotiating",
     "协议起草": "drafting",
@@ -114,7 +136,8 @@ PARK_MEMBER_SOURCES = ("list", "project")
 STATUSES = ("active", "moved_out", "suspended", "liquidating", "revoked", "deregistered")
 EXCLUDED_STATUSES = ("revoked", "deregistered")
 # 企业规模 as registries give it (L/M/S/XS: 大型/中型/小型/微型), smallest first
-SIZE_BANDS = ("micro", "small", "medium", "large")
+SizeBand = Literal["micro", "small", "medium", "large"]
+SIZE_BANDS: Final[tuple[str, ...]] = get_args(SizeBand)
 # where an enterprise's chain_nodes came from
 CHAIN_NODE_SOURCES = ("file", "inferred")
 # text columns whose absent value is not ""

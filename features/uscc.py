@@ -15,11 +15,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 __all__ = [
     "USCC_CHARSET",
     "USCC_WEIGHTS",
+    "check_values",
     "is_valid_uscc",
     "uscc_check_digit",
     "uscc_format_mask",
@@ -37,6 +39,15 @@ for _i, _ch in enumerate(USCC_CHARSET):
     _LOOKUP[ord(_ch)] = _i
 _WEIGHTS = np.asarray(USCC_WEIGHTS, dtype=np.int64)
 _CHARS = np.frombuffer(USCC_CHARSET.encode("ascii"), dtype=np.uint8)
+
+
+def check_values(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The GB 32100-2015 check value of each row of ``values``: ``(31 - sum(w_i v_i) % 31) % 31``
+    over the first 17 characters' values in :data:`USCC_CHARSET` (shape ``(n, 17)``), the
+    one place the formula is written.
+    """
+    result: npt.NDArray[np.int64] = (31 - (values @ _WEIGHTS) % 31) % 31
+    return result
 
 
 def uscc_check_digit(first17: str) -> str:
@@ -57,8 +68,8 @@ def uscc_check_digit(first17: str) -> str:
         raise ValueError(
             f"expected 17 characters from {USCC_CHARSET!r}, got {first17!r} ({len(first17)} chars)"
         )
-    total = sum(_VALUE[ch] * w for ch, w in zip(body, USCC_WEIGHTS, strict=True))
-    return USCC_CHARSET[(31 - total % 31) % 31]
+    values = np.asarray([[_VALUE[ch] for ch in body]], dtype=np.int64)
+    return USCC_CHARSET[int(check_values(values)[0])]
 
 
 def is_valid_uscc(code: str) -> bool:
@@ -93,6 +104,6 @@ def valid_uscc_mask(codes: pd.Series) -> np.ndarray:
     packed = "".join(upper.to_numpy(dtype=object)[ok]).encode("ascii")
     matrix = np.frombuffer(packed, dtype=np.uint8).reshape(-1, 18)
     values = _LOOKUP[matrix]
-    expected = _CHARS[(31 - (values[:, :17] @ _WEIGHTS) % 31) % 31]
+    expected = _CHARS[check_values(values[:, :17])]
     result[ok] = expected == matrix[:, 17]
     return result

@@ -3,23 +3,23 @@ their metrics and reports, promote or roll back."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from api.deps import ReferenceDep, SessionDep
+from api.deps import ReferenceDep, RuntimeDep, SessionDep, SettingsDep, runtime_of
 from api.pages import retrain
 from api.pages.messages import domain_zh
 from api.pages.progress import check_outcome_file
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
+from api.uploads import saved_upload
 from recommender.errors import ChainmatchError, ImportValidationError
+from recommender.models import admin as model_admin
+from recommender.models.training import start_retrain as start_retrain_job
 from recommender.records import service as records
-from recommender.settings import Settings
 
 router = APIRouter(prefix="/analysis", include_in_schema=False)
 User = Annotated[PageUser, page_user("analysis")]
@@ -36,13 +36,13 @@ def _page(
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    settings: Settings = request.app.state.settings
+    runtime = runtime_of(request)
     jobs = retrain.job_rows(session)
     busy = any(j["status"] in ("queued", "running") for j in jobs)
-    reports = retrain.report_files(settings)
+    reports = model_admin.report_names(runtime.settings)
     html = [r for r in reports if r.endswith(".html")]
-    versions = retrain.versions(settings)
-    target = retrain.rollback_target(settings)
+    versions = retrain.versions(runtime)
+    target = retrain.rollback_target(runtime.registry)
     return render(
         request,
         "analysis.html",
@@ -98,10 +98,7 @@ def upload_outcomes(
             status_code=422,
         )
     try:
-        with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            with path.open("wb") as out:
-                shutil.copyfileobj(file.file, out)
+        with saved_upload(file, suffix=suffix) as path:
             problems = check_outcome_file(session, path)
             if problems:
                 return _page(
@@ -133,16 +130,11 @@ def upload_outcomes(
 
 
 @router.post("/retrain")
-def start_retrain(
-    request: Request,
-    user: User,
-    csrf: Csrf,
-) -> RedirectResponse:
+def start_retrain(runtime: RuntimeDep, user: User, csrf: Csrf) -> RedirectResponse:
     """Retrain in the background (promoted only if better); the page follows its progress."""
     check_csrf(user, csrf)
-    state = request.app.state
     try:
-        job = retrain.start_job(state.settings, state.session_factory)
+        job = start_retrain_job(runtime, requested_by=f"web page ({user.principal.label})")
     except ChainmatchError as exc:
         return _back(error=domain_zh(exc))
     return _back(notice=f"已开始第 {job} 号训练任务；新模型只有在守门检查通过时才会自动上线。")
@@ -151,7 +143,7 @@ def start_retrain(
 @router.post("/promote")
 def promote(
     *,
-    request: Request,
+    runtime: RuntimeDep,
     session: SessionDep,
     user: User,
     csrf: Csrf,
@@ -160,32 +152,31 @@ def promote(
 ) -> RedirectResponse:
     """Make a version the production model; one the guard rejected only when confirmed."""
     check_csrf(user, csrf)
-    settings = request.app.state.settings
-    row = next((v for v in retrain.versions(settings) if v.version == version), None)
+    row = next((v for v in retrain.versions(runtime) if v.version == version), None)
     if row is None:
         return _back(error="没有这个模型版本，可能已被删除。")
     if row.guard.ok is False and override != "1":
         return _back(error=f"没有上线：{row.guard.text}。如确需上线，请在确认框里明确确认。")
     try:
-        retrain.promote(settings, session, version)
+        model_admin.promote(runtime.registry, session, version)
     except ChainmatchError as exc:
         return _back(error=domain_zh(exc))
     return _back(notice=f"已上线模型 {row.created_at} 版，之后的名单都按它排序。")
 
 
 @router.post("/rollback")
-def rollback(request: Request, session: SessionDep, user: User, csrf: Csrf) -> RedirectResponse:
+def rollback(runtime: RuntimeDep, session: SessionDep, user: User, csrf: Csrf) -> RedirectResponse:
     """Return production to the previously promoted version."""
     check_csrf(user, csrf)
     try:
-        version = retrain.rollback(request.app.state.settings, session)
+        _, version = model_admin.rollback(runtime.registry, session)
     except ChainmatchError as exc:
         return _back(error=domain_zh(exc))
     return _back(notice=f"已回滚：生产模型换回 {version}。")
 
 
 @router.get("/reports/{name:path}", response_model=None)
-def report(request: Request, user: User, name: str) -> FileResponse:
+def report(settings: SettingsDep, user: User, name: str) -> FileResponse:
     """A training report (HTML with its plots, PNG or JSON) from the reports directory."""
-    path = retrain.report_path(request.app.state.settings, name)
+    path = model_admin.find_report(settings, name)
     return FileResponse(path)

@@ -3,19 +3,19 @@ Excel export and the ledger (台账) upload. Charts are server-side SVG (no scri
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import ReferenceDep, SessionDep
+from api.deps import ReferenceDep, SessionDep, get_dashboard_cache, runtime_of
 from api.pages.mapsvg import city_map
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
-from api.routes.dashboard import dashboard_cache
+from api.uploads import saved_upload
+from features.schema import XLSX_MEDIA_TYPE as XLSX
+from recommender import ranked_lists
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.projects import service
 from recommender.projects.dashboard import FUNNEL_STAGE_ZH
@@ -23,7 +23,6 @@ from recommender.projects.export import dashboard_xlsx
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 User = Annotated[PageUser, page_user("dashboard")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BAR_W, BAR_H = 360, 22
 
 
@@ -56,7 +55,7 @@ def _page(
     row_errors: list[dict[str, object]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    cache, stamp = dashboard_cache(request)
+    cache, stamp = get_dashboard_cache(request)
     board = service.dashboard_for(
         session, principal=user.principal, cities=reference.cities, year=year, cache=cache,
         stamp=stamp,
@@ -126,7 +125,7 @@ def export_xlsx(
     year: int | None = None,
 ) -> Response:
     """The same figures as an Excel workbook."""
-    cache, stamp = dashboard_cache(request)
+    cache, stamp = get_dashboard_cache(request)
     board = service.dashboard_for(
         session, principal=user.principal, cities=reference.cities, year=year, cache=cache,
         stamp=stamp,
@@ -160,10 +159,7 @@ def upload_ledger(
         return _page(request, session, reference, user, year=None,
                      error=f"文件须为 .csv 或 .xlsx, 收到 {name!r}", status_code=422)  # fmt: skip
     try:
-        with tempfile.TemporaryDirectory(prefix="chainmatch-ledger-page-") as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            with path.open("wb") as out:
-                shutil.copyfileobj(file.file, out)
+        with saved_upload(file, suffix=suffix) as path:
             result = service.import_ledger(
                 session, principal=user.principal, path=path, source=name, reference=reference
             )
@@ -190,21 +186,20 @@ def chain_page(  # noqa: PLR0917 - FastAPI passes query parameters by name
 ) -> HTMLResponse:
     """以商招商: the 沪苏浙 suppliers and customers of the firms already in a park."""
     from api.pages.messages import domain_zh
-    from api.routes.projects import log_chain_list
-    from api.routes.rank import get_holder
 
+    runtime = runtime_of(request)
     parks = service.visible_parks(session, principal=user.principal)
     result, error = None, ""
     if park:
         try:
             result = service.chain_targets_for(
-                session, principal=user.principal, ranker=lambda: get_holder(request).get(),
+                session, principal=user.principal, ranker=runtime.ranking.get,
                 park_id=park, anchor=anchor.strip().upper() or None, k=max(1, min(k, 100)),
             )  # fmt: skip
         except ChainmatchError as exc:
             error = domain_zh(exc)
         else:
-            log_chain_list(request, user.principal, result)
+            ranked_lists.log_chain_targets(runtime.recommendation_log, user.principal, result)
     return render(
         request,
         "dashboard_chain.html",

@@ -4,8 +4,8 @@ export, cancel a participant and re-plan (showing what moved)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,31 +13,27 @@ import pandas as pd
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from api.deps import ReferenceDep, SessionDep
+from api.deps import ReferenceDep, SessionDep, runtime_of
 from api.pages import lookups, planning
-from api.pages.messages import domain_zh
+from api.pages.forms import Failure, attempt
 from api.pages.render import render
 from api.pages.session import PageUser, check_csrf, page_user
-from recommender.errors import ChainmatchError, ImportValidationError
+from api.uploads import saved_upload
+from features.reference import Reference
+from features.schema import XLSX_MEDIA_TYPE as XLSX
+from recommender.errors import ImportValidationError
 from recommender.events.service import StoredPlan
 from recommender.planner import write_excel
 from recommender.planner.report import organiser_warnings
 from recommender.records import service as records
-from recommender.settings import Settings
 
 router = APIRouter(prefix="/events", include_in_schema=False)
 User = Annotated[PageUser, page_user("events")]
 EventId = Annotated[str, PathParam(min_length=1, max_length=64)]
 Csrf = Annotated[str, Form(max_length=64)]
 StartTime = Annotated[str, Form(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _errors(exc: ChainmatchError) -> tuple[str, list[dict[str, object]]]:
-    if isinstance(exc, ImportValidationError):
-        return domain_zh(exc), [vars(e) for e in exc.errors]
-    return domain_zh(exc), []
 
 
 # ----------------------------------------------------------------------------- views
@@ -103,7 +99,7 @@ def _detail(
 ) -> HTMLResponse:
     """The event page; ``fresh`` is a plan just made (its report and changes are shown)."""
     row = planning.event_row(session, user.principal, event_id)
-    settings: Settings = request.app.state.settings
+    settings = runtime_of(request).settings
     stored = planning.latest(session, settings, event_id)
     parts = planning.participants(session, event_id)
     plan = stored.plan if stored is not None else None
@@ -216,10 +212,7 @@ def _participant_rows(upload: UploadFile | None, text: str) -> tuple[list[dict[s
         suffix = (
             Path(name).suffix.lower() if Path(name).suffix.lower() in (".csv", ".xlsx") else ".csv"
         )
-        with tempfile.TemporaryDirectory(prefix="chainmatch-page-") as tmp:
-            path = Path(tmp) / f"participants{suffix}"
-            with path.open("wb") as out:
-                shutil.copyfileobj(upload.file, out)
+        with saved_upload(upload, suffix=suffix) as path:
             try:
                 return planning.rows_from_file(path), name
             except ImportValidationError as exc:
@@ -263,23 +256,21 @@ def create_event(
         "n_tables": n_tables,
         "theme_chains": [],
     }
-    try:
+
+    def create() -> None:
         rows, source = _participant_rows(participants_file, participants_text)
         planning.create_event(
-            session,
-            principal=user.principal,
-            data=data,
-            rows=rows,
-            reference=reference,
+            session, principal=user.principal, data=data, rows=rows, reference=reference,
             source=source,
-        )
-    except ChainmatchError as exc:
-        session.rollback()
-        message, errors = _errors(exc)
+        )  # fmt: skip
+
+    failed = attempt(session, create)
+    if isinstance(failed, Failure):
         kept = {**data, "participants_text": participants_text, "start_time": start_time}
         return _list_page(
-            request, session, reference, user, error=message, row_errors=errors, form=kept
-        )
+            request, session, reference, user, error=failed.message,
+            row_errors=failed.row_errors, form=kept,
+        )  # fmt: skip
     return RedirectResponse(f"/events/{eid}?start={start_time}", status_code=303)
 
 
@@ -311,26 +302,20 @@ def add_participants(
 ) -> HTMLResponse:
     """Register more participants (file or list), validated like participants.csv."""
     check_csrf(user, csrf)
-    try:
-        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
+
+    def add() -> int:
+        _check_write(session, user, event_id)
         rows, source = _participant_rows(participants_file, participants_text)
-        n = planning.add_participants(
+        return planning.add_participants(
             session, event_id=event_id, rows=rows, reference=reference, source=source
         )
-    except ChainmatchError as exc:
-        session.rollback()
-        message, errors = _errors(exc)
+
+    n = attempt(session, add)
+    if isinstance(n, Failure):
         return _detail(
-            request,
-            session,
-            reference,
-            user,
-            event_id,
-            error=message,
-            row_errors=errors,
-            participants_text=participants_text,
-            status_code=422,
-        )
+            request, session, reference, user, event_id, error=n.message,
+            row_errors=n.row_errors, participants_text=participants_text, status_code=422,
+        )  # fmt: skip
     return _detail(request, session, reference, user, event_id, notice=f"已登记 {n} 家参会企业。")
 
 
@@ -347,14 +332,12 @@ def run_planner(
 ) -> HTMLResponse:
     """Plan the event from scratch (a new plan version), the first slot at ``start_time``."""
     check_csrf(user, csrf)
-    try:
-        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
-        stored = planning.run_plan(request, session, event_id, start=start_time)
-    except ChainmatchError as exc:
-        session.rollback()
-        return _detail(
-            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
-        )
+    stored = _replan(
+        request, session, reference, user, event_id,
+        work=lambda: planning.run_plan(request, session, event_id, start=start_time),
+    )  # fmt: skip
+    if isinstance(stored, HTMLResponse):
+        return stored
     return _detail(request, session, reference, user, event_id, fresh=stored)
 
 
@@ -371,14 +354,12 @@ def cancel_participant(
 ) -> HTMLResponse:
     """A participant cancelled: keep every other meeting, fill the gaps, show the changes."""
     check_csrf(user, csrf)
-    try:
-        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
-        stored = planning.cancel(session, request.app.state.settings, event_id, uscc)
-    except ChainmatchError as exc:
-        session.rollback()
-        return _detail(
-            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
-        )
+    stored = _replan(
+        request, session, reference, user, event_id,
+        work=lambda: planning.cancel(session, runtime_of(request).settings, event_id, uscc),
+    )  # fmt: skip
+    if isinstance(stored, HTMLResponse):
+        return stored
     name = _name_of(stored, uscc)
     return _detail(
         request,
@@ -404,16 +385,43 @@ def restore_participant(
 ) -> HTMLResponse:
     """Undo a cancellation: the firm takes part again and the event is planned again."""
     check_csrf(user, csrf)
-    try:
-        planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
-        stored = planning.undo_cancel(request, session, event_id, uscc)
-    except ChainmatchError as exc:
-        session.rollback()
-        return _detail(
-            request, session, reference, user, event_id, error=domain_zh(exc), status_code=422
-        )
+    stored = _replan(
+        request, session, reference, user, event_id,
+        work=lambda: planning.undo_cancel(request, session, event_id, uscc),
+    )  # fmt: skip
+    if isinstance(stored, HTMLResponse):
+        return stored
     notice = f"已撤销取消：{_name_of(stored, uscc)} 重新参会，已重新排程。"
     return _detail(request, session, reference, user, event_id, fresh=stored, notice=notice)
+
+
+def _check_write(session: Session, user: PageUser, event_id: str) -> None:
+    """The user may change this event (its city's office, an organiser, an admin)."""
+    planning.check_write(user.principal, planning.event_row(session, user.principal, event_id))
+
+
+def _replan(
+    request: Request,
+    session: Session,
+    reference: Reference,
+    user: PageUser,
+    event_id: str,
+    *,
+    work: Callable[[], StoredPlan],
+) -> StoredPlan | HTMLResponse:
+    """A new plan version by ``work`` once the user may change the event; a domain error
+    gives the event's page with the error instead."""
+
+    def checked() -> StoredPlan:
+        _check_write(session, user, event_id)
+        return work()
+
+    stored = attempt(session, checked)
+    if isinstance(stored, Failure):
+        return _detail(
+            request, session, reference, user, event_id, error=stored.message, status_code=422
+        )
+    return stored
 
 
 def _name_of(stored: StoredPlan, uscc: str) -> str:
@@ -429,7 +437,7 @@ def _name_of(stored: StoredPlan, uscc: str) -> str:
 def export_plan(request: Request, session: SessionDep, user: User, event_id: EventId) -> Response:
     """The latest plan as the planner's Excel workbook (grid, agendas, summary)."""
     planning.event_row(session, user.principal, event_id)
-    stored = planning.latest(session, request.app.state.settings, event_id)
+    stored = planning.latest(session, runtime_of(request).settings, event_id)
     if stored is None:
         from api.pages.errorpage import error_page
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +13,6 @@ from recommender.security import Principal
 
 if TYPE_CHECKING:
     from features.reference import Reference
-
-HELPING_PROVINCES: Final = ("上海市", "江苏省", "浙江省")
-SIZE_BANDS: Final = ("micro", "small", "medium", "large")
-SRDI_LEVELS: Final = ("province", "national")
 
 
 def city_names(reference: Reference, lang: str = "zh") -> dict[str, str]:

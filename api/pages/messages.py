@@ -208,6 +208,18 @@ _DOMAIN: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
 )
 
 
+# what a page says for an error whose message has no sentence of its own, by class
+_BY_CLASS: Final[tuple[tuple[type[ChainmatchError], str], ...]] = (
+    (AuthError, "请先登录。"),
+    (ForbiddenError, "这项内容不属于您的城市或角色，无法查看或修改。"),
+    (NotFoundError, "没有找到这项记录，可能已被删除或编号有误。"),
+    (ConflictError, "这项内容已存在或正在处理，请刷新页面后再试。"),
+    (ModelError, "还没有可用的排序模型，请联系分析员训练并上线一个模型后再试。"),
+    (ReferenceDataError, "基础数据（城市、行业、产业链）不完整，请联系系统管理员。"),
+    (ValidationError, "填写的内容不符合要求，请检查后重试。"),
+)
+
+
 def domain_zh(exc: ChainmatchError) -> str:
     """One Chinese sentence for a refusal or failure shown on a page."""
     text = str(exc)
@@ -221,21 +233,7 @@ def domain_zh(exc: ChainmatchError) -> str:
     if has_chinese(text) and not text.isascii():
         head = text.split(" (", 1)[0]
         return head if has_chinese(head) else text
-    if isinstance(exc, AuthError):
-        return "请先登录。"
-    if isinstance(exc, ForbiddenError):
-        return "这项内容不属于您的城市或角色，无法查看或修改。"
-    if isinstance(exc, NotFoundError):
-        return "没有找到这项记录，可能已被删除或编号有误。"
-    if isinstance(exc, ConflictError):
-        return "这项内容已存在或正在处理，请刷新页面后再试。"
-    if isinstance(exc, ModelError):
-        return "还没有可用的排序模型，请联系分析员训练并上线一个模型后再试。"
-    if isinstance(exc, ReferenceDataError):
-        return "基础数据（城市、行业、产业链）不完整，请联系系统管理员。"
-    if isinstance(exc, ValidationError):
-        return "填写的内容不符合要求，请检查后重试。"
-    return "操作没有完成，请稍后重试。"
+    return next((zh for cls, zh in _BY_CLASS if isinstance(exc, cls)), "操作没有完成，请稍后重试。")
 
 
 _PYDANTIC: Final[Mapping[str, str]] = {

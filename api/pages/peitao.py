@@ -8,14 +8,14 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import ReferenceDep, SessionDep
 from api.pages import listing, lookups
-from api.pages.progress import record_step
+from api.pages.progress import after_step, record_step
 from api.pages.ranking import rank_for_page
-from api.pages.render import query_string, render
+from api.pages.render import render
 from api.pages.session import PageUser, check_csrf, page_user
 from api.schemas.rank import RankFiltersIn
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/peitao", include_in_schema=False)
 User = Annotated[PageUser, page_user("peitao")]
 Uscc = Annotated[str, Query(max_length=32)]
 K = Annotated[int, Query(ge=1, le=200)]
-Side = Literal["", "supplier", "customer"]
+Side = Literal["", "supplier", "customer"]  # the two kinds a firm asks for
 
 
 def wanbei_codes(reference: Any) -> set[str]:
@@ -161,18 +161,12 @@ def record_outcome(
         date=date,
         amount=amount,
     )
-    if not outcome.ok:
-        return _page(
-            request,
-            session,
-            reference,
-            user,
-            side=side,
-            firm=firm,
-            k=k,
-            step_error=outcome.message,
-            row_errors=outcome.row_errors,
-            status_code=outcome.status,
-        )
-    target = query_string({"side": side, "firm": firm, "k": k, "done": f"{candidate}:{stage}"})
-    return RedirectResponse(f"/peitao?{target}#row-{candidate}", status_code=303)
+    return after_step(
+        outcome,
+        page=lambda failed: _page(
+            request, session, reference, user, side=side, firm=firm, k=k,
+            step_error=failed.message, row_errors=failed.row_errors, status_code=failed.status,
+        ),
+        path="/peitao", params={"side": side, "firm": firm, "k": k}, candidate=candidate,
+        stage=stage,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from api.routes.rank import get_holder
+from api.deps import runtime_of
 from recommender.db import repo, repo_api
 from recommender.errors import ConflictError, NotFoundError, ValidationError
 from recommender.events import service as events_service
@@ -64,11 +64,11 @@ def latest(session: Session, settings: Settings, event_id: str) -> StoredPlan | 
 def run_plan(request: Request, session: Session, event_id: str, *, start: str = "") -> StoredPlan:
     """Plan the event with the production model, the first slot at ``start`` ("HH:MM");
     stored as its next version."""
-    settings: Settings = request.app.state.settings
+    settings = runtime_of(request).settings
     return events_service.plan_event_from_db(
         session,
         event_id=event_id,
-        ranking=get_holder(request).get(),
+        ranking=runtime_of(request).ranking.get(),
         plans=events_service.plans_dir(settings),
         settings=PlanSettings(start_time=start),
     )
@@ -87,7 +87,7 @@ def undo_cancel(request: Request, session: Session, event_id: str, uscc: str) ->
     The plan is made afresh by the production model (meetings may move), then every other
     firm cancelled before is cancelled again, keeping the rest in place.
     """
-    settings: Settings = request.app.state.settings
+    settings = runtime_of(request).settings
     current = latest(session, settings, event_id)
     if current is None or uscc not in current.plan.cancelled:
         raise ConflictError("这家企业没有被取消参会，无需撤销")
@@ -95,7 +95,7 @@ def undo_cancel(request: Request, session: Session, event_id: str, uscc: str) ->
     stored = events_service.plan_event_from_db(
         session,
         event_id=event_id,
-        ranking=get_holder(request).get(),
+        ranking=runtime_of(request).ranking.get(),
         plans=plans,
         keep_cancelled=False,
     )

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.pages.forms import Failure, attempt
 from api.pages.listing import RECORDABLE
-from api.pages.messages import domain_zh
+from api.pages.render import query_string
 from recommender.db import models
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.records import service as records
@@ -37,6 +40,23 @@ class StepResult:
     status: int = 200
 
 
+def after_step(
+    outcome: StepResult,
+    *,
+    page: Callable[[StepResult], Response],
+    path: str,
+    params: Mapping[str, object],
+    candidate: str,
+    stage: str,
+) -> Response:
+    """What a list page answers to a recording: the page again with the step's error
+    (``page(outcome)``), or back to the list (``path?params``) at the recorded row."""
+    if not outcome.ok:
+        return page(outcome)
+    target = query_string({**params, "done": f"{candidate}:{stage}"})
+    return RedirectResponse(f"{path}?{target}#row-{candidate}", status_code=303)
+
+
 def _parse_amount(text: str) -> float | None:
     cleaned = text.strip().replace(",", "").replace("，", "")
     if not cleaned:
@@ -45,6 +65,28 @@ def _parse_amount(text: str) -> float | None:
     if value < 0 or not math.isfinite(value):
         raise ValueError(cleaned)
     return value
+
+
+def _check_step(
+    stage: str, date: str, amount: str, today: dt.date
+) -> tuple[dt.date, float | None] | StepResult:
+    """The step's day and signed amount (万元), or why the form cannot be recorded."""
+    if stage not in RECORDABLE:
+        return StepResult(False, "请选择要记录的进展：联系、会谈、意向、签约或不合适。", status=422)
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        return StepResult(False, f"日期应为 2026-05-20 这样的格式，填写的是 “{date}”。", status=422)
+    if day > today:
+        return StepResult(
+            False, f"日期 {day} 还没到：只能记录已经发生的进展（今天是 {today}）。", status=422
+        )
+    try:
+        return day, (_parse_amount(amount) if stage == "signed" else None)
+    except ValueError:
+        return StepResult(
+            False, f"签约金额应为不小于 0 的数字（万元），填写的是 “{amount}”。", status=422
+        )
 
 
 def record_step(
@@ -61,23 +103,10 @@ def record_step(
     today: dt.date | None = None,
 ) -> StepResult:
     """Check and record one funnel step for (query, candidate); never raises a domain error."""
-    today = today or dt.date.today()
-    if stage not in RECORDABLE:
-        return StepResult(False, "请选择要记录的进展：联系、会谈、意向、签约或不合适。", status=422)
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        return StepResult(False, f"日期应为 2026-05-20 这样的格式，填写的是 “{date}”。", status=422)
-    if day > today:
-        return StepResult(
-            False, f"日期 {day} 还没到：只能记录已经发生的进展（今天是 {today}）。", status=422
-        )
-    try:
-        amount_wan = _parse_amount(amount) if stage == "signed" else None
-    except ValueError:
-        return StepResult(
-            False, f"签约金额应为不小于 0 的数字（万元），填写的是 “{amount}”。", status=422
-        )
+    checked = _check_step(stage, date, amount, today or dt.date.today())
+    if isinstance(checked, StepResult):
+        return checked
+    day, amount_wan = checked
     clash = _same_day_opposite(
         session, kind=kind, query_id=query_id, candidate=candidate, stage=stage, day=day
     )
@@ -92,14 +121,15 @@ def record_step(
         "event_id": "",
         "amount_wan": amount_wan,
     }
-    try:
-        records.record_outcomes(session, rows=[row], principal=principal, reference=reference)
-    except ImportValidationError as exc:
-        session.rollback()
-        return StepResult(False, domain_zh(exc), [vars(e) for e in exc.errors], 422)
-    except ChainmatchError as exc:
-        session.rollback()
-        return StepResult(False, domain_zh(exc), status=403)
+    failed = attempt(
+        session,
+        lambda: records.record_outcomes(
+            session, rows=[row], principal=principal, reference=reference
+        ),
+    )
+    if isinstance(failed, Failure):
+        status = 422 if isinstance(failed.error, ImportValidationError) else 403
+        return StepResult(False, failed.message, failed.row_errors, status)
     return StepResult(True)
 
 

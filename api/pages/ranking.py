@@ -1,4 +1,4 @@
-"""The pages' way to the ranking service: the same scope checks and logging as /v1/rank."""
+"""The pages' way to the ranking service: the same path (scope check, logging) as /v1/rank."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from api.pages.messages import domain_zh
-from api.routes.rank import rank_for_key
+from api.deps import runtime_of
+from api.pages.forms import Failure, attempt
 from api.schemas.rank import RankFiltersIn
+from recommender import ranked_lists
 from recommender.errors import ChainmatchError
 from recommender.ranking.service import RankedList
 from recommender.security import Principal
@@ -38,19 +39,17 @@ def rank_for_page(
     lang: str,
 ) -> PageRanking:
     """Rank like ``GET /v1/rank/{kind}/{query_id}``; a domain error becomes a message."""
-    try:
-        ranked = rank_for_key(
-            request=request,
-            session=session,
-            key=principal,
-            kind=kind,
-            query_id=query_id,
-            k=k,
-            filters=filters,
-        )
-    except ChainmatchError as exc:
-        session.rollback()
-        return PageRanking(error=domain_zh(exc), failure=exc)
+    runtime = runtime_of(request)
+    ranked = attempt(
+        session,
+        lambda: ranked_lists.rank_one(
+            runtime.ranking.get(), runtime.recommendation_log, session=session,
+            principal=principal, kind=kind, query_id=query_id, k=k,
+            filters=filters.to_filters(runtime.reference.cities),
+        ),
+    )  # fmt: skip
+    if isinstance(ranked, Failure):
+        return PageRanking(error=ranked.message, failure=ranked.error)
     rows = [
         {
             "rank": c.rank,

@@ -1,62 +1,29 @@
 """Retrain jobs started from the 分析 page, and the model registry as the page shows it.
 
-A job is a ``retrain_jobs`` row run by :func:`recommender.models.training.run_retrain_job`
-(train on the database's outcomes, promote only if better) in a background thread of the
-API process; the page follows the row's status. One job at a time per database.
-Promotion and rollback go through :mod:`recommender.models.admin` (the pointer the
-ranking service follows) and are mirrored into ``model_versions``.
+A job is a ``retrain_jobs`` row started by :func:`recommender.models.training.start_retrain`
+(train on the database's outcomes, promote only if better; one job at a time per database,
+the same call as ``POST /v1/models/retrain``) in a background thread of the API process; the
+page follows the row's status. Promotion, rollback and reports go through
+:mod:`recommender.models.admin` (the pointer the ranking service follows, mirrored into
+``model_versions``).
 """
 
 from __future__ import annotations
 
 import inspect
-import logging
 import math
-import re
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from recommender.db import repo
-from recommender.errors import ConflictError, NotFoundError
 from recommender.models import admin as model_admin
 from recommender.models import training as training_jobs
-from recommender.settings import Settings
-
-log = logging.getLogger(__name__)
+from recommender.runtime import Runtime
+from training.registry import ModelRegistry
 
 KIND_ZH: Final = {"investor": "招商", "supplier": "配套（找供应商）", "customer": "配套（找客户）"}
-_REPORT_NAME: Final = re.compile(r"^[A-Za-z0-9_.\-]+\.(html|png|json)$")
-_start_lock = threading.Lock()
-
-
-def start_job(settings: Settings, factory: sessionmaker[Session]) -> int:
-    """Queue a retrain job and run it in a background thread; its id.
-
-    Raises :class:`ConflictError` while another job is queued or running.
-    """
-    with _start_lock, factory() as session:
-        busy = [
-            j
-            for j in repo.list_retrain_jobs(session, limit=20)
-            if j.status in ("queued", "running")
-        ]
-        if busy:
-            raise ConflictError(f"retrain job {busy[0].id} is still {busy[0].status}; wait for it")
-        job = repo.create_retrain_job(session, message="web page: promote if better")
-        session.commit()
-        job_id = int(job.id)
-    threading.Thread(
-        target=training_jobs.run_retrain_job,
-        args=(settings, job_id),
-        name=f"retrain-{job_id}",
-        daemon=True,
-    ).start()
-    log.info("retrain job %d started from the web page", job_id)
-    return job_id
 
 
 def job_rows(session: Session, *, limit: int = 10) -> list[dict[str, Any]]:
@@ -169,10 +136,10 @@ def comparison(
     return basis, rows, guard
 
 
-def rollback_target(settings: Settings) -> str | None:
+def rollback_target(registry: ModelRegistry) -> str | None:
     """The version a rollback would return to (None if there is none)."""
     stack: list[str] = []
-    for event in model_admin.registry_for(settings).history():
+    for event in registry.history():
         version = str(event.get("version"))
         if event.get("action") == "rollback" and version in stack:
             del stack[stack.index(version) + 1 :]
@@ -197,19 +164,11 @@ def _flat(prefix: str, value: Any, out: list[tuple[str, float]]) -> None:
         out.append((prefix, float(value)))
 
 
-def report_files(settings: Settings) -> list[str]:
-    """Names of report files (HTML, PNG, JSON) directly under the reports directory."""
-    root = Path(settings.reports_dir)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_file() and _REPORT_NAME.match(p.name))
-
-
-def versions(settings: Settings) -> list[VersionRow]:
+def versions(runtime: Runtime) -> list[VersionRow]:
     """Registered versions, newest first, with their metrics and report files."""
-    files = report_files(settings)
+    files = model_admin.report_names(runtime.settings)
     rows = []
-    for info in reversed(model_admin.versions(settings)):
+    for info in reversed(model_admin.versions(runtime.registry)):
         own = [f for f in files if info.version in f]
         local = sorted(p.name for p in info.path.glob("*.html")) if info.path.is_dir() else []
         basis, compare, guard = comparison(dict(info.metadata.metrics))
@@ -228,31 +187,3 @@ def versions(settings: Settings) -> list[VersionRow]:
             )
         )
     return rows
-
-
-def report_path(settings: Settings, name: str) -> Path:
-    """A report file by name (``file`` in reports/, or ``version/file`` in a model dir)."""
-    head, _, tail = name.partition("/")
-    if tail:
-        base, fname = Path(settings.models_dir) / head, tail
-        if not re.fullmatch(r"\d{8}T\d{6}-[0-9a-f]{6}", head):
-            raise NotFoundError(f"no report {name!r}")
-    else:
-        base, fname = Path(settings.reports_dir), head
-    if not _REPORT_NAME.match(fname):
-        raise NotFoundError(f"no report {name!r}; expected a .html, .png or .json file name")
-    path = (base / fname).resolve()
-    if path.parent != base.resolve() or not path.is_file():
-        raise NotFoundError(f"no report {name!r}")
-    return path
-
-
-def promote(settings: Settings, session: Session, version: str) -> None:
-    """Make ``version`` production in the registry and in ``model_versions``."""
-    model_admin.promote(settings, session, version)
-
-
-def rollback(settings: Settings, session: Session) -> str:
-    """Return production to the previous version; its id."""
-    _, production = model_admin.rollback(settings, session)
-    return production or ""

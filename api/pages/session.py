@@ -108,7 +108,7 @@ def _secret(request: Request) -> bytes:
     if cached is not None:
         return cached
     with _secret_lock:
-        settings = state.settings
+        settings = state.runtime.settings
         configured = getattr(settings, "session_secret", "") or ""
         if configured:
             secret = str(configured).encode("utf-8")
@@ -237,7 +237,9 @@ def _city_name(request: Request, code: str | None, lang: str) -> str:
 
 def optional_user(request: Request) -> PageUser | None:
     """The signed-in user, or None (for pages any visitor may see: errors, 403)."""
-    session: Session = request.app.state.session_factory()
+    from api.deps import runtime_of
+
+    session: Session = runtime_of(request).session_factory()
     try:
         return current_user(request, session)
     except LoginRequiredError:

@@ -16,7 +16,6 @@ from openpyxl.utils import get_column_letter
 
 from recommender.records import excel
 
-XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COLUMNS: Final = (
     ("排名", 6),
     ("企业名称", 34),

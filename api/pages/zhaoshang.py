@@ -9,24 +9,34 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import ReferenceDep, SessionDep
 from api.pages import listing, lookups, xlsx
 from api.pages.i18n import translate
 from api.pages.mapsvg import city_map
-from api.pages.progress import record_step
+from api.pages.progress import after_step, record_step
 from api.pages.ranking import PageRanking, rank_for_page
 from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
 from api.schemas.rank import RankFiltersIn
+from features.schema import (
+    HELPING_PROVINCES,
+    MIN_SRDI_LEVELS,
+    SIZE_BANDS,
+    HelpingProvince,
+    MinSrdi,
+    SizeBand,
+)
+from features.schema import XLSX_MEDIA_TYPE as XLSX
 
 router = APIRouter(prefix="/zhaoshang", include_in_schema=False)
 User = Annotated[PageUser, page_user("zhaoshang")]
-Province = Literal["", "上海市", "江苏省", "浙江省"]
-Size = Literal["", "micro", "small", "medium", "large"]
-Srdi = Literal["", "province", "national"]
+# a menu's values, or "" for no choice
+Province = Literal["", HelpingProvince]
+Size = Literal["", SizeBand]
+Srdi = Literal["", MinSrdi]
 Text64 = Annotated[str, Query(max_length=64)]
 CityCode = Annotated[str, Query(pattern=r"^([0-9]{6})?$")]
 K = Annotated[int, Query(ge=1, le=200)]
@@ -164,7 +174,7 @@ def _page(
             partner_city=chosen["partner_city_code"],
             candidate_counts=counts,
         )
-    helping = reference.cities[reference.cities["province"].isin(lookups.HELPING_PROVINCES)]
+    helping = reference.cities[reference.cities["province"].isin(HELPING_PROVINCES)]
     return render(
         request,
         "zhaoshang.html",
@@ -174,13 +184,13 @@ def _page(
         chosen=chosen,
         city_names=names,
         nodes=lookups.chain_nodes(reference, user.lang),
-        provinces=lookups.HELPING_PROVINCES,
+        provinces=HELPING_PROVINCES,
         helping_cities=[
             (str(c), names.get(str(c), str(c)))
             for c in helping.sort_values("city_code")["city_code"]
         ],
-        size_bands=lookups.SIZE_BANDS,
-        srdi_levels=lookups.SRDI_LEVELS,
+        size_bands=SIZE_BANDS,
+        srdi_levels=MIN_SRDI_LEVELS,
         params=params,
         result=result,
         rows=rows,
@@ -241,19 +251,14 @@ def record_outcome(
         date=date,
         amount=amount,
     )
-    if not outcome.ok:
-        return _page(
-            request,
-            session,
-            reference,
-            user,
-            q,
-            step_error=outcome.message,
-            row_errors=outcome.row_errors,
-            status_code=outcome.status,
-        )
-    target = query_string({**q.params(), "done": f"{candidate}:{stage}"})
-    return RedirectResponse(f"/zhaoshang?{target}#row-{candidate}", status_code=303)
+    return after_step(
+        outcome,
+        page=lambda failed: _page(
+            request, session, reference, user, q, step_error=failed.message,
+            row_errors=failed.row_errors, status_code=failed.status,
+        ),
+        path="/zhaoshang", params=q.params(), candidate=candidate, stage=stage,
+    )  # fmt: skip
 
 
 def _query_from(back: str) -> ListQuery:
@@ -265,8 +270,7 @@ def _query_from(back: str) -> ListQuery:
         k = min(max(int(raw.get("k", "20")), 1), 200)
     except ValueError:
         k = 20
-    allowed = {"province": ("上海市", "江苏省", "浙江省"), "size": lookups.SIZE_BANDS}
-    allowed["srdi"] = lookups.SRDI_LEVELS
+    allowed = {"province": HELPING_PROVINCES, "size": SIZE_BANDS, "srdi": MIN_SRDI_LEVELS}
     picked = {f: raw.get(f, "") for f in ("province", "size", "srdi")}
     picked = {f: v if v in allowed[f] else "" for f, v in picked.items()}
     city = raw.get("city", "")
@@ -325,6 +329,4 @@ def export_xlsx(
     ]
     data = xlsx.write_list(title="招商目标企业库", header=header, rows=rows)
     name = xlsx.file_name("招商目标企业", chosen["name"], today)
-    return Response(
-        data, media_type=xlsx.XLSX, headers={"Content-Disposition": xlsx.disposition(name)}
-    )
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": xlsx.disposition(name)})

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import Limit, Offset, SessionDep
+from api.deps import Limit, Offset, RuntimeDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.audit import AuditEntryOut
 from api.schemas.common import ERRORS, INVALID
@@ -21,6 +21,7 @@ Admin = Annotated[Principal, access("audit", "read")]
 def list_entries(
     *,
     request: Request,
+    runtime: RuntimeDep,
     session: SessionDep,
     key: Admin,
     offset: Offset = 0,
@@ -35,9 +36,7 @@ def list_entries(
     since: Annotated[dt.datetime | None, Query(description="UTC, e.g. 2026-12-01T00:00")] = None,
 ) -> list[AuditEntryOut]:
     """Audit entries, newest first; reading them is itself recorded."""
-    from api.middleware import audit_writer
-
-    audit_writer(request.app).flush()  # every answer already given is in what we read
+    runtime.audit_writer.flush()  # every answer already given is in what we read
     if since is not None and since.tzinfo is not None:
         since = since.astimezone(dt.UTC).replace(tzinfo=None)
     rows = audit.entries(
@@ -45,7 +44,7 @@ def list_entries(
     )
     out = [AuditEntryOut.model_validate(r) for r in rows]
     audit.record(
-        request.app.state.session_factory,
+        runtime.session_factory,
         principal=key,
         action="audit.view",
         target=request.url.path + (f"?{request.url.query}" if request.url.query else ""),

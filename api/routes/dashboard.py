@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import ReferenceDep, SessionDep
+from api.deps import DashboardCacheDep, ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID
 from api.schemas.projects import DashboardOut, TargetsIn, TargetsOut
-from recommender.db import datastamp
+from features.schema import XLSX_MEDIA_TYPE as XLSX
 from recommender.projects import service
-from recommender.projects.dashboard import DashboardCache
 from recommender.projects.export import dashboard_xlsx
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/dashboard", tags=["dashboard"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("dashboard", "read")]
 Writer = Annotated[Principal, access("dashboard", "write")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_CACHE_LOCK = threading.Lock()
-
-
-def dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
-    """The app's dashboard cache (made on first use) and the installation's data stamp."""
-    state = request.app.state
-    cache: DashboardCache | None = getattr(state, "dashboard_cache", None)
-    if cache is None:
-        with _CACHE_LOCK:
-            cache = getattr(state, "dashboard_cache", None)
-            if cache is None:
-                cache = DashboardCache()
-                state.dashboard_cache = cache
-    return cache, datastamp.read(state.settings.home)
 
 
 @router.get(
@@ -44,8 +27,8 @@ def dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
     responses={200: {"content": {XLSX: {}}, "description": "JSON, or Excel with format=xlsx"}},
 )
 def get_dashboard(  # noqa: PLR0917 - FastAPI passes query parameters by name
-    request: Request,
     session: SessionDep,
+    cached: DashboardCacheDep,
     key: Reader,
     reference: ReferenceDep,
     year: Annotated[int | None, Query(description="calendar year; default this year")] = None,
@@ -55,7 +38,7 @@ def get_dashboard(  # noqa: PLR0917 - FastAPI passes query parameters by name
     ] = None,
 ) -> DashboardOut | Response:
     """Projects by stage; signed projects and 协议投资额 by month and source; funnel; targets."""
-    cache, stamp = dashboard_cache(request)
+    cache, stamp = cached
     board = service.dashboard_for(
         session, principal=key, cities=reference.cities, year=year, cache=cache, stamp=stamp,
         city_code=city,

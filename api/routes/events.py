@@ -7,13 +7,12 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import Path, Request
+from fastapi import Path
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PathId, SessionDep, SettingsDep
+from api.crud import crud_router
+from api.deps import PathId, RankingHolderDep, SessionDep, SettingsDep
 from api.deps import require_access as access
-from api.routes._crud import crud_router
-from api.routes.rank import XLSX, get_holder
 from api.schemas.common import NOT_FOUND
 from api.schemas.entities import EventCreate, EventOut, EventUpdate
 from api.schemas.events import (
@@ -27,6 +26,7 @@ from api.schemas.events import (
     ScheduleOut,
     UnmetMinimumOut,
 )
+from features.schema import XLSX_MEDIA_TYPE as XLSX
 from recommender.events import service as events_service
 from recommender.planner import CityQuota, PlanSettings, agendas, render_html, write_excel
 from recommender.records import service as records
@@ -124,8 +124,8 @@ def _schedule(
 @router.post("/{event_id}/plan", responses={**NOT_FOUND, **UNAVAILABLE})
 def plan_event(
     *,
-    request: Request,
     session: SessionDep,
+    ranking: RankingHolderDep,
     settings: SettingsDep,
     key: Writer,
     event_id: PathId,
@@ -142,7 +142,7 @@ def plan_event(
     stored = events_service.plan_event_from_db(
         session,
         event_id=event_id,
-        ranking=get_holder(request).get(),
+        ranking=ranking.get(),
         plans=events_service.plans_dir(settings),
         settings=plan_settings,
         greedy=body.greedy,

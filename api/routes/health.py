@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
-from sqlalchemy.orm import Session, sessionmaker
+from fastapi import APIRouter
 
+from api.deps import RuntimeDep
 from api.schemas.models import HealthOut
 from recommender.db import repo_api
 
@@ -15,10 +15,9 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(request: Request) -> HealthOut:
+def health(runtime: RuntimeDep) -> HealthOut:
     """Database reachability and the production model of each kind, if any."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    with factory() as session:
+    with runtime.session_factory() as session:
         try:
             repo_api.ping(session)
         except Exception as exc:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated
 
@@ -13,6 +11,7 @@ from api.deps import ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID
 from api.schemas.imports import ImportKind, ImportResult
+from api.uploads import saved_upload
 from recommender.errors import ValidationError
 from recommender.records import service as records
 from recommender.security import Principal
@@ -37,10 +36,7 @@ def import_file(
     suffix = FilePath(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise ValidationError(f"file must be .csv or .xlsx, got {name!r}")
-    with tempfile.TemporaryDirectory(prefix="chainmatch-import-") as tmp:
-        path = FilePath(tmp) / f"upload{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
+    with saved_upload(file, suffix=suffix) as path:
         result = records.import_upload(
             session, kind=kind, path=path, source=name, reference=reference, dry_run=dry_run
         )

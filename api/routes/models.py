@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import PathId, SessionDep, SettingsDep
+from api.deps import PathId, RuntimeDep, SessionDep, SettingsDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.models import ModelVersionOut, PromotionOut, RetrainJobOut
+from features.schema import QueryKind
 from recommender.db import repo
-from recommender.errors import NotFoundError
 from recommender.models import admin as model_admin
-from recommender.models.training import run_retrain_job
+from recommender.models.training import start_retrain
 from recommender.security import Principal
-from recommender.settings import Settings
 
 router = APIRouter(prefix="/v1/models", tags=["models"], responses={**ERRORS, **INVALID})
 Reader = Annotated[Principal, access("models", "read")]
 Writer = Annotated[Principal, access("models", "write")]
-KindFilter = Annotated[
-    Literal["supplier", "investor", "customer", "all"] | None, Query(description="query kind")
-]
+KindFilter = Annotated[Literal[QueryKind, "all"] | None, Query(description="query kind")]
 
 
 def _job_out(job: object) -> RetrainJobOut:
@@ -38,20 +34,16 @@ def list_models(session: SessionDep, key: Reader, kind: KindFilter = None) -> li
     return [ModelVersionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("/retrain", status_code=status.HTTP_202_ACCEPTED)
-def retrain(session: SessionDep, settings: SettingsDep, key: Writer) -> RetrainJobOut:
-    """Start a retrain in the background (promotes only if better); poll its status."""
-    job = repo.create_retrain_job(session, message=f"requested by key {key.key_id}")
-    session.commit()
-    thread = threading.Thread(
-        target=_run_job, args=(settings, job.id), name=f"retrain-{job.id}", daemon=True
-    )
-    thread.start()
-    return _job_out(job)
-
-
-def _run_job(settings: Settings, job_id: int) -> None:
-    run_retrain_job(settings, job_id)
+@router.post(
+    "/retrain",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={409: ERRORS.get(409, {"description": "a retrain job is still running"})},
+)
+def retrain(session: SessionDep, runtime: RuntimeDep, key: Writer) -> RetrainJobOut:
+    """Start a retrain in the background (promotes only if better); poll its status.
+    One job at a time: 409 while another is queued or running."""
+    job_id = start_retrain(runtime, requested_by=f"key {key.key_id}")
+    return _job_out(repo.get_retrain_job(session, job_id=job_id))
 
 
 @router.get("/jobs/{job_id}", responses=NOT_FOUND)
@@ -71,20 +63,18 @@ def list_jobs(session: SessionDep, key: Reader) -> list[RetrainJobOut]:
 
 
 @router.post("/{version}/promote", responses=NOT_FOUND)
-def promote(
-    session: SessionDep, settings: SettingsDep, key: Writer, version: PathId
-) -> PromotionOut:
+def promote(session: SessionDep, runtime: RuntimeDep, key: Writer, version: PathId) -> PromotionOut:
     """Make VERSION the production model (the service picks it up on the next request)."""
-    previous, production = model_admin.promote(settings, session, version)
+    previous, production = model_admin.promote(runtime.registry, session, version)
     return PromotionOut(production=production, previous=previous)
 
 
 @router.post(
     "/rollback", responses={409: ERRORS.get(409, {"description": "nothing to roll back to"})}
 )
-def rollback(session: SessionDep, settings: SettingsDep, key: Writer) -> PromotionOut:
+def rollback(session: SessionDep, runtime: RuntimeDep, key: Writer) -> PromotionOut:
     """Return to the previous production model."""
-    previous, production = model_admin.rollback(settings, session)
+    previous, production = model_admin.rollback(runtime.registry, session)
     return PromotionOut(production=production, previous=previous)
 
 
@@ -93,12 +83,7 @@ def rollback(session: SessionDep, settings: SettingsDep, key: Writer) -> Promoti
     response_class=Response,
     responses={**NOT_FOUND, 200: {"content": {"text/html": {}}, "description": "HTML report"}},
 )
-def report(request: Request, settings: SettingsDep, key: Reader, version: PathId) -> HTMLResponse:
+def report(settings: SettingsDep, key: Reader, version: PathId) -> HTMLResponse:
     """The evaluation report written when VERSION was trained (HTML with plots)."""
-    path = settings.reports_dir / f"{version}.html"
-    if not path.is_file():
-        candidates = sorted(settings.reports_dir.glob(f"*{version}*.html"))
-        if not candidates:
-            raise NotFoundError(f"no report for model {version} in {settings.reports_dir}")
-        path = candidates[-1]
+    path = model_admin.version_report(settings, version)
     return HTMLResponse(path.read_text(encoding="utf-8"))

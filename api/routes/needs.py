@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.routes._crud import crud_router
+from api.crud import crud_router
 from api.schemas.entities import NeedCreate, NeedOut, NeedUpdate
 
 router = crud_router(

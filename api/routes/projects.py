@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
-from api.deps import Limit, Offset, PathId, ReferenceDep, Search, SessionDep
+from api.deps import (
+    Limit,
+    LogDep,
+    Offset,
+    PathId,
+    RankingHolderDep,
+    ReferenceDep,
+    Search,
+    SessionDep,
+)
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND
 from api.schemas.imports import ImportResult
@@ -21,10 +28,10 @@ from api.schemas.projects import (
     ProjectStageName,
     StageUpdate,
 )
-from recommender.db.models import utcnow
+from api.uploads import saved_upload
+from recommender import ranked_lists
 from recommender.errors import ValidationError
 from recommender.projects import service
-from recommender.projects.targeting import ChainTargets
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses={**ERRORS, **INVALID})
@@ -36,8 +43,9 @@ Ranker = Annotated[Principal, access("rank", "read")]
 
 @router.get("/chain-targets/{park_id}", responses=NOT_FOUND)
 def chain_targets(  # noqa: PLR0917 - FastAPI passes query parameters by name
-    request: Request,
     session: SessionDep,
+    ranking: RankingHolderDep,
+    log: LogDep,
     key: Ranker,
     park_id: PathId,
     anchor: Annotated[
@@ -46,31 +54,11 @@ def chain_targets(  # noqa: PLR0917 - FastAPI passes query parameters by name
     k: Annotated[int, Query(ge=1, le=200, description="list length")] = 20,
 ) -> ChainTargetsOut:
     """以商招商: 沪苏浙 suppliers/customers of the park's firms (or of one anchor), explained."""
-    from api.routes.rank import get_holder
-
     got = service.chain_targets_for(
-        session, principal=key, ranker=lambda: get_holder(request).get(), park_id=park_id,
-        anchor=anchor, k=k,
-    )  # fmt: skip
-    log_chain_list(request, key, got)
+        session, principal=key, ranker=ranking.get, park_id=park_id, anchor=anchor, k=k
+    )
+    ranked_lists.log_chain_targets(log, key, got)
     return ChainTargetsOut.model_validate(asdict(got))
-
-
-def log_chain_list(request: Request, key: Principal, got: ChainTargets) -> None:
-    """Log a chain-based list as the park's 招商 list (the API and the page alike), so a
-    signed project it led to is attributed to it on the dashboard."""
-    from api.routes.rank import get_recommendation_log
-
-    shown_at = utcnow()
-    version = got.model_versions[0] if got.model_versions else ""
-    get_recommendation_log(request).submit(
-        [
-            {"shown_at": shown_at, "api_key_id": key.key_id, "query_kind": "investor",
-             "query_id": got.park_id, "candidate_id": t.candidate_id, "rank": t.rank,
-             "score": t.score, "model_version": version}
-            for t in got.targets
-        ]
-    )  # fmt: skip
 
 
 @router.get("")
@@ -130,10 +118,7 @@ def import_ledger(
     suffix = FilePath(name).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationError(f"file must be .csv or .xlsx, got {name!r}")
-    with tempfile.TemporaryDirectory(prefix="chainmatch-ledger-") as tmp:
-        path = FilePath(tmp) / f"upload{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
+    with saved_upload(file, suffix=suffix) as path:
         result = service.import_ledger(
             session, principal=key, path=path, source=name, reference=reference, dry_run=dry_run
         )

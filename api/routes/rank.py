@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
-from api.deps import PathId, SessionDep
+from api.deps import LogDep, PathId, RankingDep, ReferenceDep, SessionDep
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND, ErrorBody
 from api.schemas.rank import (
     BatchRankIn,
     CandidateOut,
     Kind,
-    Province,
     RankedListOut,
     RankFiltersIn,
     ReasonOut,
-    SizeBand,
     Srdi,
 )
-from recommender.db import repo
-from recommender.db.models import utcnow
-from recommender.errors import ForbiddenError, NotFoundError
-from recommender.ingest.cities import city_codes
-from recommender.models.admin import registry_for
+from features.schema import XLSX_MEDIA_TYPE as XLSX
+from features.schema import Province, SizeBand
+from recommender import ranked_lists
 from recommender.ranking import export
-from recommender.ranking.factory import ServiceHolder
-from recommender.ranking.logbook import RecommendationLog
-from recommender.ranking.rules import load_rules
-from recommender.ranking.service import RankedList, RankFilters
+from recommender.ranking.service import RankedList
 from recommender.records import excel
 from recommender.security import Principal
 
@@ -45,64 +37,10 @@ router = APIRouter(
     prefix="/v1/rank", tags=["rank"], responses={**ERRORS, **INVALID, **NOT_FOUND, **NO_MODEL}
 )
 Reader = Annotated[Principal, access("rank", "read")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_LOG_LOCK = threading.Lock()
-_HOLDER_LOCK = threading.Lock()
 
 
-def get_holder(request: Request) -> ServiceHolder:
-    """The app's ranking service holder, built on first use."""
-    state = request.app.state
-    holder: ServiceHolder | None = getattr(state, "ranking", None)
-    if holder is None:
-        from api.deps import get_reference
-
-        with _HOLDER_LOCK:  # two first requests at once must not build two services
-            holder = getattr(state, "ranking", None)
-            if holder is None:
-                settings = state.settings
-                holder = ServiceHolder(
-                    state.session_factory,
-                    get_reference(request),
-                    registry_for(settings),
-                    load_rules(settings.rules_file),
-                    home=settings.home,
-                )
-                state.ranking = holder
-    return holder
-
-
-def _filters(f: RankFiltersIn, request: Request) -> RankFilters:
-    from api.deps import get_reference
-
-    return RankFilters(
-        provinces=tuple(f.province),
-        city_codes=city_codes(f.city, get_reference(request).cities, what="city"),
-        industry_prefix=f.industry,
-        chain_node=f.node,
-        size_band=f.size or "",
-        min_srdi=f.min_srdi or "",
-        exclude_ids=tuple(f.exclude),
-    )
-
-
-def _check_scope(session: SessionDep, key: Principal, kind: str, query_id: str) -> None:
-    """A city-scoped key ranks only for its own city's parks and firms."""
-    if not key.scoped:
-        return
-    entity = "parks" if kind == "investor" else "enterprises"
-    try:
-        row = repo.get_by_key(session, kind=entity, key=query_id)
-    except NotFoundError:
-        return  # the service answers 404 with the right message
-    if row.get("city_code") != key.city_code:
-        raise ForbiddenError(
-            f"{query_id} is in city {row.get('city_code')}; this key is limited to city "
-            f"{key.city_code}"
-        )
-
-
-def _out(r: RankedList) -> RankedListOut:
+def list_out(r: RankedList) -> RankedListOut:
+    """The answer's shape of one ranked list."""
     return RankedListOut(
         kind=r.kind,
         query_id=r.query_id,
@@ -130,60 +68,13 @@ def _out(r: RankedList) -> RankedListOut:
     )
 
 
-def get_recommendation_log(request: Request) -> RecommendationLog:
-    """The app's batching recommendation-log writer, started on first use."""
-    state = request.app.state
-    writer: RecommendationLog | None = getattr(state, "recommendation_log", None)
-    if writer is None:
-        with _LOG_LOCK:
-            writer = getattr(state, "recommendation_log", None)
-            if writer is None:
-                writer = RecommendationLog(state.session_factory)
-                state.recommendation_log = writer
-    return writer
-
-
-def _log(request: Request, key: Principal, lists: list[RankedList]) -> None:
-    """Record what was shown to whom and when (written in batches, off the request path)."""
-    shown_at = utcnow()
-    rows = [
-        {
-            "shown_at": shown_at,
-            "api_key_id": key.key_id,
-            "query_kind": r.kind,
-            "query_id": r.query_id,
-            "candidate_id": c.candidate_id,
-            "rank": c.rank,
-            "score": c.final_score,
-            "model_version": r.model_version,
-        }
-        for r in lists
-        for c in r.candidates
-    ]
-    get_recommendation_log(request).submit(rows)
-
-
-def rank_for_key(
-    *,
-    request: Request,
-    session: SessionDep,
-    key: Principal,
-    kind: str,
-    query_id: str,
-    k: int,
-    filters: RankFiltersIn,
-) -> RankedList:
-    _check_scope(session, key, kind, query_id)
-    ranked = get_holder(request).get().rank(kind, query_id, k=k, filters=_filters(filters, request))
-    _log(request, key, [ranked])
-    return ranked
-
-
 @router.get("/{kind}/{query_id}", responses=NOT_FOUND)
 def rank_one(
     *,
-    request: Request,
     session: SessionDep,
+    ranking: RankingDep,
+    log: LogDep,
+    reference: ReferenceDep,
     key: Reader,
     kind: Kind,
     query_id: PathId,
@@ -209,17 +100,11 @@ def rank_one(
         size=size,
         min_srdi=min_srdi,
     )
-    return _out(
-        rank_for_key(
-            request=request,
-            session=session,
-            key=key,
-            kind=kind,
-            query_id=query_id,
-            k=k,
-            filters=filters,
-        )
-    )
+    ranked = ranked_lists.rank_one(
+        ranking, log, session=session, principal=key, kind=kind, query_id=query_id, k=k,
+        filters=filters.to_filters(reference.cities),
+    )  # fmt: skip
+    return list_out(ranked)
 
 
 @router.get(
@@ -229,22 +114,17 @@ def rank_one(
 )
 def export_one(
     *,
-    request: Request,
     session: SessionDep,
+    ranking: RankingDep,
+    log: LogDep,
     key: Reader,
     kind: Kind,
     query_id: PathId,
     k: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     """The same list as an Excel workbook (Chinese headers, reasons in one column)."""
-    ranked = rank_for_key(
-        request=request,
-        session=session,
-        key=key,
-        kind=kind,
-        query_id=query_id,
-        k=k,
-        filters=RankFiltersIn(),
+    ranked = ranked_lists.rank_one(
+        ranking, log, session=session, principal=key, kind=kind, query_id=query_id, k=k
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = excel.protect_file(export.write_xlsx([ranked], Path(tmp) / "list.xlsx"))
@@ -256,16 +136,18 @@ def export_one(
 
 
 @router.post("/{kind}/batch")
-def rank_batch(
-    request: Request, session: SessionDep, key: Reader, kind: Kind, body: BatchRankIn
+def rank_batch(  # noqa: PLR0917 - FastAPI passes dependencies by name
+    session: SessionDep,
+    ranking: RankingDep,
+    log: LogDep,
+    reference: ReferenceDep,
+    key: Reader,
+    kind: Kind,
+    body: BatchRankIn,
 ) -> list[RankedListOut]:
     """Ranked lists for many queries; a firm appears in at most N lists (exposure cap)."""
-    for q in body.query_ids:
-        _check_scope(session, key, kind, q)
-    lists = (
-        get_holder(request)
-        .get()
-        .rank_batch(kind, list(body.query_ids), k=body.k, filters=_filters(body.filters, request))
-    )
-    _log(request, key, lists)
-    return [_out(r) for r in lists]
+    lists = ranked_lists.rank_lists(
+        ranking, log, session=session, principal=key, kind=kind, query_ids=body.query_ids,
+        k=body.k, filters=body.filters.to_filters(reference.cities),
+    )  # fmt: skip
+    return [list_out(r) for r in lists]

@@ -8,18 +8,17 @@ fields (chain nodes, theme chains) are JSON lists here and ``;``-joined in files
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.schemas.common import CityRef, Ident, ShortText, Text, Uscc
+from features.schema import OwnerKind, SrdiLevel
 
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Amount = Annotated[float, Field(ge=0, le=1e12)]
 NodeList = Annotated[list[Ident], Field(max_length=200)]
-SrdiLevel = Literal["none", "province", "national"]
-OwnerKind = Literal["enterprise", "park"]
 
 
 class _In(BaseModel):

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.schema import ParticipantRole
+
 AdCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="city adcode")]
 
 
@@ -80,7 +82,7 @@ class AgendaOut(BaseModel):
 
     uscc: str
     name: str
-    role: Literal["leading", "supporting"]
+    role: ParticipantRole
     meetings: list[AgendaItemOut]
 
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.schemas.common import Ident
-
-QueryKind = Literal["supplier", "investor", "customer"]
-Stage = Literal["recommended", "contacted", "meeting", "intention", "signed", "landed", "declined"]
+from features.schema import QueryKind, Stage
 
 _OUTCOME_EXAMPLE: JsonDict = {
     "query_kind": "investor",

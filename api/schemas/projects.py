@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ProjectStageName = Literal["在谈", "协议起草", "签约", "开工", "投产", "中止"]
+from features.schema import ProjectStage
+
+ProjectStageName = ProjectStage
 
 
 class StageStep(BaseModel):

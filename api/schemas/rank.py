@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Ident
+from features.schema import MinSrdi, Province, QueryKind, SizeBand
+from recommender import ranked_lists
+from recommender.ranking.results import RankFilters
 
 # an adcode or a name (蚌埠, 闵行区); routes resolve it with recommender.ingest.cities
 CityCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
-Kind = Literal["supplier", "investor", "customer"]
-SizeBand = Literal["micro", "small", "medium", "large"]
-Srdi = Literal["province", "national"]
-Province = Literal["上海市", "江苏省", "浙江省", "安徽省"]
+Kind = QueryKind
+Srdi = MinSrdi
 
 
 class ReasonOut(BaseModel):
@@ -105,6 +107,19 @@ class RankFiltersIn(BaseModel):
     size: SizeBand | None = None
     min_srdi: Srdi | None = None
     exclude: list[Ident] = Field(default_factory=list, max_length=1000)
+
+    def to_filters(self, cities: pd.DataFrame) -> RankFilters:
+        """The ranking service's filters (city names resolved against ``cities``)."""
+        return ranked_lists.filters_for(
+            cities,
+            provinces=self.province,
+            city=self.city,
+            industry=self.industry,
+            node=self.node,
+            size=self.size or "",
+            min_srdi=self.min_srdi or "",
+            exclude=self.exclude,
+        )
 
 
 class BatchRankIn(BaseModel):

@@ -67,7 +67,7 @@ def demo_users(session: Session, path: Path) -> None:
 
 
 def demo_ledger(session: Session) -> None:
-    """Give the demo world a project ledger (from its outcomes) if it has none (issue 14)."""
+    """Give the demo world a project ledger (from its outcomes) if it has none."""
     from features.reference import load_reference
     from recommender.projects.demo import store_demo_ledger
     from recommender.settings import get_settings

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import click
 import typer
 
+from recommender.commands.common import db_session
+
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
@@ -27,21 +29,6 @@ _FILE_ARG = typer.Argument(..., help="a .csv (UTF-8 or GBK) or .xlsx file")
 _DIR_ARG = typer.Argument(..., help="holds enterprises.csv, parks.csv, ... (or .xlsx)")
 _OUT_OPT = typer.Option(..., "--out", help="the file to write")
 _MAX_DETAILS = 50  # a national 小巨人 list names thousands of firms no office stores
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    from recommender.db.engine import make_engine, make_session_factory
-    from recommender.settings import get_settings
-
-    settings = get_settings()
-    engine = make_engine(settings.effective_database_url)
-    session = make_session_factory(engine)()
-    try:
-        yield session
-    finally:
-        session.close()
-        engine.dispose()
 
 
 def _check_kind(kind: str) -> None:
@@ -125,6 +112,28 @@ def _import_lock(session: Session, dry_run: bool, what: str) -> AbstractContextM
     return contextlib.nullcontext() if dry_run else locks.exclusive(session, what=what)
 
 
+def _echo_details(file: Path, details: list[str]) -> None:
+    """How a list's rows matched stored firms, at most :data:`_MAX_DETAILS` lines (stderr)."""
+    for line in details[:_MAX_DETAILS]:
+        typer.echo(f"  {file}: {line}", err=True)
+    if len(details) > _MAX_DETAILS:
+        typer.echo(f"  {file}: ... and {len(details) - _MAX_DETAILS} more", err=True)
+
+
+def _check_export_options(fmt: str, encoding: str, headers: str) -> None:
+    """Exit 2 with what was expected unless the export's options are known ones."""
+    if fmt not in ("csv", "xlsx") or encoding not in ("utf-8-sig", "utf-8", "gbk"):
+        typer.echo(
+            f"expected --format csv|xlsx and --encoding utf-8-sig|utf-8|gbk, "
+            f"got {fmt!r} and {encoding!r}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if headers not in ("en", "zh"):
+        typer.echo(f"expected --headers en|zh, got {headers!r}", err=True)
+        raise typer.Exit(2)
+
+
 def register(app: typer.Typer) -> None:
     """Add the import and export commands to ``app``."""
 
@@ -153,7 +162,7 @@ def register(app: typer.Typer) -> None:
         constants = _constants(set_)
         with user_errors(f"import {kind} {file}"):
             reference = load_reference(get_settings().reference_dir)
-            with _session() as session, _import_lock(session, dry_run, f"import {kind} {file}"):
+            with db_session() as session, _import_lock(session, dry_run, f"import {kind} {file}"):
                 report = import_file(
                     session, kind=kind, path=file, reference=reference, dry_run=dry_run,
                     max_bytes=_max_bytes(), constants=constants,
@@ -164,11 +173,7 @@ def register(app: typer.Typer) -> None:
                 datastamp.touch(get_settings().home)  # running servers rebuild their data
         typer.echo(report.summary())
         if report.match is not None:
-            details = report.match.details()
-            for line in details[:_MAX_DETAILS]:
-                typer.echo(f"  {file}: {line}", err=True)
-            if len(details) > _MAX_DETAILS:
-                typer.echo(f"  {file}: ... and {len(details) - _MAX_DETAILS} more", err=True)
+            _echo_details(file, report.match.details())
 
     @app.command("import-dir")
     def import_dir_(
@@ -181,7 +186,7 @@ def register(app: typer.Typer) -> None:
 
         with user_errors(f"import-dir {directory}"):
             reference = load_reference(get_settings().reference_dir)
-            with _session() as session, _import_lock(session, False, f"import-dir {directory}"):
+            with db_session() as session, _import_lock(session, False, f"import-dir {directory}"):
                 reports = import_dir(
                     session, directory=directory, reference=reference, max_bytes=_max_bytes()
                 )
@@ -204,17 +209,8 @@ def register(app: typer.Typer) -> None:
         from recommender.ingest import export_frame
 
         _check_kind(kind)
-        if fmt not in ("csv", "xlsx") or encoding not in ("utf-8-sig", "utf-8", "gbk"):
-            typer.echo(
-                f"expected --format csv|xlsx and --encoding utf-8-sig|utf-8|gbk, "
-                f"got {fmt!r} and {encoding!r}",
-                err=True,
-            )
-            raise typer.Exit(2)
-        if headers not in ("en", "zh"):
-            typer.echo(f"expected --headers en|zh, got {headers!r}", err=True)
-            raise typer.Exit(2)
-        with _session() as session:
+        _check_export_options(fmt, encoding, headers)
+        with db_session() as session:
             try:
                 n = export_frame(
                     session, kind=kind, fmt=fmt, out=out, encoding=encoding, headers=headers,  # type: ignore[arg-type]

@@ -1,5 +1,5 @@
 """``chainmatch dashboard`` and ``chainmatch chain-targets``: programme results and 以商招商
-from the command line, through the same facade as the API and the pages (issue 14)."""
+from the command line, through the same facade as the API and the pages."""
 
 from __future__ import annotations
 

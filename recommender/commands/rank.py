@@ -87,27 +87,28 @@ def register(app: typer.Typer) -> None:
             run = (where, scheduler, workers, partition_size, as_of, excel_dir)
             _rank_all(kind, k, out, run, filter_args)
             return
+        from recommender import ranked_lists
         from recommender.commands.io import user_errors
-        from recommender.ingest.cities import city_codes
-        from recommender.ranking.service import RankFilters
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
 
         fmt = output_format(fmt, out)
         if queries is None and not query_id:
             raise typer.BadParameter("give a QUERY_ID or --queries FILE")
+        runtime = Runtime(get_settings())
         with user_errors(f"rank {kind}"):
-            service = Runtime(get_settings()).ranking.get()
+            service = runtime.ranking.get()
             ids = _query_ids(service.ctx, kind, queries) if queries else [str(query_id)]
-            filters = RankFilters(
-                provinces=tuple(province),
-                city_codes=city_codes(city, service.ctx.reference.cities, what="--city"),
-                min_srdi=min_srdi,
-                size_band=size_band,
-                industry_prefix=industry,
-                chain_node=node,
-            )
-            lists = service.rank_batch(kind, ids, k=k, filters=filters)
+            filters = ranked_lists.filters_for(
+                service.ctx.reference.cities, provinces=province, city=city, industry=industry,
+                node=node, size=size_band, min_srdi=min_srdi, what="--city",
+            )  # fmt: skip
+            # logged like every list the API and the pages show (no key: the server's shell)
+            lists = ranked_lists.rank_lists(
+                service, runtime.recommendation_log, session=None, principal=None, kind=kind,
+                query_ids=ids, k=k, filters=filters,
+            )  # fmt: skip
+            runtime.close()
             _write(lists, fmt, out)
         if out is not None:  # a list leaving the system is audited like a download
             from recommender.commands.audit import record_shell

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+from recommender.commands.common import admin_session, db_session, echo_table, resolve_city
 
 PASSWORD_HELP = "the password (8-256 characters); asked for, hidden, when omitted"
 
@@ -17,11 +14,6 @@ def _password(given: str | None) -> str:
         return given
     value: str = typer.prompt("密码 password", hide_input=True, confirmation_prompt=True)
     return value
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    typer.echo(f"error: {exc}", err=True)
-    return typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,25 +37,20 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Create an account (only the argon2 hash of the password is stored)."""
-        from recommender.commands.keys import _city_code
-        from recommender.errors import ChainmatchError
         from recommender.security import accounts, expiry
 
         secret = _password(password)
-        with _session() as session:
-            try:
-                city_code = _city_code(session, city) if city else None
-                row = accounts.create_user(
-                    session,
-                    username=username,
-                    password=secret,
-                    role=role,
-                    city_code=city_code,
-                    label=label,
-                    expires_at=expiry(expires_days),
-                )
-            except ChainmatchError as exc:
-                raise _fail(exc) from exc
+        with admin_session() as session:
+            city_code = resolve_city(city) if city else None
+            row = accounts.create_user(
+                session,
+                username=username,
+                password=secret,
+                role=role,
+                city_code=city_code,
+                label=label,
+                expires_at=expiry(expires_days),
+            )
             typer.echo(f"user {row.username}: role {row.role}, city {row.city_code or '-'}")
 
     @users.command("expire")
@@ -77,15 +64,11 @@ def register(app: typer.Typer) -> None:
         import datetime as dt
 
         from recommender.db.models import utcnow
-        from recommender.errors import ChainmatchError
         from recommender.security import accounts
 
         when = None if days is None else utcnow() + dt.timedelta(days=max(days, 0))
-        with _session() as session:
-            try:
-                row = accounts.set_expiry(session, username=username, expires_at=when)
-            except ChainmatchError as exc:
-                raise _fail(exc) from exc
+        with admin_session() as session:
+            row = accounts.set_expiry(session, username=username, expires_at=when)
             stamp = when.isoformat(timespec="seconds") + " UTC" if when else "never"
             typer.echo(f"user {row.username} expires: {stamp}")
 
@@ -94,41 +77,30 @@ def register(app: typer.Typer) -> None:
         """List accounts (user name, role, city, label, created, disabled); never a hash."""
         from recommender.security import accounts
 
-        with _session() as session:
+        with db_session() as session:
             rows = accounts.list_users(session)
-            typer.echo("username\trole\tcity\tlabel\tcreated_at\tdisabled_at\texpires_at")
-            for r in rows:
-                off = r.disabled_at.isoformat(timespec="seconds") if r.disabled_at else "-"
-                ends = r.expires_at.isoformat(timespec="seconds") if r.expires_at else "-"
-                typer.echo(
-                    f"{r.username}\t{r.role}\t{r.city_code or '-'}\t{r.label or '-'}\t"
-                    f"{r.created_at.isoformat(timespec='seconds')}\t{off}\t{ends}"
-                )
+            echo_table(
+                ("username", "role", "city", "label", "created_at", "disabled_at", "expires_at"),
+                ((r.username, r.role, r.city_code, r.label, r.created_at, r.disabled_at,
+                  r.expires_at) for r in rows),
+            )  # fmt: skip
 
     @users.command("disable")
     def disable(username: str = typer.Argument(..., help="the user name")) -> None:
         """Disable an account: it cannot sign in, and its open sessions end."""
-        from recommender.errors import ChainmatchError
         from recommender.security import accounts
 
-        with _session() as session:
-            try:
-                row = accounts.disable_user(session, username=username)
-            except ChainmatchError as exc:
-                raise _fail(exc) from exc
+        with admin_session() as session:
+            row = accounts.disable_user(session, username=username)
             typer.echo(f"disabled user {row.username}")
 
     @users.command("enable")
     def enable(username: str = typer.Argument(..., help="the user name")) -> None:
         """Enable a disabled account again."""
-        from recommender.errors import ChainmatchError
         from recommender.security import accounts
 
-        with _session() as session:
-            try:
-                row = accounts.enable_user(session, username=username)
-            except ChainmatchError as exc:
-                raise _fail(exc) from exc
+        with admin_session() as session:
+            row = accounts.enable_user(session, username=username)
             typer.echo(f"enabled user {row.username}")
 
     @users.command("passwd")
@@ -137,19 +109,9 @@ def register(app: typer.Typer) -> None:
         password: str | None = typer.Option(None, help=PASSWORD_HELP),
     ) -> None:
         """Set a new password; sessions signed in with the old one end."""
-        from recommender.errors import ChainmatchError
         from recommender.security import accounts
 
         secret = _password(password)
-        with _session() as session:
-            try:
-                row = accounts.set_password(session, username=username, password=secret)
-            except ChainmatchError as exc:
-                raise _fail(exc) from exc
+        with admin_session() as session:
+            row = accounts.set_password(session, username=username, password=secret)
             typer.echo(f"new password set for user {row.username}")
-
-
-def _session() -> Session:
-    from recommender.commands.keys import _session as keys_session
-
-    return keys_session()

@@ -323,7 +323,7 @@ class AuditEntry(Base):
     client: Mapped[str] = mapped_column(String(64), default="")
 
 
-class RecommendationLog(Base):
+class RecommendationLogEntry(Base):
     """One candidate shown in one answer (exposure; feeds exposure caps and retraining)."""
 
     __tablename__ = "recommendation_log"
@@ -352,7 +352,7 @@ class RetrainJob(Base):
     version: Mapped[str] = mapped_column(String(64), default="")
 
 
-# ----------------------------------------------------------------------------- projects (issue 14)
+# ----------------------------------------------------------------------------- projects
 class Project(Base):
     """An investment project of a ledger (台账); columns of ``features.schema.PROJECT``."""
 

@@ -365,18 +365,20 @@ def list_page(
     limit: int = 50,
     search: str | None = None,
     city_code: str | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[pd.DataFrame, int]:
     """One page of an entity table (ordered by key) and the total count matching the filters.
 
     ``search`` is a case-insensitive substring match on the kind's SEARCH_COLUMNS;
-    ``city_code`` filters kinds that have a city (enterprises, parks, events).
+    ``city_code`` filters kinds that have a city (enterprises, parks, events); ``where``
+    adds conditions of the caller's (e.g. the city of a need's owner).
     """
     if offset < 0:
         raise ValidationError(f"offset must be an integer >= 0, got {offset}")
     if not 1 <= limit <= 10_000:
         raise ValidationError(f"limit must be an integer in [1, 10000], got {limit}")
     schema, table = _schema(kind)
-    conds: list[ColumnElement[bool]] = []
+    conds: list[ColumnElement[bool]] = list(where)
     if city_code:
         if "city_code" not in table.c:
             raise ValidationError(f"city_code filter: {kind} has no city_code column")

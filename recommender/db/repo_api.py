@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, func, or_, select, text
+from sqlalchemy import ColumnElement, or_, select, text
 from sqlalchemy.orm import Session
 
-from features.schema import SCHEMAS, conform
 from recommender.db import models, repo
-from recommender.db._frames import rows_to_frame
 from recommender.errors import ImportValidationError, ValidationError
 
 if TYPE_CHECKING:
@@ -54,30 +52,15 @@ def list_page(
     search: str | None = None,
     city_code: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
-    """:func:`repo.list_page`, plus a city filter for needs (the city of their owner)."""
-    if kind != "needs" or not city_code:
+    """:func:`repo.list_page`; for needs, ``city_code`` is the city of their owner."""
+    if kind == "needs" and city_code:
         return repo.list_page(
-            session, kind=kind, offset=offset, limit=limit, search=search, city_code=city_code
-        )
-    if offset < 0 or limit < 1:
-        raise ValidationError(f"offset must be >= 0 and limit >= 1, got {offset}, {limit}")
-    table = models.Need.__table__
-    conds: list[ColumnElement[bool]] = [_need_city(city_code)]
-    if search and search.strip():
-        term = search.strip()
-        conds.append(
-            or_(*(table.c[c].icontains(term, autoescape=True) for c in repo.SEARCH_COLUMNS[kind]))
-        )
-    total = session.scalar(select(func.count()).select_from(table).where(*conds)) or 0
-    names = SCHEMAS[kind].names
-    rows = session.execute(
-        select(*(table.c[n] for n in names))
-        .where(*conds)
-        .order_by(table.c.need_id)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return conform(rows_to_frame(rows, names), SCHEMAS[kind]), int(total)
+            session, kind=kind, offset=offset, limit=limit, search=search,
+            where=(_need_city(city_code),),
+        )  # fmt: skip
+    return repo.list_page(
+        session, kind=kind, offset=offset, limit=limit, search=search, city_code=city_code
+    )
 
 
 def get_frame(session: Session, *, kind: str, key: str) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The file-side vocabulary of the data contract: column names, their Chinese aliases, enums.
 
-File columns are named as in issue 2 §4 (``city``, ``partner_city``); the validator turns
+File columns are named as in docs/data-format.md (``city``, ``partner_city``); the validator turns
 them into the frame columns of :mod:`features.schema` (``city_code``, ``partner_city_code``).
 The first Chinese alias of each column is the one written by a Chinese-header export.
 """
@@ -130,7 +130,7 @@ FILE_COLUMNS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "event_id": ("活动编号",),
         "amount_wan": ("金额(万元)", "签约金额(万元)"),
     },
-    # the project ledger (台账) and a park's firm list (园区企业名单): issue 14
+    # the project ledger (台账) and a park's firm list (园区企业名单)
     "projects": {
         "project_id": ("项目编号", "项目代码"),
         "name": ("项目名称",),

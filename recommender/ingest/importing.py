@@ -121,7 +121,7 @@ def _validate(
     table = read_table(path, kind=kind, max_bytes=max_bytes, constants=constants)
     ledger = _ledger(kind)
     extra: list[RowError] = []
-    if ledger is not None:  # parks named by name, a project's city or park (issue 14)
+    if ledger is not None:  # parks named by name, a project's city or park
         table, extra = ledger.prepare_table(session, table)
     known: dict[str, set[str]] = {}
     for _, target, _ in REFERENCES.get(kind, ()):

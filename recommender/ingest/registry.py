@@ -95,21 +95,17 @@ def detect_layout(
     """
     text = " ".join(banner).lower()
     cells = {c.strip() for c in header}
-    present = set(columns)
-    if partial:
-        return "list"
-    if any(m in text for m in _QCC_MARKS):
-        return "qichacha"
-    if any(m in text for m in _TYC_MARKS):
-        return "tianyancha"
     gb_levels = {"国标行业门类", "国标行业大类", "国标行业中类", "国标行业小类"}
-    if cells & gb_levels and "企业名称" in cells:
-        return "qichacha"
-    if "公司名称" in cells and "登记状态" in cells:
-        return "tianyancha"
-    if present & _REGISTRY_COLUMNS - {"founded_on", "registered_capital_wan", "size_band"}:
-        return "registry"
-    return "contract"
+    registry_only = _REGISTRY_COLUMNS - {"founded_on", "registered_capital_wan", "size_band"}
+    rules = (  # the first that holds decides
+        (partial, "list"),
+        (any(m in text for m in _QCC_MARKS), "qichacha"),
+        (any(m in text for m in _TYC_MARKS), "tianyancha"),
+        (bool(cells & gb_levels) and "企业名称" in cells, "qichacha"),
+        ("公司名称" in cells and "登记状态" in cells, "tianyancha"),
+        (bool(set(columns) & registry_only), "registry"),
+    )
+    return next((layout for holds, layout in rules if holds), "contract")
 
 
 # --------------------------------------------------------------------------- industries

@@ -194,142 +194,278 @@ def validate_table(
     kind, raw, lines = table.kind, table.frame, table.lines
     if kind == "enterprises" and industry_names is not None:
         raw = derive_contract_columns(raw, cities=cities, industries=industry_names)
-    partial = table.partial
-    known = known or {}
-    n = len(raw)
-    out: dict[str, pd.Series] = {}
-    bad_cells: dict[str, np.ndarray] = {}
-    errors: list[tuple[int, int, RowError]] = []
-    order = {f.name: i for i, f in enumerate(FIELDS[kind])}
-    codes = frozenset(industry_codes)
-
-    def report(
-        column: str, mask: np.ndarray, expected: str | list[str], got: pd.Series | None = None
-    ) -> None:
-        shown = raw[column] if got is None else got
-        for j, i in enumerate(np.flatnonzero(mask).tolist()):
-            what = expected if isinstance(expected, str) else expected[j]
-            line = int(lines[i])
-            errors.append(
-                (line, order.get(column, 99), RowError(line, column, what, str(shown.iat[i])))
-            )
-        bad_cells[column] = bad_cells.get(column, np.zeros(n, dtype=bool)) | mask
-
-    required = set() if partial else set(SCHEMAS[kind].required)
-    if partial:
-        _check_identified(raw, report)
-    for field in FIELDS[kind]:
-        if field.name not in raw.columns:
-            continue
-        values = raw[field.name]
-        present = np.asarray(values.ne(""), dtype=bool)
-        if field.column in required and not present.all():
-            report(field.name, ~present, f"a value (required {field.name})")
-        clean: pd.Series
-        if field.type == "uscc":
-            clean, bad_format, bad_check = checks.parse_uscc(values)
-            report(field.name, bad_format, checks.USCC_FORMAT_MESSAGE)
-            messages = [checks.uscc_check_message(c) for c in clean[bad_check]]
-            report(field.name, bad_check, messages)
-        elif field.type == "city":
-            clean = cities.resolve(values)
-            expected = f"a known city (e.g. {CITY_EXAMPLES})"
-            if not partial:  # a list's city only tells apart firms of one name
-                report(field.name, present & np.asarray(clean.eq(""), dtype=bool), expected)
-        elif field.type == "industry":
-            clean, bad = checks.parse_industry(values, codes, industry_names)
-            report(field.name, bad, checks.INDUSTRY_MESSAGE)
-        elif field.type == "year":
-            clean, on, bad = checks.parse_year(values, lo=field.lo, hi=field.hi)
-            report(field.name, bad, checks.YEAR_MESSAGE)
-            if "founded_on" not in raw.columns and bool(on.notna().any()):
-                out["founded_on"] = on
-        elif field.type == "capital":
-            clean, currency, bad = parse_capital(values)
-            report(field.name, bad, CAPITAL_MESSAGE)
-            if "capital_currency" not in raw.columns:
-                out["capital_currency"] = currency
-        elif field.type in ("int", "float"):
-            integer = field.type == "int"
-            clean, bad = checks.parse_number(values, integer=integer, lo=field.lo, hi=field.hi)
-            report(
-                field.name, bad, checks.number_message(integer=integer, lo=field.lo, hi=field.hi)
-            )
-        elif field.type == "bool":
-            clean, bad = checks.parse_bool(values, BOOLEAN_VALUES)
-            report(field.name, bad, "true/false, 1/0, 是/否 or Y/N")
-        elif field.type == "enum":
-            default = {"srdi_level": "none", "status": "active"}.get(field.name, "")
-            enum = f"{kind}.{field.name}" if f"{kind}.{field.name}" in ENUMS else field.name
-            spelled = checks.enum_spelling(values) if kind == "enterprises" else values
-            clean, bad = checks.parse_enum(spelled, ENUMS[enum], default=default)
-            report(field.name, bad, _enum_message(enum))
-        elif field.type == "date":
-            clean, bad = checks.parse_date(values)
-            report(field.name, bad, checks.DATE_MESSAGE)
-        elif field.type == "list":
-            clean, _ = checks.parse_list(values)
-        elif field.type == "usccs":
-            clean, bad_codes = checks.parse_uscc_list(values)
-            bad = np.asarray(bad_codes.ne(""), dtype=bool)
-            report(field.name, bad, checks.USCC_LIST_MESSAGE, bad_codes)
-        elif field.type == "slots":
-            clean, bad = checks.parse_slots(values)
-            report(field.name, bad, "slot indexes such as 0;1;4 (whole numbers >= 0)")
-        else:  # id, text
-            clean = values
-            if field.type == "id":
-                too_long = np.asarray(values.str.len() > _MAX_ID, dtype=bool)
-                report(field.name, too_long, f"an id of at most {_MAX_ID} characters")
-        out[field.column] = clean
-
-    for column, condition in _UPPER_IDS.get(kind, ()):
-        if column in out:
-            when = _condition(out, condition, n)
-            out[column] = out[column].where(~when, out[column].str.upper())
-
-    if kind == "enterprises":
-        _fill_founded(out)
+    found = _Problems(raw, lines, {f.name: i for i, f in enumerate(FIELDS[kind])})
+    if table.partial:
+        _check_identified(raw, found.report)
+    parsing = _Parsing(
+        kind=kind,
+        partial=table.partial,
+        raw_columns=frozenset(raw.columns),
+        cities=cities,
+        codes=frozenset(industry_codes),
+        industry_names=industry_names,
+        report=found.report,
+    )
+    out = _parse_fields(parsing, raw)
     frame = pd.DataFrame(out)
-    _check_references(kind, frame, known, bad_cells, report)
+    _check_references(kind, frame, known or {}, found.bad_cells, found.report)
     if kind == "participants":
-        _check_counterparts(frame, roles or {}, bad_cells, report)
-    good = np.ones(n, dtype=bool)
-    for mask in bad_cells.values():
-        good &= ~mask
-    if partial:
-        return _partial_result(table, frame, good, errors)
+        _check_counterparts(frame, roles or {}, found.bad_cells, found.report)
+    good = found.good_rows()
+    if table.partial:
+        return _partial_result(table, frame, good, found.errors)
+    n = len(raw)
     if n:
         conformed_all = _conform_partial(frame, kind)
-        keys = key_strings(conformed_all, kind)
-        key_ok = np.ones(n, dtype=bool)
-        for column in SCHEMAS[kind].key:
-            file_col = {"city_code": "city"}.get(column, column)
-            key_ok &= ~bad_cells.get(file_col, np.zeros(n, dtype=bool))
-        dup = np.zeros(n, dtype=bool)
-        dup[key_ok] = np.asarray(keys[key_ok].duplicated(keep="first"), dtype=bool)
-        if dup.any():
-            first = dict(zip(keys[key_ok & ~dup], lines[key_ok & ~dup].tolist(), strict=True))
-            label = "+".join(SCHEMAS[kind].key)
-            expected = "a key not already in the file"
-            for i in np.flatnonzero(dup).tolist():
-                line, key = int(lines[i]), str(keys.iat[i])
-                got = f"{key} (first on line {first[key]})"
-                errors.append((line, 1000, RowError(line, label, expected, got)))
-            good &= ~dup
+        good &= ~_duplicate_keys(kind, conformed_all, found)
         result = conformed_all.loc[good].reset_index(drop=True)
     else:
         result = conform(pd.DataFrame(columns=SCHEMAS[kind].required), SCHEMAS[kind])
-    errors.sort(key=lambda t: (t[0], t[1]))
+    found.errors.sort(key=lambda t: (t[0], t[1]))
     return Validated(
         kind=kind,
         frame=result,
-        errors=[e for _, _, e in errors],
+        errors=[e for _, _, e in found.errors],
         keys=frozenset(key_strings(result, kind)),
         total_rows=n,
         columns=tuple(c for c in frame.columns if c in SCHEMAS[kind].names),
         lines=tuple(int(x) for x in lines[good]) if n else (),
     )
+
+
+class _Problems:
+    """What the checks of one file find: every row error (with its line and the column's
+    place, for ordering) and, per column, the cells at fault."""
+
+    def __init__(self, raw: pd.DataFrame, lines: np.ndarray, order: Mapping[str, int]) -> None:
+        self.raw, self.lines, self.order = raw, lines, order
+        self.errors: list[tuple[int, int, RowError]] = []
+        self.bad_cells: dict[str, np.ndarray] = {}
+
+    def report(
+        self,
+        column: str,
+        mask: np.ndarray,
+        expected: str | list[str],
+        got: pd.Series | None = None,
+    ) -> None:
+        """One error per True cell of ``mask`` (``expected`` per cell when a list)."""
+        shown = self.raw[column] if got is None else got
+        for j, i in enumerate(np.flatnonzero(mask).tolist()):
+            what = expected if isinstance(expected, str) else expected[j]
+            line = int(self.lines[i])
+            self.errors.append(
+                (line, self.order.get(column, 99), RowError(line, column, what, str(shown.iat[i])))
+            )
+        n = len(self.raw)
+        self.bad_cells[column] = self.bad_cells.get(column, np.zeros(n, dtype=bool)) | mask
+
+    def good_rows(self) -> np.ndarray:
+        """Rows with no bad cell."""
+        good = np.ones(len(self.raw), dtype=bool)
+        for mask in self.bad_cells.values():
+            good &= ~mask
+        return good
+
+
+@dataclass(frozen=True)
+class _Parsing:
+    """What a column's parser needs besides its values."""
+
+    kind: str
+    partial: bool
+    raw_columns: frozenset[str]
+    cities: CityResolver
+    codes: frozenset[str]
+    industry_names: IndustryNames | None
+    report: _Reporter
+
+
+# a column's parser: (how, field, values, present, out) -> the parsed column; it reports
+# bad cells and may add derived columns to ``out``
+_Parser = Callable[[_Parsing, Field, pd.Series, np.ndarray, dict[str, pd.Series]], pd.Series]
+
+
+def _parse_fields(how: _Parsing, raw: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every known column of the file parsed by its field's type (required ones present)."""
+    required = set() if how.partial else set(SCHEMAS[how.kind].required)
+    out: dict[str, pd.Series] = {}
+    for field in FIELDS[how.kind]:
+        if field.name not in raw.columns:
+            continue
+        values = raw[field.name]
+        present = np.asarray(values.ne(""), dtype=bool)
+        if field.column in required and not present.all():
+            how.report(field.name, ~present, f"a value (required {field.name})", None)
+        out[field.column] = _PARSERS.get(field.type, _parse_text)(how, field, values, present, out)
+    n = len(raw)
+    for column, condition in _UPPER_IDS.get(how.kind, ()):
+        if column in out:
+            when = _condition(out, condition, n)
+            out[column] = out[column].where(~when, out[column].str.upper())
+    if how.kind == "enterprises":
+        _fill_founded(out)
+    return out
+
+
+def _parse_uscc(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad_format, bad_check = checks.parse_uscc(values)
+    how.report(field.name, bad_format, checks.USCC_FORMAT_MESSAGE, None)
+    messages = [checks.uscc_check_message(c) for c in clean[bad_check]]
+    how.report(field.name, bad_check, messages, None)
+    return clean
+
+
+def _parse_city(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean = how.cities.resolve(values)
+    if not how.partial:  # a list's city only tells apart firms of one name
+        unknown = present & np.asarray(clean.eq(""), dtype=bool)
+        how.report(field.name, unknown, f"a known city (e.g. {CITY_EXAMPLES})", None)
+    return clean
+
+
+def _parse_industry(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad = checks.parse_industry(values, how.codes, how.industry_names)
+    how.report(field.name, bad, checks.INDUSTRY_MESSAGE, None)
+    return clean
+
+
+def _parse_year(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, on, bad = checks.parse_year(values, lo=field.lo, hi=field.hi)
+    how.report(field.name, bad, checks.YEAR_MESSAGE, None)
+    if "founded_on" not in how.raw_columns and bool(on.notna().any()):
+        out["founded_on"] = on
+    return clean
+
+
+def _parse_capital_column(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, currency, bad = parse_capital(values)
+    how.report(field.name, bad, CAPITAL_MESSAGE, None)
+    if "capital_currency" not in how.raw_columns:
+        out["capital_currency"] = currency
+    return clean
+
+
+def _parse_number(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    integer = field.type == "int"
+    clean, bad = checks.parse_number(values, integer=integer, lo=field.lo, hi=field.hi)
+    expected = checks.number_message(integer=integer, lo=field.lo, hi=field.hi)
+    how.report(field.name, bad, expected, None)
+    return clean
+
+
+def _parse_bool(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad = checks.parse_bool(values, BOOLEAN_VALUES)
+    how.report(field.name, bad, "true/false, 1/0, 是/否 or Y/N", None)
+    return clean
+
+
+def _parse_enum(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    default = {"srdi_level": "none", "status": "active"}.get(field.name, "")
+    qualified = f"{how.kind}.{field.name}"
+    enum = qualified if qualified in ENUMS else field.name
+    spelled = checks.enum_spelling(values) if how.kind == "enterprises" else values
+    clean, bad = checks.parse_enum(spelled, ENUMS[enum], default=default)
+    how.report(field.name, bad, _enum_message(enum), None)
+    return clean
+
+
+def _parse_date(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad = checks.parse_date(values)
+    how.report(field.name, bad, checks.DATE_MESSAGE, None)
+    return clean
+
+
+def _parse_list(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, _ = checks.parse_list(values)
+    return clean
+
+
+def _parse_usccs(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad_codes = checks.parse_uscc_list(values)
+    bad = np.asarray(bad_codes.ne(""), dtype=bool)
+    how.report(field.name, bad, checks.USCC_LIST_MESSAGE, bad_codes)
+    return clean
+
+
+def _parse_slots(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    clean, bad = checks.parse_slots(values)
+    how.report(field.name, bad, "slot indexes such as 0;1;4 (whole numbers >= 0)", None)
+    return clean
+
+
+def _parse_text(
+    how: _Parsing, field: Field, values: pd.Series, present: np.ndarray, out: dict[str, pd.Series]
+) -> pd.Series:
+    if field.type == "id":
+        too_long = np.asarray(values.str.len() > _MAX_ID, dtype=bool)
+        how.report(field.name, too_long, f"an id of at most {_MAX_ID} characters", None)
+    return values
+
+
+_PARSERS: Mapping[str, _Parser] = {
+    "uscc": _parse_uscc,
+    "city": _parse_city,
+    "industry": _parse_industry,
+    "year": _parse_year,
+    "capital": _parse_capital_column,
+    "int": _parse_number,
+    "float": _parse_number,
+    "bool": _parse_bool,
+    "enum": _parse_enum,
+    "date": _parse_date,
+    "list": _parse_list,
+    "usccs": _parse_usccs,
+    "slots": _parse_slots,
+}  # id and text: _parse_text
+
+
+def _duplicate_keys(kind: str, conformed: pd.DataFrame, found: _Problems) -> np.ndarray:
+    """Rows whose key an earlier row of the file already has (reported, naming that line);
+    rows with a bad key cell are left to their own error."""
+    n = len(conformed)
+    lines = found.lines
+    keys = key_strings(conformed, kind)
+    key_ok = np.ones(n, dtype=bool)
+    for column in SCHEMAS[kind].key:
+        file_col = {"city_code": "city"}.get(column, column)
+        key_ok &= ~found.bad_cells.get(file_col, np.zeros(n, dtype=bool))
+    dup = np.zeros(n, dtype=bool)
+    dup[key_ok] = np.asarray(keys[key_ok].duplicated(keep="first"), dtype=bool)
+    if dup.any():
+        first = dict(zip(keys[key_ok & ~dup], lines[key_ok & ~dup].tolist(), strict=True))
+        label = "+".join(SCHEMAS[kind].key)
+        for i in np.flatnonzero(dup).tolist():
+            line, key = int(lines[i]), str(keys.iat[i])
+            got = f"{key} (first on line {first[key]})"
+            found.errors.append(
+                (line, 1000, RowError(line, label, "a key not already in the file", got))
+            )
+    return dup
 
 
 def _check_identified(raw: pd.DataFrame, report: _Reporter) -> None:

@@ -1,5 +1,5 @@
 """Training from the database: what ``chainmatch train``, the demo set-up and the API's
-background retrain job share.
+background retrain job share (one retrain job at a time, whoever starts it).
 
 Frames are read with ``repo.load_frame``, the run itself is :func:`training.run.run_training`
 (which knows no database), and the resulting version is mirrored into the ``model_versions``
@@ -10,6 +10,7 @@ the synthetic world the database was imported from, its utility is reported as t
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from training.run import RunSummary, primary_keys, run_training
 
 if TYPE_CHECKING:
     from features.reference import Reference
+    from recommender.runtime import Runtime
     from recommender.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ __all__ = [
     "mirror_version",
     "model_kind",
     "run_retrain_job",
+    "start_retrain",
     "train_from_database",
     "world_oracle",
 ]
@@ -106,7 +109,7 @@ def mirror_version(session: Session, registry: ModelRegistry, version: str) -> N
 
 
 def train_from_database(
-    settings: Settings,
+    source: Runtime | Settings,
     *,
     kinds: Sequence[str] | None = None,
     as_of: pd.Timestamp | None = None,
@@ -119,89 +122,133 @@ def train_from_database(
 
     Parameters
     ----------
-    settings : where the database, the models and the reports are.
+    source : the installation's runtime (database, reference data, registry, rules), or its
+        settings (a runtime is then built for this run and closed after it).
     kinds : query kinds to train on (default: all).
     as_of : train on what was known that day.
     promote_if_better, tolerance : the promotion guard (see :mod:`training.run`).
     config : training configuration; ``kinds`` overrides its kinds.
     notes : stored in the model's metadata.
     """
+    from recommender.runtime import Runtime
+
+    if isinstance(source, Runtime):
+        return _train(
+            source, kinds, as_of=as_of, promote_if_better=promote_if_better,
+            tolerance=tolerance, config=config, notes=notes,
+        )  # fmt: skip
+    runtime = Runtime(source)
+    try:
+        return _train(
+            runtime, kinds, as_of=as_of, promote_if_better=promote_if_better,
+            tolerance=tolerance, config=config, notes=notes,
+        )  # fmt: skip
+    finally:
+        runtime.close()
+
+
+def _train(
+    runtime: Runtime,
+    kinds: Sequence[str] | None,
+    *,
+    as_of: pd.Timestamp | None,
+    promote_if_better: bool,
+    tolerance: float,
+    config: TrainConfig | None,
+    notes: str,
+) -> RunSummary:
     from dataclasses import replace
 
-    from features.reference import load_reference
-    from recommender.db.engine import make_engine, make_session_factory, session_scope
+    from recommender.db.engine import session_scope
     from recommender.ranking.offline import ranker_factory
-    from recommender.ranking.rules import load_rules
 
-    engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
-    try:
-        with session_scope(factory) as session:
-            frames = load_training_frames(session)
-        reference = load_reference(settings.reference_dir)
-        config = config or TrainConfig()
-        if kinds:
-            bad = sorted(set(kinds) - set(QUERY_KINDS))
-            if bad:
-                raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {bad}")
-            config = replace(config, kinds=tuple(kinds))
-        registry = ModelRegistry(settings.models_dir)
-        list_ranker = ranker_factory(
-            rules=load_rules(settings.rules_file), outcomes=frames.outcomes
-        )
-        summary = run_training(
-            frames,
-            reference=reference,
-            registry=registry,
-            report_dir=settings.reports_dir,
-            config=config,
-            oracle=world_oracle(settings.home, reference, frames),
-            promote_if_better=promote_if_better,
-            tolerance=tolerance,
-            as_of=as_of,
-            notes=notes,
-            list_ranker=list_ranker,
-        )
-        with session_scope(factory) as session:
-            mirror_version(session, registry, summary.version)
-        return summary
-    finally:
-        engine.dispose()
+    settings = runtime.settings
+    with session_scope(runtime.session_factory) as session:
+        frames = load_training_frames(session)
+    config = config or TrainConfig()
+    if kinds:
+        bad = sorted(set(kinds) - set(QUERY_KINDS))
+        if bad:
+            raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {bad}")
+        config = replace(config, kinds=tuple(kinds))
+    list_ranker = ranker_factory(rules=runtime.rules, outcomes=frames.outcomes)
+    summary = run_training(
+        frames,
+        reference=runtime.reference,
+        registry=runtime.registry,
+        report_dir=settings.reports_dir,
+        config=config,
+        oracle=world_oracle(settings.home, runtime.reference, frames),
+        promote_if_better=promote_if_better,
+        tolerance=tolerance,
+        as_of=as_of,
+        notes=notes,
+        list_ranker=list_ranker,
+    )
+    with session_scope(runtime.session_factory) as session:
+        mirror_version(session, runtime.registry, summary.version)
+    return summary
 
 
-def run_retrain_job(settings: Settings, job_id: int) -> RunSummary | None:
+_start_lock = threading.Lock()
+
+
+def start_retrain(runtime: Runtime, *, requested_by: str) -> int:
+    """Queue a retrain job (promote if better) and run it in a background thread; its id.
+
+    One job at a time per database: raises :class:`~recommender.errors.ConflictError` while
+    another job is queued or running. ``requested_by`` is kept in the job's message.
+    """
+    from recommender.db import repo
+    from recommender.errors import ConflictError
+
+    with _start_lock, runtime.session_factory() as session:
+        busy = [
+            j
+            for j in repo.list_retrain_jobs(session, limit=20)
+            if j.status in ("queued", "running")
+        ]
+        if busy:
+            raise ConflictError(f"retrain job {busy[0].id} is still {busy[0].status}; wait for it")
+        job = repo.create_retrain_job(session, message=f"requested by {requested_by}")
+        session.commit()
+        job_id = int(job.id)
+    threading.Thread(
+        target=run_retrain_job, args=(runtime, job_id), name=f"retrain-{job_id}", daemon=True
+    ).start()
+    log.info("retrain job %d started (requested by %s)", job_id, requested_by)
+    return job_id
+
+
+def run_retrain_job(runtime: Runtime, job_id: int) -> RunSummary | None:
     """Run a queued retrain job (promote if better) and record its progress in its row.
 
     The job moves to ``running``, then ``succeeded`` (message: the decision, version: the new
     model) or ``failed`` (message: the error). Returns the run summary, or None on failure.
     """
     from recommender.db import repo
-    from recommender.db.engine import make_engine, make_session_factory, session_scope
+    from recommender.db.engine import session_scope
 
-    engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
+    factory = runtime.session_factory
+    with session_scope(factory) as session:
+        repo.update_retrain_job(session, job_id=job_id, status="running")
     try:
-        with session_scope(factory) as session:
-            repo.update_retrain_job(session, job_id=job_id, status="running")
-        try:
-            summary = train_from_database(
-                settings, promote_if_better=True, notes=f"retrain job {job_id}"
-            )
-        except Exception as exc:  # the job row must say why, whatever went wrong
-            log.exception("retrain job %d failed", job_id)
-            with session_scope(factory) as session:
-                repo.update_retrain_job(
-                    session, job_id=job_id, status="failed", message=f"{type(exc).__name__}: {exc}"
-                )
-            return None
+        summary = train_from_database(
+            runtime, promote_if_better=True, notes=f"retrain job {job_id}"
+        )
+    except Exception as exc:  # the job row must say why, whatever went wrong
+        log.exception("retrain job %d failed", job_id)
         with session_scope(factory) as session:
             repo.update_retrain_job(
-                session,
-                job_id=job_id,
-                status="succeeded",
-                message=summary.decision.reason,
-                version=summary.version,
+                session, job_id=job_id, status="failed", message=f"{type(exc).__name__}: {exc}"
             )
-        return summary
-    finally:
-        engine.dispose()
+        return None
+    with session_scope(factory) as session:
+        repo.update_retrain_job(
+            session,
+            job_id=job_id,
+            status="succeeded",
+            message=summary.decision.reason,
+            version=summary.version,
+        )
+    return summary

@@ -120,6 +120,76 @@ def _title(text: str, used: set[str]) -> str:
     return title
 
 
+def _header(ws: Any, names: list[str]) -> None:
+    """A bold header row."""
+    bold = Font(bold=True)
+    row = []
+    for n in names:
+        cell = WriteOnlyCell(ws, value=n)
+        cell.font = bold
+        row.append(cell)
+    excel.append(ws, row)
+
+
+def _summary_sheet(ws: Any, plan: Plan) -> None:
+    """汇总: figures, unmet minimums, quotas, notes."""
+    r = plan.report
+    _header(ws, ["项目", "数值"])
+    for k, v in _summary_rows(plan):
+        excel.append(ws, [k, v])
+    excel.append(ws, [])
+    _header(ws, ["未达最低会谈数", "企业代码", "要求", "实际", "原因"])
+    for u in r.unmet_minimums:
+        excel.append(ws, [u.name, u.uscc, u.wanted, u.got, u.reason])
+    excel.append(ws, [])
+    _header(ws, ["城市配额", "皖北城市", "结对城市", "要求", "实际", "是否满足"])
+    for q in r.quotas:
+        excel.append(
+            ws,
+            ["", q.wanbei_city_code, q.partner_city_code, q.required, q.achieved,
+             "是" if q.met else "否"],
+        )  # fmt: skip
+    for n in r.notes:
+        excel.append(ws, ["说明", n])
+
+
+def _meeting_cells(rec: dict[Any, Any]) -> list[object]:
+    """Both firms of a meeting and its value, as a row's cells."""
+    return [
+        rec["leading_name"],
+        rec["leading_uscc"],
+        rec["supporting_name"],
+        rec["supporting_uscc"],
+        round(float(rec["value"]), 4),
+    ]
+
+
+def _slot_sheet(ws: Any, plan: Plan, s: int, cell: dict[tuple[int, int], dict[Any, Any]]) -> None:
+    """时段N: a row per table with both firms (empty tables left blank)."""
+    excel.append(ws, [f"时段 {s + 1}", plan.spec.slot_label(s)])
+    _header(ws, ["桌号", "龙头企业", "龙头企业代码", "配套企业", "配套企业代码", "成功概率"])
+    for t in range(1, plan.spec.n_tables + 1):
+        x = cell.get((s, t))
+        excel.append(ws, [t, *_meeting_cells(x)] if x is not None else [t, "", "", "", "", None])
+
+
+def _agenda_sheet(ws: Any, uscc: str, g: pd.DataFrame) -> None:
+    """One firm's agenda: who it meets, when and at which table."""
+    first = g.iloc[0]
+    excel.append(
+        ws,
+        [str(first["name"]), uscc, _ROLE_ZH[str(first["role"])],
+         f"陪同：{first['official']}" if first["official"] else ""],
+    )  # fmt: skip
+    _header(ws, ["时段", "时间", "桌号", "对方企业", "对方企业代码"])
+    for rec in g.to_dict("records"):
+        excel.append(
+            ws,
+            [int(rec["slot"]) + 1, rec["time"], int(rec["table"]), rec["partner_name"],
+             rec["partner_uscc"]],
+        )  # fmt: skip
+
+
 def write_excel(plan: Plan, path: str | Path) -> Path:
     """Write the plan as an .xlsx workbook and return its path.
 
@@ -129,120 +199,24 @@ def write_excel(plan: Plan, path: str | Path) -> Path:
     """
     path = Path(path)
     wb = Workbook(write_only=True)
-    bold = Font(bold=True)
     used: set[str] = set()
-
-    def header(ws: Any, names: list[str]) -> None:
-        row = []
-        for n in names:
-            cell = WriteOnlyCell(ws, value=n)
-            cell.font = bold
-            row.append(cell)
-        excel.append(ws, row)
-
-    r = plan.report
-    ws = wb.create_sheet(_title("汇总", used))
-    header(ws, ["项目", "数值"])
-    for k, v in _summary_rows(plan):
-        excel.append(ws, [k, v])
-    excel.append(ws, [])
-    header(ws, ["未达最低会谈数", "企业代码", "要求", "实际", "原因"])
-    for u in r.unmet_minimums:
-        excel.append(ws, [u.name, u.uscc, u.wanted, u.got, u.reason])
-    excel.append(ws, [])
-    header(ws, ["城市配额", "皖北城市", "结对城市", "要求", "实际", "是否满足"])
-    for q in r.quotas:
-        excel.append(
-            ws,
-            [
-                "",
-                q.wanbei_city_code,
-                q.partner_city_code,
-                q.required,
-                q.achieved,
-                "是" if q.met else "否",
-            ],
-        )
-    for n in r.notes:
-        excel.append(ws, ["说明", n])
-
+    _summary_sheet(wb.create_sheet(_title("汇总", used)), plan)
     ws = wb.create_sheet(_title("全部会谈", used))
-    header(
+    _header(
         ws,
-        [
-            "时段",
-            "时间",
-            "桌号",
-            "龙头企业",
-            "龙头企业代码",
-            "配套企业",
-            "配套企业代码",
-            "成功概率",
-        ],
-    )
-    for rec in plan.meetings.to_dict("records"):
+        ["时段", "时间", "桌号", "龙头企业", "龙头企业代码", "配套企业", "配套企业代码",
+         "成功概率"],
+    )  # fmt: skip
+    records = plan.meetings.to_dict("records")
+    for rec in records:
         excel.append(
-            ws,
-            [
-                int(rec["slot"]) + 1,
-                rec["time"],
-                int(rec["table"]),
-                rec["leading_name"],
-                rec["leading_uscc"],
-                rec["supporting_name"],
-                rec["supporting_uscc"],
-                round(float(rec["value"]), 4),
-            ],
+            ws, [int(rec["slot"]) + 1, rec["time"], int(rec["table"]), *_meeting_cells(rec)]
         )
-
-    cell: dict[tuple[int, int], dict[Any, Any]] = {
-        (int(rec["slot"]), int(rec["table"])): rec for rec in plan.meetings.to_dict("records")
-    }
+    cell = {(int(rec["slot"]), int(rec["table"])): rec for rec in records}
     for s in range(plan.spec.n_slots):
-        ws = wb.create_sheet(_title(f"时段{s + 1}", used))
-        excel.append(ws, [f"时段 {s + 1}", plan.spec.slot_label(s)])
-        header(ws, ["桌号", "龙头企业", "龙头企业代码", "配套企业", "配套企业代码", "成功概率"])
-        for t in range(1, plan.spec.n_tables + 1):
-            x = cell.get((s, t))
-            if x is not None:
-                excel.append(
-                    ws,
-                    [
-                        t,
-                        x["leading_name"],
-                        x["leading_uscc"],
-                        x["supporting_name"],
-                        x["supporting_uscc"],
-                        round(float(x["value"]), 4),
-                    ],
-                )
-            else:
-                excel.append(ws, [t, "", "", "", "", None])
-
+        _slot_sheet(wb.create_sheet(_title(f"时段{s + 1}", used)), plan, s, cell)
     for uscc, g in agendas(plan).groupby("uscc", sort=False):
-        first = g.iloc[0]
-        ws = wb.create_sheet(_title(str(first["name"]), used))
-        excel.append(
-            ws,
-            [
-                str(first["name"]),
-                str(uscc),
-                _ROLE_ZH[str(first["role"])],
-                f"陪同：{first['official']}" if first["official"] else "",
-            ],
-        )
-        header(ws, ["时段", "时间", "桌号", "对方企业", "对方企业代码"])
-        for rec in g.to_dict("records"):
-            excel.append(
-                ws,
-                [
-                    int(rec["slot"]) + 1,
-                    rec["time"],
-                    int(rec["table"]),
-                    rec["partner_name"],
-                    rec["partner_uscc"],
-                ],
-            )
+        _agenda_sheet(wb.create_sheet(_title(str(g.iloc[0]["name"]), used)), str(uscc), g)
     path.parent.mkdir(parents=True, exist_ok=True)
     excel.save(wb, path)
     return path

@@ -265,6 +265,50 @@ def _int_column(frame: pd.DataFrame, column: str, default: int) -> IntArray:
     return out
 
 
+def _require_columns(participants: pd.DataFrame, pairs: pd.DataFrame) -> None:
+    for frame, label, needed in (
+        (participants, "participants", ["uscc", "role"]),
+        (pairs, "pairs", ["leading_uscc", "supporting_uscc", "value"]),
+    ):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ValidationError(
+                f"{label} frame lacks columns {missing}; expected at least {needed}, "
+                f"got {list(frame.columns)}"
+            )
+
+
+def _pair_ends(
+    q: pd.DataFrame, index: dict[str, int], is_leading: BoolArray, uscc: npt.NDArray[np.object_]
+) -> tuple[IntArray, IntArray]:
+    """Participant rows of each pair's leading and supporting firm; raise if a pair names
+    an unknown firm, joins two firms of one role, or repeats."""
+    li = q["leading_uscc"].astype(str).map(index)
+    si = q["supporting_uscc"].astype(str).map(index)
+    unknown = q.loc[li.isna() | si.isna(), ["leading_uscc", "supporting_uscc"]]
+    if len(unknown):
+        raise ValidationError(
+            f"pairs must name registered participants, got {len(unknown)} unknown, e.g. "
+            f"{unknown.head(3).to_numpy().tolist()}"
+        )
+    lead = np.asarray(li.to_numpy(), dtype=np.int64)
+    supp = np.asarray(si.to_numpy(), dtype=np.int64)
+    wrong = ~is_leading[lead] | is_leading[supp]
+    if wrong.any():
+        k = int(np.flatnonzero(wrong)[0])
+        raise ValidationError(
+            "pairs must join a leading firm (leading_uscc) with a supporting firm "
+            f"(supporting_uscc), got {uscc[lead[k]]} / {uscc[supp[k]]} in row {k}"
+        )
+    key = pd.Series(lead * len(uscc) + supp)
+    if key.duplicated().any():
+        k = int(np.flatnonzero(key.duplicated().to_numpy())[0])
+        raise ValidationError(
+            f"pairs must list each pair once, got {uscc[lead[k]]} / {uscc[supp[k]]} twice"
+        )
+    return lead, supp
+
+
 def build_instance(
     spec: EventSpec, participants: pd.DataFrame, pairs: pd.DataFrame, settings: PlanSettings
 ) -> Instance:
@@ -277,16 +321,7 @@ def build_instance(
         twice, a pair names an unknown firm or a firm in the wrong role, or a value is
         negative.
     """
-    for frame, label, needed in (
-        (participants, "participants", ["uscc", "role"]),
-        (pairs, "pairs", ["leading_uscc", "supporting_uscc", "value"]),
-    ):
-        missing = [c for c in needed if c not in frame.columns]
-        if missing:
-            raise ValidationError(
-                f"{label} frame lacks columns {missing}; expected at least {needed}, "
-                f"got {list(frame.columns)}"
-            )
+    _require_columns(participants, pairs)
     p = participants.reset_index(drop=True)
     uscc = p["uscc"].astype(str).to_numpy(dtype=object)
     dup = pd.Series(uscc)[pd.Series(uscc).duplicated()].unique().tolist()
@@ -315,29 +350,7 @@ def build_instance(
     is_leading = (role == "leading").to_numpy()
 
     q = pairs.reset_index(drop=True)
-    li = q["leading_uscc"].astype(str).map(index)
-    si = q["supporting_uscc"].astype(str).map(index)
-    unknown = q.loc[li.isna() | si.isna(), ["leading_uscc", "supporting_uscc"]]
-    if len(unknown):
-        raise ValidationError(
-            f"pairs must name registered participants, got {len(unknown)} unknown, e.g. "
-            f"{unknown.head(3).to_numpy().tolist()}"
-        )
-    lead = li.to_numpy(dtype=np.int64)
-    supp = si.to_numpy(dtype=np.int64)
-    wrong = ~is_leading[lead] | is_leading[supp]
-    if wrong.any():
-        k = int(np.flatnonzero(wrong)[0])
-        raise ValidationError(
-            "pairs must join a leading firm (leading_uscc) with a supporting firm "
-            f"(supporting_uscc), got {uscc[lead[k]]} / {uscc[supp[k]]} in row {k}"
-        )
-    key = pd.Series(lead * len(p) + supp)
-    if key.duplicated().any():
-        k = int(np.flatnonzero(key.duplicated().to_numpy())[0])
-        raise ValidationError(
-            f"pairs must list each pair once, got {uscc[lead[k]]} / {uscc[supp[k]]} twice"
-        )
+    lead, supp = _pair_ends(q, index, is_leading, uscc)
     raw = pd.to_numeric(q["value"], errors="coerce").to_numpy(dtype=np.float64)
     if np.isnan(raw).any() or (raw < 0).any():
         raise ValidationError(

@@ -40,11 +40,7 @@ def assign_tables(inst: Instance, slot: IntArray, fixed: IntArray | None = None)
     busy = np.zeros((T, S), dtype=bool)
     placed = slot >= 0
     if fixed is not None:
-        for e in np.flatnonzero(placed & (fixed > 0)):
-            t, s = int(fixed[e]) - 1, int(slot[e])
-            if not busy[t, s]:
-                busy[t, s] = True
-                table[e] = t + 1
+        _keep_fixed(slot, fixed, placed, table=table, busy=busy)
     todo = placed & (table == 0)
     if not todo.any():
         return table
@@ -77,6 +73,32 @@ def assign_tables(inst: Instance, slot: IntArray, fixed: IntArray | None = None)
             table[mine] = t + 1
         else:
             loose.extend(int(e) for e in mine)
+    _place_loose(loose, lead, slot, home, table=table, busy=busy)
+    return table
+
+
+def _keep_fixed(
+    slot: IntArray, fixed: IntArray, placed: BoolArray, *, table: IntArray, busy: BoolArray
+) -> None:
+    """Give kept meetings their table where it is free in their slot (in place)."""
+    for e in np.flatnonzero(placed & (fixed > 0)):
+        t, s = int(fixed[e]) - 1, int(slot[e])
+        if not busy[t, s]:
+            busy[t, s] = True
+            table[e] = t + 1
+
+
+def _place_loose(
+    loose: list[int],
+    lead: IntArray,
+    slot: IntArray,
+    home: dict[int, int],
+    *,
+    table: IntArray,
+    busy: BoolArray,
+) -> None:
+    """Meetings of leading firms that fit no table whole: slot by slot, the table the firm
+    used last if free, else the first free one (in place)."""
     for k in sorted(loose, key=lambda x: (int(lead[x]), int(slot[x]))):
         s = int(slot[k])
         i = int(lead[k])
@@ -84,12 +106,11 @@ def assign_tables(inst: Instance, slot: IntArray, fixed: IntArray | None = None)
         if t_pref < 0 or busy[t_pref, s]:
             free = np.flatnonzero(~busy[:, s])
             if not len(free):  # pragma: no cover - the slot limit guarantees a table
-                raise RuntimeError(f"slot {s} has more than {T} meetings")
+                raise RuntimeError(f"slot {s} has more than {busy.shape[0]} meetings")
             t_pref = int(free[0])
         busy[t_pref, s] = True
         table[k] = t_pref + 1
         home[i] = t_pref
-    return table
 
 
 def _own_tables(inst: Instance, placed: BoolArray, table: IntArray) -> IntArray | None:

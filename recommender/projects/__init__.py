@@ -1,4 +1,4 @@
-"""Programme results (issue 14): the project ledger (台账), park membership, chain-based
+"""Programme results: the project ledger (台账), park membership, chain-based
 targeting (以商招商) and the dashboard.
 
 - :mod:`recommender.projects.ledger` stores projects with their dated stage history, feeds

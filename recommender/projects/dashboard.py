@@ -36,13 +36,13 @@ import pandas as pd
 from sqlalchemy import Select, and_, case, extract, func, literal, select
 from sqlalchemy.orm import Session
 
-from features.schema import PROJECT_SIGNED_STAGES, PROJECT_STAGES
+from features.schema import MIN_SRDI_LEVELS, PROJECT_SIGNED_STAGES, PROJECT_STAGES
 from recommender.db.models import (
     Enterprise,
     Park,
     Project,
     ProjectTarget,
-    RecommendationLog,
+    RecommendationLogEntry,
 )
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ FUNNEL_STAGE_ZH: Mapping[str, str] = {
     "recommended": "推荐", "contacted": "联系", "meeting": "洽谈", "intention": "意向",
     "signed": "签约", "landed": "落地",
 }  # fmt: skip
-_SRDI = ("province", "national")
+_SRDI = MIN_SRDI_LEVELS
 
 
 @dataclass(frozen=True)
@@ -164,21 +164,21 @@ def _funnel_rows(session: Session, year: int, cities: Collection[str]) -> list[R
 
 
 def _list_rows(session: Session, year: int, cities: Collection[str]) -> list[Rec]:
-    shown_before = func.date(RecommendationLog.shown_at) <= Project.signed_date
+    shown_before = func.date(RecommendationLogEntry.shown_at) <= Project.signed_date
     hits = (
         select(
             Project.city_code,
             Project.project_id,
-            RecommendationLog.query_id.label("list_id"),
-            RecommendationLog.model_version,
+            RecommendationLogEntry.query_id.label("list_id"),
+            RecommendationLogEntry.model_version,
             _amount().label("agreed"),
         )
         .join(
-            RecommendationLog,
+            RecommendationLogEntry,
             and_(
-                RecommendationLog.query_kind == "investor",
-                RecommendationLog.query_id == Project.park_id,
-                RecommendationLog.candidate_id == Project.investor_uscc,
+                RecommendationLogEntry.query_kind == "investor",
+                RecommendationLogEntry.query_id == Project.park_id,
+                RecommendationLogEntry.candidate_id == Project.investor_uscc,
             ),
         )
         .where(_signed_in(year), Project.city_code.in_(list(cities)), shown_before)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from recommender.errors import (
 )
 from recommender.projects import ledger
 from recommender.projects.dashboard import DashboardCache, Scope, dashboard, wanbei_pairings
+from recommender.records.service import json_value
 from recommender.security import Principal
 
 __all__ = [
@@ -108,20 +108,8 @@ def latest_year(session: Session, *, principal: Principal, cities: pd.DataFrame)
 
 
 # ----------------------------------------------------------------------------- ledger rows
-def _json(value: object) -> object:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def _row(project: Project) -> Row:
-    return {name: _json(getattr(project, name)) for name in PROJECT.names}
+    return {name: json_value(getattr(project, name)) for name in PROJECT.names}
 
 
 def list_projects(

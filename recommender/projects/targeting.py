@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from features.schema import STAGE_GRADE
+from features.schema import HELPING_PROVINCES, STAGE_GRADE
 from recommender.errors import NotFoundError, ValidationError
 from recommender.ranking.results import RankedList, RankFilters
 
@@ -41,7 +41,7 @@ __all__ = [
     "evaluate_targets",
 ]
 
-HSZ_PROVINCES = ("上海市", "江苏省", "浙江省")
+HSZ_PROVINCES = HELPING_PROVINCES
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: later ranks still count a little
 MAX_ANCHORS = 30  # anchors ranked per request (latency); the most-connected come first
 

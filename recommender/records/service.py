@@ -65,7 +65,8 @@ def to_file_row(row: Mapping[str, object]) -> dict[str, str]:
     return {_TO_FILE.get(k, k): _file_value(v) for k, v in row.items()}
 
 
-def _json_value(value: object) -> object:
+def json_value(value: object) -> object:
+    """A stored value as JSON-ready: None for missing, dates for timestamps, Python scalars."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, pd.Timestamp):
@@ -83,7 +84,7 @@ def frame_rows(frame: pd.DataFrame) -> list[Row]:
     for rec in frame.to_dict(orient="records"):
         out: Row = {}
         for k, v in rec.items():
-            val = _json_value(v)
+            val = json_value(v)
             out[str(k)] = split_multi(str(val or "")) if k in MULTI else val
         rows.append(out)
     return rows

@@ -78,9 +78,9 @@ POLICY: Final[Mapping[str, Mapping[Action, frozenset[str]]]] = {
     "keys": {"read": frozenset({_AD}), "write": frozenset({_AD})},
     # who viewed/exported which list, who promoted which model (recommender.security.audit)
     "audit": {"read": frozenset({_AD}), "write": frozenset({_AD})},
-    # the ranking endpoints (issue 5, ranking engineer): offices rank investors/suppliers
+    # the ranking endpoints: offices rank investors/suppliers
     "rank": {"read": _ALL, "write": _WRITERS},
-    # the project ledger and the dashboard (issue 14); dashboard writes are yearly targets
+    # the project ledger and the dashboard; dashboard writes are yearly targets
     "projects": {"read": frozenset({_PO, _AN, _CO, _AD}), "write": frozenset({_PO, _AN, _AD})},
     "dashboard": {"read": frozenset({_PO, _AN, _CO, _AD}), "write": frozenset({_PO, _AD})},
 }

@@ -123,7 +123,7 @@ def build_api(tmp: Path, reference: Reference) -> Iterator[Api]:
     url = f"sqlite:///{tmp / 'api.db'}"
     migrate.upgrade(url)
     app = create_app(get_settings(home=tmp, database_url=url))
-    app.state.reference = reference  # loaded once per session, not per module
+    app.state.runtime.reference = reference  # loaded once per session, not per module
     factory: sessionmaker[Session] = app.state.session_factory
     keys: dict[str, str] = {"bad": "cm_not-a-key-that-exists-anywhere"}
     with factory() as s:

@@ -111,6 +111,30 @@ def _rank_batch(api: Api, who: str) -> dict[str, Any]:
     return {"json": {"query_ids": [api.ids["park_bb"]], "k": 5}}
 
 
+def _no_running_retrain(api: Api, who: str) -> dict[str, Any]:
+    """Mark earlier retrain jobs finished: one job at a time is refused (409) otherwise.
+
+    A job is first left to leave ``queued`` (its thread marks it running), so that the
+    thread cannot mark it running again after this."""
+    import time
+
+    from recommender.db import repo
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with api.factory() as s:
+            statuses = [j.status for j in repo.list_retrain_jobs(s, limit=50)]
+        if "queued" not in statuses:
+            break
+        time.sleep(0.05)
+    with api.factory() as s:
+        for job in repo.list_retrain_jobs(s, limit=50):
+            if job.status == "running":
+                repo.update_retrain_job(s, job_id=job.id, status="failed", message="test")
+        s.commit()
+    return {}
+
+
 def _stage(api: Api, who: str) -> dict[str, Any]:
     return {"json": {"stage": "签约", "date": "2025-07-01"}}
 
@@ -194,7 +218,13 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
     ),
     ("rank.batch", "POST", "/v1/rank/investor/batch", _rank_batch, (503, 403, 503, 503, 503)),
     # models: nothing trained yet, so lookups are 404 and a rollback has nothing to go back to
-    ("models.retrain", "POST", "/v1/models/retrain", _none, (403, 403, 403, 202, 202)),
+    (
+        "models.retrain",
+        "POST",
+        "/v1/models/retrain",
+        _no_running_retrain,
+        (403, 403, 403, 202, 202),
+    ),
     ("models.jobs", "GET", "/v1/models/jobs", _none, (403, 403, 403, 200, 200)),
     ("models.job", "GET", "/v1/models/jobs/999999", _none, (403, 403, 403, 404, 404)),
     ("models.promote", "POST", "/v1/models/nope/promote", _none, (403, 403, 403, 404, 404)),
@@ -224,7 +254,7 @@ MATRIX: list[tuple[str, str, str, Body, tuple[int, ...]]] = [
         _none,
         (403, 403, 404, 403, 404),
     ),
-    # projects and the dashboard (issue 14); a 淮南 office's ledger row of 蚌埠 is a bad row
+    # projects and the dashboard; a 淮南 office's ledger row of 蚌埠 is a bad row
     ("projects.list", "GET", "/v1/projects", _none, (200, 200, 403, 200, 200)),
     ("projects.get", "GET", "/v1/projects/NOPE", _none, (404, 404, 403, 404, 404)),
     ("projects.stage", "POST", "/v1/projects/NOPE/stage", _stage, (404, 404, 403, 404, 404)),

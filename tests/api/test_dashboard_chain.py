@@ -33,7 +33,7 @@ def chain_api(
     home = tmp_path_factory.mktemp("chain_api")
     url = small_world.install(home)
     app = create_app(get_settings(home=home, database_url=url))
-    app.state.reference = reference
+    app.state.runtime.reference = reference
     factory = app.state.session_factory
     with factory() as s:
         _, admin = security.create_key(s, role="admin", label="admin")
@@ -82,7 +82,7 @@ def test_chain_targets_are_hsz_firms_outside_the_park_explained(chain_api: dict[
         assert t["reasons_zh"][0].startswith("以商招商")
         leading_anchor = {a["direction"] for a in t["anchors"]}
         assert leading_anchor <= {"upstream", "downstream"}
-    writer = c.app.state.recommendation_log  # type: ignore[attr-defined]
+    writer = c.app.state.runtime.recommendation_log  # type: ignore[attr-defined]
     writer.flush()
     with chain_api["factory"]() as s:
         logged = s.execute(

@@ -45,7 +45,7 @@ def api(
     home = tmp_path_factory.mktemp("events_plan_api")
     url = small_world.install(home)
     app = create_app(get_settings(home=home, database_url=url))
-    app.state.reference = reference
+    app.state.runtime.reference = reference
     keys: dict[str, str] = {}
     with app.state.session_factory() as s:
         event = repo.get_by_key(s, kind="events", key=small_world.upcoming_event)

@@ -42,9 +42,7 @@ class RankApi:
 
     def log_rows(self) -> int:
         """Rows in recommendation_log once the app's batching writer has flushed."""
-        writer = getattr(self.client.app.state, "recommendation_log", None)  # type: ignore[attr-defined]
-        if writer is not None:
-            writer.flush()
+        self.client.app.state.runtime.recommendation_log.flush()  # type: ignore[attr-defined]
         with self.factory() as s:
             return int(s.execute(text("SELECT count(*) FROM recommendation_log")).scalar_one())
 
@@ -61,7 +59,7 @@ def api(
     home = tmp_path_factory.mktemp("rank_api")
     url = small_world.install(home)
     app = create_app(get_settings(home=home, database_url=url))
-    app.state.reference = reference
+    app.state.runtime.reference = reference
     factory: sessionmaker[Session] = app.state.session_factory
     keys: dict[str, str] = {}
     with factory() as s:
@@ -82,10 +80,7 @@ def api(
         yield RankApi(
             client, factory, keys, bengbu[0], other[0], leading, small_world.model_version
         )
-    writer = getattr(app.state, "recommendation_log", None)
-    if writer is not None:
-        writer.close()
-    app.state.engine.dispose()
+    app.state.runtime.close()
 
 
 def test_admin_gets_an_explained_list(api: RankApi) -> None:
@@ -223,6 +218,6 @@ def test_a_decline_posted_over_the_api_reaches_the_next_lists(api: RankApi) -> N
     assert posted.status_code == 200, posted.text
     # the next request notices the newer stamp and starts a rebuild; wait for it
     api.client.get(f"/v1/rank/supplier/{q}?k=10", headers=api.h("admin"))
-    api.client.app.state.ranking.wait_idle()  # type: ignore[attr-defined]
+    api.client.app.state.runtime.ranking.wait_idle()  # type: ignore[attr-defined]
     after = api.client.get(f"/v1/rank/supplier/{q}?k=10", headers=api.h("admin")).json()
     assert top not in [c["candidate_id"] for c in after["candidates"]]

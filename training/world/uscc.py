@@ -13,14 +13,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from features.uscc import USCC_CHARSET, USCC_WEIGHTS
+from features.uscc import USCC_CHARSET, check_values
 
 # one implementation of the alphabet and the check character: features.uscc
 _LOOKUP = np.full(128, -1, np.int64)
 for _i, _ch in enumerate(USCC_CHARSET):
     _LOOKUP[ord(_ch)] = _i
 _CODEPOINTS = np.array([ord(c) for c in USCC_CHARSET], np.uint32)
-_WEIGHTS = np.asarray(USCC_WEIGHTS, np.int64)
 
 
 def make_usccs(area_codes: npt.NDArray[np.str_], rng: np.random.Generator) -> npt.NDArray[np.str_]:
@@ -54,7 +53,7 @@ def make_usccs(area_codes: npt.NDArray[np.str_], rng: np.random.Generator) -> np
         if not dup.any():
             break
         vals[dup, 8:17] = rng.integers(0, 31, size=(int(dup.sum()), 9))
-    vals[:, 17] = (31 - (vals[:, :17] * _WEIGHTS).sum(axis=1) % 31) % 31
+    vals[:, 17] = check_values(vals[:, :17])
     cps = _CODEPOINTS[vals]
     return np.ascontiguousarray(cps).view("<U18").reshape(n)
 

@@ -9,7 +9,9 @@ import pytest
 from features.reference import load_reference
 from recommender.db import migrate, repo
 from recommender.db.engine import make_engine, make_session_factory, session_scope
-from recommender.models.training import model_kind, run_retrain_job
+from recommender.errors import ConflictError
+from recommender.models.training import model_kind, run_retrain_job, start_retrain
+from recommender.runtime import Runtime
 from recommender.settings import get_settings
 from training.frames import events_from_world, frames_from_world
 from training.registry import ModelRegistry
@@ -44,7 +46,9 @@ def test_retrain_job_trains_promotes_and_records_its_row(tmp_path: Path) -> None
         job_id = repo.create_retrain_job(s).id
     settings = get_settings(home=tmp_path, database_url=url)
 
-    summary = run_retrain_job(settings, job_id)
+    runtime = Runtime(settings)
+    summary = run_retrain_job(runtime, job_id)
+    runtime.close()
 
     assert summary is not None
     assert summary.promoted
@@ -69,9 +73,27 @@ def test_a_failed_retrain_job_says_why(tmp_path: Path) -> None:
     factory = make_session_factory(engine)
     with session_scope(factory) as s:
         job_id = repo.create_retrain_job(s).id
-    assert run_retrain_job(get_settings(home=tmp_path, database_url=url), job_id) is None
+    runtime = Runtime(get_settings(home=tmp_path, database_url=url))
+    assert run_retrain_job(runtime, job_id) is None
+    runtime.close()
     with session_scope(factory) as s:
         job = repo.get_retrain_job(s, job_id=job_id)
         assert job.status == "failed"
         assert "no outcomes" in job.message
     engine.dispose()
+
+
+def test_a_retrain_is_refused_while_another_job_runs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cm.db'}"
+    migrate.upgrade(url)
+    runtime = Runtime(get_settings(home=tmp_path, database_url=url))
+    with session_scope(runtime.session_factory) as s:
+        running = repo.create_retrain_job(s).id
+        repo.update_retrain_job(s, job_id=running, status="running")
+
+    with pytest.raises(ConflictError, match=f"retrain job {running} is still running"):
+        start_retrain(runtime, requested_by="test")
+
+    with session_scope(runtime.session_factory) as s:
+        assert [j.id for j in repo.list_retrain_jobs(s, limit=10)] == [running]
+    runtime.close()

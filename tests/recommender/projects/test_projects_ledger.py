@@ -17,7 +17,7 @@ from features.reference import Reference, load_reference
 from features.schema import ENTERPRISE, OUTCOME, conform
 from features.uscc import uscc_check_digit
 from recommender.db import repo
-from recommender.db.models import Outcome, ProjectStage, RecommendationLog
+from recommender.db.models import Outcome, ProjectStage, RecommendationLogEntry
 from recommender.errors import ForbiddenError, ImportValidationError, ValidationError
 from recommender.ingest import import_file
 from recommender.projects import ledger, service
@@ -174,7 +174,7 @@ def _add_funnel(session: Session) -> None:
         (C, "m-2", dt.datetime(2026, 6, 1, 9)),  # after P4 was signed: did not lead to it
     ]
     session.execute(
-        insert(RecommendationLog),
+        insert(RecommendationLogEntry),
         [
             {"query_kind": "investor", "query_id": "CB10", "candidate_id": f, "rank": i + 1,
              "score": 1.0, "model_version": m, "shown_at": t}

@@ -47,7 +47,7 @@ def web(tmp_path_factory: pytest.TempPathFactory, small_world: SmallWorld) -> It
     home = tmp_path_factory.mktemp("security_web")
     url = small_world.install(home)
     app = create_app(get_settings(home=home, database_url=url))
-    app.state.reference = load_reference()
+    app.state.runtime.reference = load_reference()
     factory: sessionmaker[Session] = app.state.session_factory
     keys: dict[str, str] = {}
     with factory() as s:

@@ -5,7 +5,7 @@ Revises: 0002
 Create Date: 2026-12-01
 
 The columns of ``features.schema.ENTERPRISE`` added for registry batch exports (企查查 /
-天眼查 layouts, issue 11): ``status`` (indexed; firms 注销/吊销 stay stored but are never
+天眼查 layouts): ``status`` (indexed; firms 注销/吊销 stay stored but are never
 candidates), ``founded_on``, ``registered_capital_wan`` with ``capital_currency``,
 ``size_band`` and ``chain_nodes_source`` (file / inferred). Text columns are NOT NULL with
 server defaults so that the rows stored before this revision read as live firms with
