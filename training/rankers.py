@@ -59,8 +59,10 @@ class RankerParams:
     early_stopping_rounds: int = 100
     monotone: bool = True
     # weight of a negative drawn from the pool (a firm never shown, labelled 0) against a
-    # shown pair's outcome: that 0 is an assumption, not an answer, so it counts for less
-    unshown_weight: float = 1.0
+    # shown pair's outcome: that 0 is an assumption, not an answer, so it counts for less.
+    # Full-path NDCG@10 vs the true grades, mean over the six world variants (10k firms):
+    # 1.0 -> 0.610, 0.3 -> 0.619, 0.1 -> 0.620 (better on 4 of 6, reciprocal -0.014)
+    unshown_weight: float = 0.1
     # early stopping watches NDCG over the whole shown list (about 30 candidates): NDCG@10 on
     # a validation window of a few hundred queries is so noisy it stops after 2-20 rounds
     eval_at: tuple[int, ...] = (30,)
