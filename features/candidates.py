@@ -139,6 +139,16 @@ class CandidateGenerator:
         }
         self.text_neighbours = text_neighbours
         self._pool = {kind: pool_mask(ctx, kind) for kind in QUERY_KINDS}
+        self._build_chain_and_text()
+        self._build_places()
+        rows = np.flatnonzero(self._pool["investor"] & (ctx.division >= 0))
+        self._division = _Inverted.build(ctx.division[rows], rows, ctx.prior, N_DIVISIONS)
+        self._proven_days, self._proven = self._proven_snapshots()
+        self._build_events_and_partners()
+
+    def _build_chain_and_text(self) -> None:
+        """Per kind: pool firms by chain node, by IO sector and by distinct text."""
+        ctx = self.ctx
         n_nodes = len(ctx.node_index)
         n_sec = int(np.asarray(ctx.reference.io_A).shape[0])
         self._node: dict[str, _Inverted] = {}
@@ -162,6 +172,11 @@ class CandidateGenerator:
                 used,
                 _Inverted.build(local.astype(np.int64), prow, ctx.prior, len(used)),
             )
+
+    def _build_places(self) -> None:
+        """Per kind: pool firms by city and by prior; investor makers by (node, city)."""
+        ctx = self.ctx
+        n_nodes = len(ctx.node_index)
         n_cities = len(ctx.city_partner)
         self._n_cities = n_cities
         self._city_score = city_scores(ctx)
@@ -183,9 +198,10 @@ class CandidateGenerator:
                     pct,
                     n_nodes * n_cities,
                 )
-        rows = np.flatnonzero(self._pool["investor"] & (ctx.division >= 0))
-        self._division = _Inverted.build(ctx.division[rows], rows, ctx.prior, N_DIVISIONS)
-        self._proven_days, self._proven = self._proven_snapshots()
+
+    def _build_events_and_partners(self) -> None:
+        """Event registrations by firm and by event; each entity's past partners by date."""
+        ctx = self.ctx
         ev, er = ctx.registrations
         self._reg_event, self._reg_row = ev, er
         by_event = np.argsort(ev, kind="stable")
@@ -197,7 +213,8 @@ class CandidateGenerator:
         b = np.concatenate([h.cand, h.query])
         d = np.concatenate([h.day, h.day])
         order = np.lexsort((d, a))
-        self._h_a, self._h_b, self._h_d = a[order], b[order], d[order]
+        # one row per (entity, partner, day) of the history, sorted by entity then day
+        self._partner_of, self._partner, self._partner_day = a[order], b[order], d[order]
 
     def generate(
         self,
@@ -293,10 +310,11 @@ class CandidateGenerator:
         return self._proven[kind][i] if i >= 0 else np.zeros(0, dtype=np.int64)
 
     def _history(self, q: int, pool: npt.NDArray[np.bool_], as_of: pd.Timestamp | None) -> IntArray:
-        lo, hi = np.searchsorted(self._h_a, [q, q + 1])
+        lo, hi = np.searchsorted(self._partner_of, [q, q + 1])
         if as_of is not None:
-            hi = lo + int(np.searchsorted(self._h_d[lo:hi], to_days(as_of, 1)[0], side="left"))
-        partners = self._h_b[lo:hi][::-1]  # latest first
+            day = to_days(as_of, 1)[0]
+            hi = lo + int(np.searchsorted(self._partner_day[lo:hi], day, side="left"))
+        partners = self._partner[lo:hi][::-1]  # latest first
         return np.asarray(pd.unique(partners[pool[partners]]), dtype=np.int64)
 
     def _events(self, q: int, pool: npt.NDArray[np.bool_], k: int) -> IntArray:

@@ -15,7 +15,7 @@ gathered from the feature context's arrays (no DataFrame per row).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,61 +232,66 @@ def _reciprocity_text(row: _Row) -> tuple[str, str] | None:
     return None
 
 
+def _text_text(row: _Row) -> tuple[str, str]:
+    q, c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])
+    # the provider's product against the demander's need: for ``customer`` the query firm
+    # provides and the leading firm (the candidate) demands
+    maker, buyer = (q, c) if row.kind == "customer" else ("该企业", q)
+    if row.keyword:
+        return (
+            f"产品对得上：{maker}的“{row.keyword}”和{buyer}的需求描述最接近",
+            f"Product fit: “{row.keyword}” is closest to what is asked for",
+        )
+    return (
+        f"产品对得上：{maker}的主营产品和{buyer}的需求描述相近",
+        "Product fit: close to the need",
+    )
+
+
+def _geo_text(row: _Row) -> tuple[str, str] | None:
+    km = row.feats.get("distance_km", np.nan)
+    if km is None or np.isnan(km):
+        return None
+    if row.query_city and row.cand_city:
+        return (
+            f"路程：{row.cand_city}到{row.query_city}直线约 {km:.0f} 公里",
+            f"Distance: {row.cand_city_en}–{row.query_city_en} about {km:.0f} km",
+        )
+    return (f"路程：直线约 {km:.0f} 公里", f"Distance: about {km:.0f} km")
+
+
+def _park_text(row: _Row) -> tuple[str, str]:
+    if _num(row.feats, "park_gap_fill") > 0:
+        return (
+            "补链：该企业所在环节是园区所在城市企业需要、本地还没人做的",
+            "Fills a gap: it makes what the park's city needs and nobody there makes",
+        )
+    listed = re.sub(_ITEM_SPLIT, "、", row.park_industries)
+    ind = f"（{listed}）" if listed else ""
+    ind_en = f" ({row.park_industries})" if row.park_industries else ""
+    return (f"对口园区主导产业{ind}", f"Matches the park's leading industries{ind_en}")
+
+
+_TEXTS: dict[str, Callable[[_Row], tuple[str, str] | None]] = {
+    "chain": _chain_text,
+    "text": _text_text,
+    "geo": _geo_text,
+    "programme": _programme_text,
+    "quality": _quality_text,
+    "history": _history_text,
+    "reciprocity": _reciprocity_text,
+    "park": _park_text,
+}
+
+
 def reason_text(family: str, row: _Row) -> tuple[str, str] | None:
     """The (Chinese, English) text of one family's reason for one candidate.
 
     Plain words an officer would say aloud, with units and whose figure each number is.
     None when the family has nothing concrete to say for this pair (the reason is skipped).
     """
-    f = row.feats
-    if family == "chain":
-        return _chain_text(row)
-    if family == "text":
-        q, c = _WHO_ZH.get(row.kind, _WHO_ZH["supplier"])
-        # the provider's product against the demander's need: for ``customer`` the query
-        # firm provides and the leading firm (the candidate) demands
-        maker, buyer = (q, c) if row.kind == "customer" else ("该企业", q)
-        if row.keyword:
-            return (
-                f"产品对得上：{maker}的“{row.keyword}”和{buyer}的需求描述最接近",
-                f"Product fit: “{row.keyword}” is closest to what is asked for",
-            )
-        return (
-            f"产品对得上：{maker}的主营产品和{buyer}的需求描述相近",
-            "Product fit: close to the need",
-        )
-    if family == "geo":
-        km = f.get("distance_km", np.nan)
-        if km is None or np.isnan(km):
-            return None
-        if row.query_city and row.cand_city:
-            return (
-                f"路程：{row.cand_city}到{row.query_city}直线约 {km:.0f} 公里",
-                f"Distance: {row.cand_city_en}–{row.query_city_en} about {km:.0f} km",
-            )
-        return (f"路程：直线约 {km:.0f} 公里", f"Distance: about {km:.0f} km")
-    if family == "programme":
-        return _programme_text(row)
-    if family == "quality":
-        return _quality_text(row)
-    if family == "history":
-        return _history_text(row)
-    if family == "reciprocity":
-        return _reciprocity_text(row)
-    if family == "park":
-        if _num(f, "park_gap_fill") > 0:
-            return (
-                "补链：该企业所在环节是园区所在城市企业需要、本地还没人做的",
-                "Fills a gap: it makes what the park's city needs and nobody there makes",
-            )
-        listed = re.sub(_ITEM_SPLIT, "、", row.park_industries)
-        ind = f"（{listed}）" if listed else ""
-        ind_en = f" ({row.park_industries})" if row.park_industries else ""
-        return (
-            f"对口园区主导产业{ind}",
-            f"Matches the park's leading industries{ind_en}",
-        )
-    return None
+    text = _TEXTS.get(family)
+    return None if text is None else text(row)
 
 
 def _tf(count: int, sublinear: bool) -> float:
