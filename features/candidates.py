@@ -45,11 +45,10 @@ from features import nodes
 from features.context import FeatureContext
 from features.entities import N_DIVISIONS
 from features.history import smoothed_rate, to_days
-from features.schema import QUERY_KINDS
+from features.schema import HELPING_PROVINCES, QUERY_KINDS
 from features.topk import SortedLists, top_across
 
 IntArray = npt.NDArray[np.int64]
-HELPING_PROVINCES = ("上海市", "江苏省", "浙江省")
 DEFAULT_QUOTAS = {
     "history": 0.05,
     "event": 0.15,

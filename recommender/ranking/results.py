@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from features import schema
 from recommender.errors import ValidationError
 from recommender.ranking.explain import Reason
 
-SIZE_BANDS = {"micro": (0, 20), "small": (20, 100), "medium": (100, 1000), "large": (1000, 10**9)}
-SRDI_RANK = {"none": 0, "province": 1, "national": 2}
+# insured employees [low, high) of each size band, in the vocabulary's order
+SIZE_BANDS = dict(
+    zip(schema.SIZE_BANDS, ((0, 20), (20, 100), (100, 1000), (1000, 10**9)), strict=True)
+)
+SRDI_RANK = {level: rank for rank, level in enumerate(schema.SRDI_LEVELS)}  # none < national
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Benchmark: a dashboard request over 100,000 projects and 1,000,000 outcomes, and the
 import of a 10,000-project ledger (SQLite; PostgreSQL too when a server is reachable).
 
-Goals (issue 14): the dashboard answers in <= 200 ms, the ledger imports in <= 5 s. The
+Goals: the dashboard answers in <= 200 ms, the ledger imports in <= 5 s. The
 dashboard is timed three ways: every query run with the funnel counts up to date (a request
 after a ledger change), right after 1,000 new outcomes (their counts are taken in first), and
 with the blocks kept for an unchanged data stamp. The first fill of the funnel counts (every

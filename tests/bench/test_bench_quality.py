@@ -6,7 +6,7 @@ catalogue through the serving path (candidates → model → default rules → t
 against the world's true expected grades. Beside it: the same model with each rule switched
 off (the rule's cost), the plain LambdaRank on raw columns over the whole pool, the
 perfect-label ceiling, the office rule, random, and the recall of the true top-10 within the
-first 500/1,000/2,000 generated candidates. Goals (issue "ranking quality"): full path ≥ 1.15
+first 500/1,000/2,000 generated candidates. Goals: full path ≥ 1.15
 × plain and ≥ 0.85 × ceiling on every variant and kind; recall ≥ 0.95 at ≤ 2,000.
 
 Size: ``CHAINMATCH_BENCH_QUALITY_FIRMS`` (default 10,000 firms, seed 7); variants:

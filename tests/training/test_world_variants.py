@@ -1,4 +1,4 @@
-"""World variants (issue 10 §2): every variant is a valid world with documented rates, its
+"""World variants: every variant is a valid world with documented rates, its
 truth recomputes every drawn utility, the expected grade is the funnel's, each variant shows
 its signature effect, and the standard world is byte-for-byte the world of before."""
 

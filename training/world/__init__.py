@@ -1,4 +1,4 @@
-"""The synthetic world (issue 2 §5): firms, parks, needs, events and outcomes, with the truth.
+"""The synthetic world: firms, parks, needs, events and outcomes, with the truth.
 
 ``generate_world`` draws a world from the reference data and a seed; ``write_world`` writes it
 as the import files plus truth/; ``load_truth`` reads the truth back; ``true_utility``

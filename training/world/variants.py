@@ -1,4 +1,4 @@
-"""World variants: structurally different utilities, funnels and label biases (issue 10 §2).
+"""World variants: structurally different utilities, funnels and label biases.
 
 ``generate_world(..., variant=NAME)`` draws the same kind of world (firms, parks, needs,
 events, monthly lists) but with the variant's utility, text effects, exposure rule, position
