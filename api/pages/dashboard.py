@@ -15,11 +15,11 @@ from api.pages.render import query_string, render
 from api.pages.session import PageUser, check_csrf, page_user
 from api.uploads import saved_upload
 from features.schema import XLSX_MEDIA_TYPE as XLSX
-from recommender import ranked_lists
 from recommender.errors import ChainmatchError, ImportValidationError
 from recommender.projects import service
 from recommender.projects.dashboard import FUNNEL_STAGE_ZH
 from recommender.projects.export import dashboard_xlsx
+from recommender.ranking import lists as ranked_lists
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 User = Annotated[PageUser, page_user("dashboard")]

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from api.deps import runtime_of
 from api.pages.forms import Failure, attempt
 from api.schemas.rank import RankFiltersIn
-from recommender import ranked_lists
 from recommender.errors import ChainmatchError
+from recommender.ranking import lists as ranked_lists
 from recommender.ranking.service import RankedList
 from recommender.security import Principal
 

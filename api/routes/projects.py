@@ -29,9 +29,9 @@ from api.schemas.projects import (
     StageUpdate,
 )
 from api.uploads import saved_upload
-from recommender import ranked_lists
 from recommender.errors import ValidationError
 from recommender.projects import service
+from recommender.ranking import lists as ranked_lists
 from recommender.security import Principal
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses={**ERRORS, **INVALID})

@@ -24,8 +24,8 @@ from api.schemas.rank import (
 )
 from features.schema import XLSX_MEDIA_TYPE as XLSX
 from features.schema import Province, SizeBand
-from recommender import ranked_lists
 from recommender.ranking import export
+from recommender.ranking import lists as ranked_lists
 from recommender.ranking.service import RankedList
 from recommender.records import excel
 from recommender.security import Principal

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.schemas.common import Ident
 from features.schema import MinSrdi, Province, QueryKind, SizeBand
-from recommender import ranked_lists
+from recommender.ranking import lists as ranked_lists
 from recommender.ranking.results import RankFilters
 
 # an adcode or a name (蚌埠, 闵行区); routes resolve it with recommender.ingest.cities

@@ -87,8 +87,8 @@ def register(app: typer.Typer) -> None:
             run = (where, scheduler, workers, partition_size, as_of, excel_dir)
             _rank_all(kind, k, out, run, filter_args)
             return
-        from recommender import ranked_lists
         from recommender.commands.io import user_errors
+        from recommender.ranking import lists as ranked_lists
         from recommender.runtime import Runtime
         from recommender.settings import get_settings
 
@@ -173,14 +173,14 @@ def _rank_all(
     run: tuple[list[str], str | None, int, int, str | None, Path | None],
     filter_args: tuple[tuple[str, ...], tuple[str, ...], str, str, str, str],
 ) -> None:
-    """``rank KIND --all``: :func:`recommender.bulk.run`, a summary line, an audit record."""
+    """``rank KIND --all``: :func:`recommender.ranking.bulk.run`, a summary, an audit record."""
     import pandas as pd
 
-    from recommender import bulk
     from recommender.commands.audit import record_shell
     from recommender.commands.io import user_errors
     from recommender.errors import ValidationError
     from recommender.ingest.cities import city_codes
+    from recommender.ranking import bulk
     from recommender.ranking.service import RankFilters
     from recommender.runtime import Runtime
     from recommender.settings import get_settings

@@ -85,7 +85,7 @@ def _train(
             settings, kinds=kinds, as_of=as_of, promote_if_better=promote_if_better,
             tolerance=tolerance,
         )  # fmt: skip
-    from recommender.bulk import open_client
+    from recommender.ranking.bulk import open_client
     from training.dask_fit import DaskFit
     from training.pipeline import TrainConfig
 

@@ -158,7 +158,7 @@ def _sample_in_process(home: Path, out: Path, n_sample: int) -> dict[str, Any]:
     """``n_sample`` queries ranked in this process, the full in-process run extrapolated."""
     import pandas as pd
 
-    from recommender import bulk
+    from recommender.ranking import bulk
     from recommender.runtime import Runtime
     from recommender.settings import get_settings
 

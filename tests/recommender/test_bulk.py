@@ -14,8 +14,8 @@ import pytest
 from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
-from recommender import bulk
 from recommender.errors import ValidationError
+from recommender.ranking import bulk
 from recommender.runtime import Runtime
 from recommender.settings import Settings, get_settings
 

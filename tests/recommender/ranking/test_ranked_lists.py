@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from recommender import ranked_lists
 from recommender.cli import app
 from recommender.db import repo
 from recommender.db.models import RecommendationLogEntry
 from recommender.errors import ForbiddenError
+from recommender.ranking import lists as ranked_lists
 from recommender.runtime import Runtime
 from recommender.security import Principal
 from recommender.settings import Settings, get_settings
