@@ -46,6 +46,7 @@ from features.context import FeatureContext
 from features.entities import N_DIVISIONS
 from features.history import smoothed_rate, to_days
 from features.schema import HELPING_PROVINCES, QUERY_KINDS
+from features.text import dense_row
 from features.topk import SortedLists, top_across
 
 IntArray = npt.NDArray[np.int64]
@@ -396,11 +397,9 @@ class CandidateGenerator:
             if kind == "customer"
             else (ctx.need_matrix, ctx.need_row[q])
         )
-        lo, hi = (source.indptr[row], source.indptr[row + 1]) if row >= 0 else (0, 0)
-        if hi == lo or matrix.shape[0] == 0:
+        vec = dense_row(source, int(row))
+        if not vec.any() or matrix.shape[0] == 0:  # no text (or an empty one)
             return np.zeros(0, dtype=np.int64)
-        vec = np.zeros(source.shape[1], dtype=np.float64)  # the query's text, made dense:
-        vec[source.indices[lo:hi]] = source.data[lo:hi]  # sparse @ dense is the cheap product
         scores = np.asarray(matrix @ vec).ravel()
         t = min(self.text_neighbours, len(scores))
         best = np.argpartition(-scores, t - 1)[:t]

@@ -107,13 +107,19 @@ def _clean(X: Iterable[str]) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
+def dense_row(M: sp.csr_matrix, row: int) -> np.ndarray:
+    """Row ``row`` of a CSR matrix as a dense float64 vector (zeros for a row of -1): a
+    sparse-times-dense product with it is several times cheaper than sparse-times-sparse."""
+    v = np.zeros(M.shape[1], dtype=np.float64)
+    if row >= 0:
+        lo, hi = M.indptr[row], M.indptr[row + 1]
+        v[M.indices[lo:hi]] = M.data[lo:hi]
+    return v
+
+
 def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) -> np.ndarray:
-    """Dot products of rows ``rows`` of ``M`` with the one row ``v_row`` of ``V`` (made dense:
-    a sparse-times-dense product is several times cheaper than sparse-times-sparse)."""
-    lo, hi = V.indptr[v_row], V.indptr[v_row + 1]
-    v = np.zeros(V.shape[1], dtype=np.float64)
-    v[V.indices[lo:hi]] = V.data[lo:hi]
-    return np.asarray(M[rows] @ v).ravel().astype(np.float32)
+    """Dot products of rows ``rows`` of ``M`` with the one row ``v_row`` of ``V``."""
+    return np.asarray(M[rows] @ dense_row(V, v_row)).ravel().astype(np.float32)
 
 
 def pair_cosine(

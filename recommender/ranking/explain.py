@@ -308,7 +308,6 @@ class Explainer:
         self._en = np.append(text_col(cities["name_en"]).to_numpy(dtype=object), "")
         self._products = products if products is not None else FirmTexts(ctx.firms["products"])
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
-        self._families: dict[str, tuple[list[str], npt.NDArray[np.float64]]] = {}
         self._node_names = node_names(ctx)
 
     def reasons(
