@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api import middleware, pages
 from api.errors import install_error_handlers
@@ -24,7 +24,6 @@ from api.routes import (
     projects,
     rank,
 )
-from recommender.db import datastamp
 from recommender.runtime import Runtime
 from recommender.settings import Settings, get_settings
 
@@ -59,40 +58,6 @@ TAGS = [
 ]
 
 
-# successful writes under these paths change what rankings are computed from
-_DATA_WRITE_PREFIXES = (
-    "/v1/enterprises",
-    "/v1/parks",
-    "/v1/needs",
-    "/v1/outcomes",
-    "/v1/projects",  # signed/landed projects write outcomes
-    "/dashboard/ledger",
-    "/v1/imports",
-    "/peitao/outcome",
-    "/analysis/outcomes",
-    "/v1/events",
-    "/events",
-)
-# ... except these, which plan meetings and change no ranking data
-_NOT_DATA_WRITES = ("/plan", "/cancel")
-
-
-async def _stamp_data_writes(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """After a successful write of ranking data, touch the data stamp so every API process
-    rebuilds its ranking data in the background (see :mod:`recommender.db.datastamp`)."""
-    response = await call_next(request)
-    if (
-        request.method in {"POST", "PATCH", "PUT", "DELETE"}
-        and response.status_code < 400
-        and request.url.path.startswith(_DATA_WRITE_PREFIXES)
-        and not any(part in request.url.path for part in _NOT_DATA_WRITES)
-    ):
-        datastamp.touch(request.app.state.runtime.settings.home)
-    return response
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Serve, then write what the log writers hold and release the database connections."""
@@ -121,8 +86,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.engine = runtime.engine
     app.state.session_factory = runtime.session_factory
     install_error_handlers(app)
-    app.middleware("http")(_stamp_data_writes)
-    middleware.install(app)  # audit of lists and models, security headers on every answer
+    middleware.install(app)  # data stamp, audit of lists and models, security headers
     app.include_router(health.router)
     for module in (enterprises, parks, needs, events, outcomes, imports, models, keys, rank):
         app.include_router(module.router)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from recommender import security
 from recommender.runtime import Runtime
@@ -43,24 +44,37 @@ def get_settings_dep(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, rolled back on error and always closed."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, rolled back on error and always closed.
+
+    Async so that FastAPI does not send it to the thread pool: making a session does no I/O
+    (the connection is taken on first use, in the route's thread); closing it, which may
+    talk to the database, runs in the pool.
+    """
     session = runtime_of(request).session_factory()
     try:
         yield session
     except Exception:
-        with contextlib.suppress(SQLAlchemyError):  # the error itself is what gets answered
-            session.rollback()
+        await run_in_threadpool(_rollback, session)
         raise
     finally:
-        try:
-            session.close()
-        except SQLAlchemyError:
-            # the server dropped the connection (a restart): the answer is already on its way,
-            # so only forget the connection; the pool opens a new one for the next request
-            log.warning("closing a session whose database connection was lost")
-            with contextlib.suppress(SQLAlchemyError):
-                session.invalidate()
+        await run_in_threadpool(_close, session)
+
+
+def _rollback(session: Session) -> None:
+    with contextlib.suppress(SQLAlchemyError):  # the error itself is what gets answered
+        session.rollback()
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except SQLAlchemyError:
+        # the server dropped the connection (a restart): the answer is already on its way,
+        # so only forget the connection; the pool opens a new one for the next request
+        log.warning("closing a session whose database connection was lost")
+        with contextlib.suppress(SQLAlchemyError):
+            session.invalidate()
 
 
 def get_reference(request: Request) -> Reference:
@@ -91,14 +105,50 @@ def get_dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
     return runtime.dashboard_cache, datastamp.read(runtime.settings.home)
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+# The dependencies below are async so that FastAPI calls them on the event loop instead of
+# sending each to the thread pool (a hop per dependency per request); what may block (the
+# first load of the reference data or of the ranking service) still runs in the pool.
+async def _runtime_dep(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def _settings_dep(request: Request) -> Settings:
+    return runtime_of(request).settings
+
+
+async def _reference_dep(request: Request) -> Reference:
+    if "reference" in vars(runtime_of(request)):  # loaded: a cached attribute
+        return get_reference(request)
+    return await run_in_threadpool(get_reference, request)
+
+
+async def _ranking_dep(request: Request) -> RankingService:
+    holder = runtime_of(request).ranking
+    if holder.ready:
+        return holder.get()
+    return await run_in_threadpool(holder.get)
+
+
+async def _holder_dep(request: Request) -> ServiceHolder:
+    return get_ranking_holder(request)
+
+
+async def _log_dep(request: Request) -> RecommendationLog:
+    return get_log(request)
+
+
+async def _dashboard_cache_dep(request: Request) -> tuple[DashboardCache, int]:
+    return get_dashboard_cache(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
+SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
-ReferenceDep = Annotated["Reference", Depends(get_reference)]
-RankingDep = Annotated["RankingService", Depends(get_ranking)]
-RankingHolderDep = Annotated["ServiceHolder", Depends(get_ranking_holder)]
-LogDep = Annotated["RecommendationLog", Depends(get_log)]
-DashboardCacheDep = Annotated["tuple[DashboardCache, int]", Depends(get_dashboard_cache)]
+ReferenceDep = Annotated["Reference", Depends(_reference_dep)]
+RankingDep = Annotated["RankingService", Depends(_ranking_dep)]
+RankingHolderDep = Annotated["ServiceHolder", Depends(_holder_dep)]
+LogDep = Annotated["RecommendationLog", Depends(_log_dep)]
+DashboardCacheDep = Annotated["tuple[DashboardCache, int]", Depends(_dashboard_cache_dep)]
 
 
 def get_current_key(
@@ -121,13 +171,13 @@ def get_current_key(
 CurrentKey = Annotated[Principal, Depends(get_current_key)]
 
 
-def require_role(*roles: str) -> Callable[..., Principal]:
+def require_role(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that returns the caller's key if its role is one of ``roles`` (else 403)."""
     unknown = set(roles) - set(security.ROLES)
     if not roles or unknown:
         raise ValueError(f"roles must be a non-empty subset of {security.ROLES}, got {roles}")
 
-    def _dep(key: CurrentKey) -> Principal:
+    async def _dep(key: CurrentKey) -> Principal:  # async: no thread-pool hop for a check
         key.require_role(roles)
         return key
 

@@ -1,5 +1,6 @@
-"""Two middlewares of the app: security headers on every answer, and the audit of sensitive
-requests (lists viewed or exported, models promoted or rolled back).
+"""The app's middlewares, pure ASGI: security headers on every answer, the audit of sensitive
+requests (lists viewed or exported, models promoted or rolled back), and the data stamp
+touched by writes of ranking data.
 
 The audit is one table (:data:`AUDITED`) of method + path pattern -> action, so a new page or
 route that shows a list is audited by adding one line here, and the API, the pages and the
@@ -13,21 +14,21 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recommender import security
+from recommender.db import datastamp
 from recommender.errors import ChainmatchError
 from recommender.runtime import Runtime
 from recommender.security import Principal, audit
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 # scripts and styles only from /static (no inline script, no eval), no framing, no plugins
 CSP: Final = (
@@ -97,35 +98,102 @@ def rule_for(method: str, path: str, query: str) -> Rule | None:
     return None
 
 
-async def security_headers(request: Request, call_next: Handler) -> Response:
-    """Add the security headers to every answer (CSP, framing, sniffing, referrer)."""
-    response = await call_next(request)
-    path = request.url.path
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if path.startswith(_REPORTS):
-        response.headers["Content-Security-Policy"] = REPORT_CSP
-    elif path.startswith(_CSP_EXEMPT):
-        del response.headers["Content-Security-Policy"]
-    return response
+class SecurityHeaders:
+    """Add the security headers to every answer (CSP, framing, sniffing, referrer).
+
+    Pure ASGI (no :class:`starlette.middleware.base.BaseHTTPMiddleware`): the headers are
+    set on the ``http.response.start`` message as it passes, with no task or stream per
+    request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if path.startswith(_REPORTS):
+                    headers["Content-Security-Policy"] = REPORT_CSP
+                elif path.startswith(_CSP_EXEMPT):
+                    del headers["Content-Security-Policy"]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
-async def audit_requests(request: Request, call_next: Handler) -> Response:
-    """Record a matching request that succeeded: who, which list or model, from where."""
-    rule = rule_for(request.method, request.url.path, request.url.query)
-    if rule is None:
-        return await call_next(request)
-    body = await request.body() if rule.method == "POST" and "/batch" in request.url.path else b""
-    response = await call_next(request)
-    if response.status_code < 400:
+class AuditRequests:
+    """Record a matching request that succeeded: who, which list or model, from where.
+
+    Pure ASGI: the status is read from ``http.response.start``; a batch's body is read once
+    and handed on unchanged; the entry goes to the runtime's batching audit writer after the
+    answer is sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        rule = rule_for(scope["method"], scope["path"], query)
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        if rule.method == "POST" and "/batch" in scope["path"]:
+            body, receive = await _buffered(receive)
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, send_status)
+        if status >= 400:
+            return
+        request = Request(scope)
         try:
             principal: Principal | None = getattr(request.state, "principal", None)
             if principal is None:  # not authenticated through the deps: look it up
                 principal = await run_in_threadpool(_principal, request)
             _record(request, rule, body, principal)
-        except Exception:  # the answer is made; a failed audit write is logged, not shown
-            log.exception("could not write the audit entry for %s", request.url.path)
-    return response
+        except Exception:  # the answer is sent; a failed audit write is logged, not shown
+            log.exception("could not write the audit entry for %s", scope["path"])
+
+
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """Read a request body to its end; return it and a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: nothing more comes
+            break
+        chunks.append(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
 
 
 def audit_writer(app: FastAPI) -> audit.AuditWriter:
@@ -175,6 +243,58 @@ def _principal(request: Request) -> Principal | None:
 
 
 def install(app: FastAPI) -> None:
-    """Add both middlewares (the audit runs inside the headers)."""
-    app.middleware("http")(audit_requests)
-    app.middleware("http")(security_headers)
+    """Add the three middlewares (outermost last: headers, then audit, then data stamp)."""
+    app.add_middleware(StampDataWrites)
+    app.add_middleware(AuditRequests)
+    app.add_middleware(SecurityHeaders)
+
+
+# successful writes under these paths change what rankings are computed from
+_DATA_WRITE_PREFIXES = (
+    "/v1/enterprises",
+    "/v1/parks",
+    "/v1/needs",
+    "/v1/outcomes",
+    "/v1/projects",  # signed/landed projects write outcomes
+    "/dashboard/ledger",
+    "/v1/imports",
+    "/peitao/outcome",
+    "/analysis/outcomes",
+    "/v1/events",
+    "/events",
+)
+# ... except these, which plan meetings and change no ranking data
+_NOT_DATA_WRITES = ("/plan", "/cancel")
+
+
+def _writes_data(method: str, path: str) -> bool:
+    """Whether a successful ``method path`` changes what rankings are computed from."""
+    return (
+        method in {"POST", "PATCH", "PUT", "DELETE"}
+        and path.startswith(_DATA_WRITE_PREFIXES)
+        and not any(part in path for part in _NOT_DATA_WRITES)
+    )
+
+
+class StampDataWrites:
+    """After a successful write of ranking data, touch the data stamp so every API process
+    rebuilds its ranking data in the background (see :mod:`recommender.db.datastamp`).
+
+    The stamp is touched when the answer's status is known, before it is sent.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _writes_data(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_stamped(message: Message) -> None:
+            if message["type"] == "http.response.start" and int(message["status"]) < 400:
+                runtime: Runtime = scope["app"].state.runtime
+                datastamp.touch(runtime.settings.home)
+            await send(message)
+
+        await self.app(scope, receive, send_stamped)

@@ -164,5 +164,8 @@ def city_codes(
     ValidationError
         Naming ``what`` (e.g. ``--city``) and the first spelling that is no known city.
     """
+    values = tuple(values)
+    if not values:  # most requests name no city: no index to build
+        return ()
     resolver = CityResolver(cities)
     return tuple(resolver.code_of(v, what=what) for v in values)

@@ -92,6 +92,11 @@ class ServiceHolder:
     def models(self) -> ModelProvider:
         return self._models
 
+    @property
+    def ready(self) -> bool:
+        """Whether a service is built (:meth:`get` then returns at once)."""
+        return self._service is not None
+
     def get(self) -> RankingService:
         """The current service, built on first use; a stale one triggers a rebuild."""
         if self._service is None:
