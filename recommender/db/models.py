@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -56,6 +57,13 @@ class Base(DeclarativeBase):
         dt.date: Date(),
         dt.datetime: DateTime(timezone=False),
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class (for bulk inserts and selects without the ORM)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 # ----------------------------------------------------------------------------- reference

@@ -38,6 +38,7 @@ from recommender.db.models import (
     City,
     Industry,
     IoSector,
+    table_of,
 )
 from recommender.db.repo_events import load_meetings, participant_roles, save_meetings
 from recommender.db.repo_ops import (
@@ -133,12 +134,6 @@ def _schema(kind: str) -> tuple[FrameSchema, Table]:
     table = ENTITY_MODELS[kind].__table__
     assert isinstance(table, Table)
     return SCHEMAS[kind], table
-
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 # ----------------------------------------------------------------------------- upsert
@@ -419,7 +414,7 @@ def seed_reference(session: Session, *, reference: ReferenceLike) -> dict[str, U
     """
     counts: dict[str, UpsertCounts] = {}
     for attr, model, key in _REFERENCE_TABLES:
-        table = _table(model)
+        table = table_of(model)
         frame = getattr(reference, attr)
         counts[attr] = _upsert_table(
             session,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from recommender.db._frames import frame_to_columns, rows_to_frame
-from recommender.db.models import Event, EventParticipant, Meeting
+from recommender.db.models import Event, EventParticipant, Meeting, table_of
 from recommender.errors import NotFoundError
 
 _IN_CHUNK = 1000  # event ids per IN (...) lookup
@@ -40,12 +40,6 @@ def participant_roles(session: Session, *, event_ids: Collection[str]) -> dict[s
     return out
 
 
-def _meetings() -> Table:
-    table = Meeting.__table__
-    assert isinstance(table, Table)
-    return table
-
-
 def save_meetings(
     session: Session, *, event_id: str, meetings_frame: pd.DataFrame, plan_version: int
 ) -> int:
@@ -60,7 +54,7 @@ def save_meetings(
     frame = meetings_frame.copy()
     if "status" not in frame.columns:
         frame["status"] = "planned"
-    table = _meetings()
+    table = table_of(Meeting)
     session.execute(
         delete(table).where(table.c.event_id == event_id, table.c.plan_version == plan_version)
     )
@@ -83,7 +77,7 @@ def load_meetings(
     session: Session, *, event_id: str, plan_version: int | None = None
 ) -> pd.DataFrame:
     """The meetings of one plan version (default: the latest), ordered by slot and table."""
-    table = _meetings()
+    table = table_of(Meeting)
     if plan_version is None:
         plan_version = session.execute(
             select(func.max(table.c.plan_version)).where(table.c.event_id == event_id)

@@ -12,7 +12,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from recommender.db._frames import frame_to_columns
-from recommender.db.models import ApiKey, ModelVersion, RecommendationLogEntry, RetrainJob, utcnow
+from recommender.db.models import (
+    ApiKey,
+    ModelVersion,
+    RecommendationLogEntry,
+    RetrainJob,
+    table_of,
+    utcnow,
+)
 from recommender.errors import ConflictError, NotFoundError, ValidationError
 
 KEY_PREFIX = "cm_"
@@ -104,10 +111,10 @@ def log_recommendations(
         frame["api_key_id"] = None
     if "model_version" not in frame.columns:
         frame["model_version"] = ""
-    table = RecommendationLogEntry.__table__
-    cols = frame_to_columns(frame, table, _LOG_COLUMNS, what="log_recommendations")  # type: ignore[arg-type]
+    table = table_of(RecommendationLogEntry)
+    cols = frame_to_columns(frame, table, _LOG_COLUMNS, what="log_recommendations")
     records = [dict(zip(_LOG_COLUMNS, r, strict=True)) for r in zip(*cols.values(), strict=True)]
-    session.execute(insert(RecommendationLogEntry), records)
+    session.execute(insert(table), records)  # Core executemany: no ORM bookkeeping
     return len(records)
 
 

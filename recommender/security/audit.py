@@ -24,11 +24,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from recommender.db.batches import BatchWriter
-from recommender.db.models import AuditEntry, UserAccount, utcnow
+from recommender.db.models import AuditEntry, UserAccount, table_of, utcnow
 from recommender.errors import ValidationError
 from recommender.security import Principal
 
@@ -84,20 +84,38 @@ def add(
     client: str = "",
 ) -> AuditEntry:
     """Add one entry to ``session`` (flush only; the caller commits)."""
-    if action not in ACTIONS:
-        raise ValidationError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
     entry = AuditEntry(
-        at=utcnow(),
-        actor=actor[:128],
-        role=role[:32],
-        action=action,
-        target=target[:MAX_TARGET],
-        detail=dict(detail or {}),
-        client=client[:64],
+        **_values(
+            actor=actor, role=role, action=action, target=target, detail=detail, client=client
+        )
     )
     session.add(entry)
     session.flush()
     return entry
+
+
+def _values(
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    target: str,
+    detail: Mapping[str, Any] | None,
+    client: str,
+    at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one entry, checked and cut to the columns' sizes."""
+    if action not in ACTIONS:
+        raise ValidationError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
+    return {
+        "at": at or utcnow(),
+        "actor": actor[:128],
+        "role": role[:32],
+        "action": action,
+        "target": target[:MAX_TARGET],
+        "detail": dict(detail or {}),
+        "client": client[:64],
+    }
 
 
 def record(
@@ -186,31 +204,23 @@ class AuditWriter(BatchWriter):
         client: str = "",
     ) -> None:
         """Queue one entry (its time is now; it is written within ``interval``)."""
-        if action not in ACTIONS:
-            raise ValidationError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
         actor, role = actor_of(principal)
-        entry = {
-            "at": utcnow(),
-            "actor": actor,
-            "user_id": principal.user_id if principal is not None else None,
-            "role": role,
-            "action": action,
-            "target": target,
-            "detail": dict(detail or {}),
-            "client": client,
-        }
+        entry = _values(
+            actor=actor, role=role, action=action, target=target, detail=detail, client=client
+        )
+        entry["user_id"] = principal.user_id if principal is not None else None
         self.enqueue([entry])
 
     def write(self, session: Session, rows: list[Mapping[str, Any]]) -> int:
-        """Add one batch of entries (actors of user accounts named by their user name)."""
+        """Insert one batch of entries in one statement (actors of user accounts named by
+        their user name)."""
         entries = [dict(r) for r in rows]
         names = _user_names(session, {r["user_id"] for r in entries} - {None})
         for r in entries:
             uid = r.pop("user_id")
             if uid in names:
-                r["actor"] = f"user:{names[uid]}"
-            entry = add(session, **{k: v for k, v in r.items() if k != "at"})
-            entry.at = r["at"]
+                r["actor"] = f"user:{names[uid]}"[:128]
+        session.execute(insert(table_of(AuditEntry)), entries)
         return len(entries)
 
 
