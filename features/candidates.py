@@ -34,6 +34,7 @@ get most of the list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,6 +139,7 @@ class CandidateGenerator:
             kind: dict(KIND_QUOTAS[kind] if quotas is None else quotas) for kind in QUERY_KINDS
         }
         self.text_neighbours = text_neighbours
+        self._memos: dict[tuple[str, str, int, int], IntArray] = {}
         self._pool = {kind: pool_mask(ctx, kind) for kind in QUERY_KINDS}
         self._build_chain_and_text()
         self._build_places()
@@ -248,11 +250,25 @@ class CandidateGenerator:
         as_of: pd.Timestamp | None = None,
     ) -> IntArray:
         """As :meth:`generate`, returning entity rows."""
+        q = int(self.ctx.rows([query_id], what="query_id")[0])
+        return self.rows_for(kind, q, n=n, as_of=as_of, query_id=query_id)
+
+    def rows_for(
+        self,
+        kind: str,
+        q: int,
+        *,
+        n: int | None = None,
+        as_of: pd.Timestamp | None = None,
+        query_id: str = "",
+    ) -> IntArray:
+        """As :meth:`generate_rows` for a query already resolved to its entity row ``q``
+        (the ranking service resolves it once per request)."""
         if kind not in QUERY_KINDS:
             raise ValueError(f"kind must be one of {list(QUERY_KINDS)}, got {kind!r}")
         ctx = self.ctx
-        q = int(ctx.rows([query_id], what="query_id")[0])
         if (q >= ctx.n_firms) != (kind == "investor"):
+            query_id = query_id or str(ctx.ids[q])
             raise ValueError(
                 f"{kind} query {query_id!r} must be a {'park' if kind == 'investor' else 'firm'}"
             )
@@ -339,8 +355,22 @@ class CandidateGenerator:
         c = int(self.ctx.city[q])
         if c < 0:
             return np.zeros(0, dtype=np.int64)
+        return self._memo(("place", kind, c, k), lambda: self._places_of_city(kind, c, k))
+
+    def _places_of_city(self, kind: str, c: int, k: int) -> IntArray:
         cities = np.arange(self._n_cities, dtype=np.int64)
         return top_across(self._city[kind], cities, self._city_score[c], k)
+
+    def _memo(self, key: tuple[str, str, int, int], make: Callable[[], IntArray]) -> IntArray:
+        """A source that depends only on the query's city or sector (and the kind and k) is
+        the same for every query there: computed once, kept read-only."""
+        rows = self._memos.get(key)
+        if rows is None:
+            rows = make()
+            rows.setflags(write=False)
+            if len(self._memos) < 10_000:  # cities x kinds x list lengths: a few hundred
+                self._memos[key] = rows
+        return rows
 
     def _nodes(self, kind: str, q: int, k: int) -> IntArray:
         ctx = self.ctx
@@ -414,6 +444,10 @@ class CandidateGenerator:
         s = int(ctx.sector[q])
         if s < 0:
             return np.zeros(0, dtype=np.int64)
+        return self._memo(("sector", kind, s, k), lambda: self._sectors_of(kind, s, k, n_sectors))
+
+    def _sectors_of(self, kind: str, s: int, k: int, n_sectors: int) -> IntArray:
+        ctx = self.ctx
         A = np.asarray(ctx.reference.io_A, dtype=np.float64)
         weight = A[s, :] if kind == "customer" else A[:, s]
         top = np.argsort(-weight, kind="stable")[:n_sectors].astype(np.int64)

@@ -106,7 +106,15 @@ class AsOfTable:
         if self.ptr is None or self.last_day is None:
             base = keys * DAY_SPAN
             start = np.searchsorted(self.composite, base, side="left")
-            return start, np.searchsorted(self.composite, base + days, side="left")
+            end = start.copy()
+            if not len(self.composite):
+                return start, end
+            # most keys asked for have no record (pairs never met): search only where one is
+            first = self.composite[np.minimum(start, len(self.composite) - 1)]
+            found = (start < len(self.composite)) & (first < base + days)
+            if found.any():
+                end[found] = np.searchsorted(self.composite, base[found] + days[found], side="left")
+            return start, end
         k = np.clip(keys, 0, len(self.last_day) - 1)
         start = self.ptr[k]
         end = self.ptr[k + 1].copy()
@@ -124,6 +132,10 @@ class AsOfTable:
         """
         keys = np.asarray(keys, dtype=np.int64)
         days = np.broadcast_to(np.asarray(days, dtype=np.int64), keys.shape)
+        if _one_value(keys) and _one_value(days):  # one query's side of a ranking request
+            n1, sums1, best1 = self.lookup(keys[:1], days[:1])
+            m = len(keys)
+            return np.repeat(n1, m), np.repeat(sums1, m, axis=0), np.repeat(best1, m)
         start, end = self._bounds(keys, days)
         n = (end - start).astype(np.int64)
         n[keys < 0] = 0
@@ -133,6 +145,11 @@ class AsOfTable:
         best = np.zeros(len(keys))
         best[has] = self.run_max[end[has] - 1]
         return n, sums, best
+
+
+def _one_value(a: IntArray) -> bool:
+    """Whether an array of more than one element holds a single value (cheap test first)."""
+    return len(a) > 1 and a[0] == a[-1] and bool((a == a[0]).all())
 
 
 def smoothed_rate(pos: npt.ArrayLike, n: npt.ArrayLike) -> FloatArray:
@@ -159,6 +176,11 @@ class History:
     city_pair: AsOfTable  # key: unordered city pair; values: [records, positives]
     cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
     query_sector: AsOfTable  # key: query * S + sector(candidate); values: [positives]
+    sector_span: int  # S of the two sector keys: the number of IO sectors + 2
+
+    def sector_key(self, entity: IntArray, sector: IntArray) -> IntArray:
+        """Key of (entity, IO sector of its partner; -1 unknown) in the two sector tables."""
+        return entity * self.sector_span + sector + 1
 
 
 def build_registrations(part: pd.DataFrame, ids: pd.Index) -> tuple[IntArray, IntArray]:
@@ -206,7 +228,10 @@ def build_history(
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
         by_cand=AsOfTable.build(c, day, both, n_keys=E),
         by_query=AsOfTable.build(q, day, both, n_keys=E),
-        city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok]),
+        city_pair=AsOfTable.build(
+            ck[city_ok], day[city_ok], both[city_ok], n_keys=max(n_cities, 1) ** 2
+        ),
         cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
         query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),
+        sector_span=S,
     )

@@ -118,8 +118,22 @@ def dense_row(M: sp.csr_matrix, row: int) -> np.ndarray:
 
 
 def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) -> np.ndarray:
-    """Dot products of rows ``rows`` of ``M`` with the one row ``v_row`` of ``V``."""
-    return np.asarray(M[rows] @ dense_row(V, v_row)).ravel().astype(np.float32)
+    """Dot products of rows ``rows`` of ``M`` with the one row ``v_row`` of ``V``.
+
+    Read straight from the CSR arrays (a gather and one ``bincount``): slicing ``M[rows]``
+    builds a new sparse matrix, which costs more than the products for a few hundred rows.
+    """
+    v = dense_row(V, v_row)
+    lo, hi = M.indptr[rows], M.indptr[rows + 1]
+    lengths = (hi - lo).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    # position of every stored value of the chosen rows: its row's start + its rank within
+    pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + lo[owner]
+    products = M.data[pos] * v[M.indices[pos]]
+    return np.bincount(owner, weights=products, minlength=len(rows)).astype(np.float32)
 
 
 def pair_cosine(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 Columns = dict[str, npt.NDArray[np.floating]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,14 @@ class Pairs:
     provider: IntArray
     demander: IntArray
     day: IntArray  # as-of day number per pair (features.history.to_days)
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.query)
+
+    def memo(self, name: str, make: Callable[[], T]) -> T:
+        """A value several families read from these pairs (a history lookup), made once."""
+        if name not in self._memo:
+            self._memo[name] = make()
+        value: T = self._memo[name]
+        return value

@@ -17,8 +17,8 @@ def history_features(ctx: FeatureContext, p: Pairs) -> Columns:
     """Past records and best grade of the pair; smoothed conversion of each side and city pair."""
     h = ctx.history
     n_pair, _, best = h.pair.lookup(pair_key(p.query, p.cand, ctx.n_entities), p.day)
-    n_c, s_c, _ = h.by_cand.lookup(p.cand, p.day)
-    n_q, s_q, _ = h.by_query.lookup(p.query, p.day)
+    n_c, s_c, _ = p.memo("by_cand", lambda: h.by_cand.lookup(p.cand, p.day))
+    n_q, s_q, _ = p.memo("by_query", lambda: h.by_query.lookup(p.query, p.day))
     cq, cc = ctx.city[p.query], ctx.city[p.cand]
     ck = np.where((cq >= 0) & (cc >= 0), pair_key(cq, cc, max(len(ctx.city_partner), 1)), -1)
     n_city, s_city, _ = h.city_pair.lookup(ck, p.day)
@@ -35,11 +35,10 @@ def history_features(ctx: FeatureContext, p: Pairs) -> Columns:
 def reciprocity_features(ctx: FeatureContext, p: Pairs) -> Columns:
     """Share of each side's past positive partners that sit in the other side's IO sector."""
     h = ctx.history
-    S = int(ctx.sector.max()) + 2 if len(ctx.sector) else 1
-    _, pos_c, _ = h.by_cand.lookup(p.cand, p.day)
-    _, pos_q, _ = h.by_query.lookup(p.query, p.day)
-    n_cs, _, _ = h.cand_sector.lookup(p.cand * S + ctx.sector[p.query] + 1, p.day)
-    n_qs, _, _ = h.query_sector.lookup(p.query * S + ctx.sector[p.cand] + 1, p.day)
+    _, pos_c, _ = p.memo("by_cand", lambda: h.by_cand.lookup(p.cand, p.day))
+    _, pos_q, _ = p.memo("by_query", lambda: h.by_query.lookup(p.query, p.day))
+    n_cs, _, _ = h.cand_sector.lookup(h.sector_key(p.cand, ctx.sector[p.query]), p.day)
+    n_qs, _, _ = h.query_sector.lookup(h.sector_key(p.query, ctx.sector[p.cand]), p.day)
     return {
         "recip_cand_serves_sector": np.where(
             pos_c[:, 1] > 0, n_cs / np.maximum(pos_c[:, 1], 1), 0.0

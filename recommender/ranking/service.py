@@ -330,7 +330,7 @@ class RankingService:
         exposure: ExposureCounter | None,
     ) -> tuple[IntArray, int]:
         """Generated candidates after filters, exclusions and the exposure cap."""
-        rows = self.generator.generate_rows(kind, query_id, n=self.caps[kind], as_of=as_of)
+        rows = self.generator.rows_for(kind, q, n=self.caps[kind], as_of=as_of, query_id=query_id)
         n_generated = len(rows)
         rows = rows[self._filter_mask(rows, filters)]
         excluded = self._pairs.excluded(q, day=day, rules=self.rules)
