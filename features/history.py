@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from features.arrays import one_value
 from features.schema import STAGE_GRADE
 
 IntArray = npt.NDArray[np.int64]
@@ -132,7 +133,7 @@ class AsOfTable:
         """
         keys = np.asarray(keys, dtype=np.int64)
         days = np.broadcast_to(np.asarray(days, dtype=np.int64), keys.shape)
-        if _one_value(keys) and _one_value(days):  # one query's side of a ranking request
+        if one_value(keys) and one_value(days):  # one query's side of a ranking request
             n1, sums1, best1 = self.lookup(keys[:1], days[:1])
             m = len(keys)
             return np.repeat(n1, m), np.repeat(sums1, m, axis=0), np.repeat(best1, m)
@@ -145,11 +146,6 @@ class AsOfTable:
         best = np.zeros(len(keys))
         best[has] = self.run_max[end[has] - 1]
         return n, sums, best
-
-
-def _one_value(a: IntArray) -> bool:
-    """Whether an array of more than one element holds a single value (cheap test first)."""
-    return len(a) > 1 and a[0] == a[-1] and bool((a == a[0]).all())
 
 
 def smoothed_rate(pos: npt.ArrayLike, n: npt.ArrayLike) -> FloatArray:

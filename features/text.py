@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from features.arrays import one_value
 from features.errors import NotFittedError
 
 
@@ -120,8 +121,10 @@ def dense_row(M: sp.csr_matrix, row: int) -> np.ndarray:
 def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) -> np.ndarray:
     """Dot products of rows ``rows`` of ``M`` with the one row ``v_row`` of ``V``.
 
-    Read straight from the CSR arrays (a gather and one ``bincount``): slicing ``M[rows]``
-    builds a new sparse matrix, which costs more than the products for a few hundred rows.
+    When the chosen rows hold a good share of ``M``'s values (few distinct texts), the whole
+    product ``M @ v`` is cheapest; otherwise the rows are read straight from the CSR arrays
+    (a gather and one ``bincount``): slicing ``M[rows]`` builds a new sparse matrix, which
+    costs more than the products for a few hundred rows.
     """
     v = dense_row(V, v_row)
     lo, hi = M.indptr[rows], M.indptr[rows + 1]
@@ -129,6 +132,8 @@ def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) 
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(len(rows), dtype=np.float32)
+    if M.nnz <= 4 * total:  # few distinct texts, each asked for often: the whole product
+        return np.asarray(M @ v, dtype=np.float64).ravel()[rows].astype(np.float32)
     owner = np.repeat(np.arange(len(rows)), lengths)
     # position of every stored value of the chosen rows: its row's start + its rank within
     pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + lo[owner]
@@ -166,15 +171,17 @@ def pair_cosine(
     ok = (q_rows >= 0) & (c_rows >= 0)
     if not ok.any():
         return out
-    key = q_rows[ok] * (C.shape[0] + 1) + c_rows[ok]
+    qo, co = q_rows[ok], c_rows[ok]
+    if len(qo) == 1 or one_value(qo):  # one query row against many (a ranking request)
+        out[ok] = _rows_dot(C, co, Q, int(qo[0]))
+        return out
+    if one_value(co):
+        out[ok] = _rows_dot(Q, qo, C, int(co[0]))
+        return out
+    key = qo * (C.shape[0] + 1) + co
     ukey, inv = np.unique(key, return_inverse=True)
     uq = ukey // (C.shape[0] + 1)
     uc = ukey % (C.shape[0] + 1)
-    if (uq == uq[0]).all():  # one query row against many (a ranking request)
-        dots = _rows_dot(C, uc, Q, int(uq[0]))
-    elif (uc == uc[0]).all():
-        dots = _rows_dot(Q, uq, C, int(uc[0]))
-    else:
-        dots = np.asarray(Q[uq].multiply(C[uc]).sum(axis=1)).ravel().astype(np.float32)
+    dots = np.asarray(Q[uq].multiply(C[uc]).sum(axis=1)).ravel().astype(np.float32)
     out[ok] = dots[inv]
     return out
