@@ -133,7 +133,8 @@ def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) 
     if total == 0:
         return np.zeros(len(rows), dtype=np.float32)
     if M.nnz <= 4 * total:  # few distinct texts, each asked for often: the whole product
-        return np.asarray(M @ v, dtype=np.float64).ravel()[rows].astype(np.float32)
+        dots: np.ndarray = np.asarray(M @ v, dtype=np.float64).ravel()
+        return dots[rows].astype(np.float32)
     owner = np.repeat(np.arange(len(rows)), lengths)
     # position of every stored value of the chosen rows: its row's start + its rank within
     pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + lo[owner]
