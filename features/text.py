@@ -134,7 +134,7 @@ def _rows_dot(M: sp.csr_matrix, rows: np.ndarray, V: sp.csr_matrix, v_row: int) 
         return np.zeros(len(rows), dtype=np.float32)
     if M.nnz <= 4 * total:  # few distinct texts, each asked for often: the whole product
         dots: np.ndarray = np.asarray(M @ v, dtype=np.float64).ravel()
-        return dots[rows].astype(np.float32)
+        return np.asarray(dots[rows], dtype=np.float32)
     owner = np.repeat(np.arange(len(rows)), lengths)
     # position of every stored value of the chosen rows: its row's start + its rank within
     pos = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths) + lo[owner]
