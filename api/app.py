@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from api import middleware, pages
 from api.errors import install_error_handlers
@@ -58,6 +59,14 @@ TAGS = [
 ]
 
 
+_NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Serve, then write what the log writers hold and release the database connections."""
@@ -80,6 +89,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         version="0.1.0",
         openapi_tags=TAGS,
         lifespan=_lifespan,
+        # off unless asked for: with no exporter the spans and metrics go nowhere and cost
+        # every request its share
+        telemetry=None if runtime.settings.telemetry else _NO_TELEMETRY,
     )
     app.state.runtime = runtime
     app.state.settings = runtime.settings

@@ -99,7 +99,8 @@ def rule_for(method: str, path: str, query: str) -> Rule | None:
 
 
 class SecurityHeaders:
-    """Add the security headers to every answer (CSP, framing, sniffing, referrer).
+    """Add the security headers to every answer (CSP, framing, sniffing, referrer), and
+    ``no-store`` to every answer but a static file.
 
     Pure ASGI (no :class:`starlette.middleware.base.BaseHTTPMiddleware`): the headers are
     set on the ``http.response.start`` message as it passes, with no task or stream per
@@ -124,6 +125,10 @@ class SecurityHeaders:
                     headers["Content-Security-Policy"] = REPORT_CSP
                 elif path.startswith(_CSP_EXEMPT):
                     del headers["Content-Security-Policy"]
+                if not path.startswith("/static/"):
+                    # never cached: after 退出, Back must not show a signed-in page
+                    headers["Cache-Control"] = "no-store"
+                    headers.setdefault("Pragma", "no-cache")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     )
     import_max_bytes: int = Field(default=50 * 1024 * 1024, description="largest import file")
     log_level: str = "INFO"
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs (for a configured "
+        "exporter, e.g. OTEL_EXPORTER_OTLP_ENDPOINT with FASTAPI_OTEL_AUTO_CONFIGURE=true)",
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -6,7 +6,6 @@ exception handlers (sign-in redirect, 403 page) to an app built by ``api.app.cre
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -35,17 +34,6 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
     return error_page(request, 403, message="当前角色无权访问此页面")
 
 
-async def _no_store(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Pages are never kept in a cache: after 退出, Back must not show a signed-in page."""
-    response = await call_next(request)
-    if not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers.setdefault("Pragma", "no-cache")
-    return response
-
-
 def install(app: FastAPI) -> None:
     """Add the pages, their static files and their exception handlers to ``app``."""
     for module in (auth, zhaoshang, peitao, events, analysis, dashboard):
@@ -53,4 +41,3 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(LoginRequiredError, _login_redirect)
     app.add_exception_handler(PageForbiddenError, _forbidden)
-    app.middleware("http")(_no_store)
