@@ -23,7 +23,7 @@ from recommender.errors import ModelError
 from recommender.ranking.paths import TreePaths
 from training.calibration import IsotonicCalibrator
 from training.errors import TrainingError
-from training.registry import ModelRegistry
+from training.registry import POINTER_FILE, ModelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -81,15 +81,21 @@ class ModelProvider:
         self.registry = registry
         self._lock = threading.Lock()
         self._model: ServingModel | None = None
-        self._stamp: tuple[str | None, float] | None = None
+        self._stamp: tuple[str | None, int, int] | None = None
 
-    def _pointer_stamp(self) -> tuple[str | None, float]:
-        pointer = Path(self.registry.root) / "PRODUCTION"
+    def _pointer_stamp(self) -> tuple[str | None, int, int]:
+        """(production version, the pointer's mtime and inode): one ``stat`` a request; the
+        pointer is read again only when the file changed (promotion and rollback replace it
+        with ``os.replace``: a new inode, even within one mtime tick)."""
+        pointer = Path(self.registry.root) / POINTER_FILE
         try:
-            mtime = pointer.stat().st_mtime_ns
+            st = pointer.stat()
         except FileNotFoundError:
-            return (None, 0.0)
-        return (self.registry.production(), float(mtime))
+            return (None, 0, 0)
+        known = self._stamp
+        if known is not None and known[0] is not None and known[1:] == (st.st_mtime_ns, st.st_ino):
+            return known
+        return (self.registry.production(), st.st_mtime_ns, st.st_ino)
 
     def current(self) -> ServingModel:
         """The production model; raises :class:`ModelError` when there is none."""
