@@ -67,3 +67,36 @@ def test_a_dense_keyed_table_answers_exactly_as_the_searched_one() -> None:
     np.testing.assert_allclose(sums[0], values[keys == 3].sum(axis=0))
     with pytest.raises(ValueError, match="dense keys"):
         AsOfTable.build(keys, days, values, n_keys=10)
+
+
+def _brute(
+    records: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], key: int, day: int
+) -> tuple[int, np.ndarray, float]:
+    keys, days, values, grade = records
+    hit = (keys == key) & (days < day)
+    return int(hit.sum()), values[hit].sum(axis=0), float(grade[hit].max()) if hit.any() else 0.0
+
+
+@pytest.mark.parametrize("n_keys", [None, 60])
+def test_lookups_agree_with_a_brute_force_count_for_one_key_or_many(n_keys: int | None) -> None:
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 60, 300) * 3  # sparse keys: most asked-for keys have no record
+    keys = keys % 60 if n_keys else keys
+    days = rng.integers(100, 200, 300)
+    values = rng.random((300, 2))
+    grade = rng.integers(0, 5, 300).astype(float)
+    t = AsOfTable.build(keys, days, values, grade, n_keys=n_keys)
+    records = (keys, days, values, grade)
+    hi = 60 if n_keys else 180
+    asked = [
+        (rng.integers(0, hi, 200), rng.integers(90, 260, 200)),  # mixed keys and days
+        (np.full(200, int(keys[0])), np.full(200, 150)),  # one query's side, one day
+        (np.full(200, int(keys[1])), rng.integers(90, 260, 200)),  # one key, many days
+    ]
+    for q_keys, q_days in asked:
+        n, sums, best = t.lookup(q_keys, q_days)
+        for i in range(len(q_keys)):
+            want_n, want_sums, want_best = _brute(records, q_keys[i], q_days[i])
+            assert n[i] == want_n
+            np.testing.assert_allclose(sums[i], want_sums, atol=1e-12)
+            assert best[i] == want_best

@@ -70,3 +70,18 @@ def test_pair_cosine_one_query_row_or_one_candidate_row_agrees_with_the_general_
     assert fast_q[2] == pytest.approx(1.0, abs=1e-6)  # a row with itself
     assert fast_q[5] == 0.0  # -1: no text
     assert fast_q[0] > fast_q[1]  # 机加工 铸件 is closer to 汽车 铸件 than to 锂电池
+
+
+def test_one_query_cosine_is_the_dense_dot_product_whichever_way_it_is_read() -> None:
+    # 400 texts: a few candidates read their rows from the CSR arrays, many take the whole
+    # product; both must equal the dense dot products
+    rng = np.random.default_rng(3)
+    words = [f"词{i}" for i in range(60)]
+    corpus = [" ".join(rng.choice(words, 5)) for _ in range(400)]
+    M = TextSimilarity(min_df=1).fit(corpus).transform(corpus)
+    dense = M.toarray()
+    for n_cand in (5, 2000):  # few rows (gather) and many (whole product)
+        cand = rng.integers(0, 400, n_cand)
+        got = pair_cosine(M, M, np.full(n_cand, 7), cand)
+        np.testing.assert_allclose(got, dense[cand] @ dense[7], atol=1e-6)
+        assert got[cand == 7].min(initial=1.0) == pytest.approx(1.0, abs=1e-6)

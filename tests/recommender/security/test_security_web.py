@@ -154,6 +154,20 @@ def test_views_exports_and_promotions_are_audited_and_only_admins_read_them(web:
 
 
 @pytest.mark.slow
+def test_a_batch_reaches_its_route_whole_and_its_queries_are_audited(web: Web) -> None:
+    body = {"query_ids": [web.leading, "NO-SUCH-FIRM"], "k": 3}
+    refused = web.client.post("/v1/rank/supplier/batch", json=body, headers=web.h("analyst"))
+    assert refused.status_code == 404  # the route read the whole body the audit read first
+    body["query_ids"] = [web.leading]
+    shown = web.client.post("/v1/rank/supplier/batch", json=body, headers=web.h("analyst"))
+    assert shown.status_code == 200, shown.text
+    assert len(shown.json()[0]["candidates"]) == 3
+    entries = [e for e in _audit(web, action="list.view") if str(e["target"]).endswith("/batch")]
+    assert len(entries) == 1  # the refused batch showed nothing
+    assert entries[0]["detail"] == {"status": "ok", "query_ids": [web.leading]}
+
+
+@pytest.mark.slow
 def test_a_signed_in_person_is_audited_by_user_name(web: Web) -> None:
     page = web.client.post(
         "/login",
