@@ -18,8 +18,9 @@ lowest validation L2, looking no further than ``early_stopping_rounds`` past it.
 every iteration comes from one prediction pass (each row's leaf in every tree, summed tree
 by tree), not one prediction per iteration. The model is truncated there.
 
-Only ``objective="regression"`` (the default) is supported: its stopping metric is a plain
-L2; LambdaRank's NDCG stopping rule is not reproduced here.
+Only the pointwise objectives are supported (``regression``, ``huber``: an identity link, so
+the replayed prediction is the sum of leaf values and the stopping metric a plain L2);
+LambdaRank's NDCG stopping rule is not reproduced here.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = ["DaskFit", "best_iteration", "group_partitions", "l2_by_iteration"]
+
+POINTWISE = ("regression", "huber")  # identity-link objectives the L2 replay is exact for
 
 LABEL = "__grade__"
 WEIGHT = "__weight__"
@@ -156,10 +159,10 @@ class DaskFit:
         params: RankerParams,
     ) -> lgb.Booster:
         """The ranker on labelled rows (``grade``, ``qid``), stopped on the valid rows."""
-        if params.objective != "regression":
+        if params.objective not in POINTWISE:
             raise ValueError(
-                f"lightgbm.dask training supports objective 'regression' only, "
-                f"got {params.objective!r}; train in-process for LambdaRank"
+                f"lightgbm.dask training supports the pointwise objectives {POINTWISE} "
+                f"(regression first), got {params.objective!r}; train in-process for LambdaRank"
             )
         booster = self._fit_all_rounds(train_rows, train_X, params)
         if len(valid_X) == 0:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import LogDep, PathId, RankingDep, ReferenceDep, SessionDep
 from api.deps import require_access as access
@@ -69,7 +70,7 @@ def list_out(r: RankedList) -> RankedListOut:
 
 
 @router.get("/{kind}/{query_id}", responses=NOT_FOUND)
-def rank_one(
+async def rank_one(
     *,
     session: SessionDep,
     ranking: RankingDep,
@@ -100,11 +101,16 @@ def rank_one(
         size=size,
         min_srdi=min_srdi,
     )
-    ranked = ranked_lists.rank_one(
-        ranking, log, session=session, principal=key, kind=kind, query_id=query_id, k=k,
-        filters=filters.to_filters(reference.cities),
+    # async with the work sent to the pool by hand: FastAPI then checks the answer on the
+    # loop instead of in a second thread-pool hop (it does that for a sync route)
+    return await run_in_threadpool(
+        lambda: list_out(
+            ranked_lists.rank_one(
+                ranking, log, session=session, principal=key, kind=kind, query_id=query_id,
+                k=k, filters=filters.to_filters(reference.cities),
+            )
+        )
     )  # fmt: skip
-    return list_out(ranked)
 
 
 @router.get(

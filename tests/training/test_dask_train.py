@@ -146,7 +146,7 @@ def test_cluster_trained_model_is_registered_with_the_same_metrics_and_gate(
     assert [i.version for i in registry.list()] == [local.version, cluster.version]
     meta = registry.show(cluster.version).metadata
     assert list(meta.feature_names) == FEATURE_NAMES
-    assert meta.params["objective"] == "regression"
+    assert meta.params["objective"] == RankerParams().objective
     assert _model_param(registry, cluster.version, "monotone_constraints") == _model_param(
         registry, local.version, "monotone_constraints"
     )

@@ -24,7 +24,10 @@ def test_a_lighter_unshown_negative_pulls_the_prediction_less_towards_zero() -> 
     y = np.r_[np.full(200, 2.0), np.zeros(200), np.zeros(400)]
     qid = np.repeat(np.arange(80), 10)
     sampled = np.r_[np.zeros(200, bool), np.ones(200, bool), np.zeros(400, bool)]
-    params = RankerParams(monotone=False, min_data_in_leaf=20, num_boost_round=200)
+    # squared error, whose fit is the weighted mean (Huber, the default, moves by bounded steps)
+    params = RankerParams(
+        objective="regression", monotone=False, min_data_in_leaf=20, num_boost_round=200
+    )
 
     def fit_at(w: float) -> float:
         weight = row_weights(pd.DataFrame({"sampled": sampled}), RankerParams(unshown_weight=w))
