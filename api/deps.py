@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -31,6 +31,7 @@ _api_key_header = APIKeyHeader(
 )
 _bearer = HTTPBearer(auto_error=False, description="the same API key as a Bearer token")
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -108,12 +109,13 @@ def get_dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
 # The dependencies below are async so that FastAPI calls them on the event loop instead of
 # sending each to the thread pool (a hop per dependency per request); what may block (the
 # first load of the reference data or of the ranking service) still runs in the pool.
-async def _runtime_dep(request: Request) -> Runtime:
-    return runtime_of(request)
+def _on_loop(get: Callable[[Request], T]) -> Callable[[Request], Awaitable[T]]:
+    """The async dependency of a getter that does no I/O."""
 
+    async def dep(request: Request) -> T:
+        return get(request)
 
-async def _settings_dep(request: Request) -> Settings:
-    return runtime_of(request).settings
+    return dep
 
 
 async def _reference_dep(request: Request) -> Reference:
@@ -129,26 +131,14 @@ async def _ranking_dep(request: Request) -> RankingService:
     return await run_in_threadpool(holder.get)
 
 
-async def _holder_dep(request: Request) -> ServiceHolder:
-    return get_ranking_holder(request)
-
-
-async def _log_dep(request: Request) -> RecommendationLog:
-    return get_log(request)
-
-
-async def _dashboard_cache_dep(request: Request) -> tuple[DashboardCache, int]:
-    return get_dashboard_cache(request)
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime_dep)]
-SettingsDep = Annotated[Settings, Depends(_settings_dep)]
+RuntimeDep = Annotated[Runtime, Depends(_on_loop(runtime_of))]
+SettingsDep = Annotated[Settings, Depends(_on_loop(get_settings_dep))]
 SessionDep = Annotated[Session, Depends(get_session)]
 ReferenceDep = Annotated["Reference", Depends(_reference_dep)]
 RankingDep = Annotated["RankingService", Depends(_ranking_dep)]
-RankingHolderDep = Annotated["ServiceHolder", Depends(_holder_dep)]
-LogDep = Annotated["RecommendationLog", Depends(_log_dep)]
-DashboardCacheDep = Annotated["tuple[DashboardCache, int]", Depends(_dashboard_cache_dep)]
+RankingHolderDep = Annotated["ServiceHolder", Depends(_on_loop(get_ranking_holder))]
+LogDep = Annotated["RecommendationLog", Depends(_on_loop(get_log))]
+DashboardCacheDep = Annotated["tuple[DashboardCache, int]", Depends(_on_loop(get_dashboard_cache))]
 
 
 def get_current_key(

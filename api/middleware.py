@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -98,14 +99,9 @@ def rule_for(method: str, path: str, query: str) -> Rule | None:
     return None
 
 
-class SecurityHeaders:
-    """Add the security headers to every answer (CSP, framing, sniffing, referrer), and
-    ``no-store`` to every answer but a static file.
-
-    Pure ASGI (no :class:`starlette.middleware.base.BaseHTTPMiddleware`): the headers are
-    set on the ``http.response.start`` message as it passes, with no task or stream per
-    request.
-    """
+class _HttpMiddleware:
+    """A pure ASGI middleware (no :class:`starlette.middleware.base.BaseHTTPMiddleware` task
+    and streams per request) that handles HTTP requests and passes everything else on."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -114,27 +110,51 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+def _on_start(send: Send, see: Callable[[Message], None]) -> Send:
+    """``send`` that shows the ``http.response.start`` message (status, headers) to ``see``
+    before passing it on."""
+
+    async def send_seen(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            see(message)
+        await send(message)
+
+    return send_seen
+
+
+class SecurityHeaders(_HttpMiddleware):
+    """Add the security headers to every answer (CSP, framing, sniffing, referrer), and
+    ``no-store`` to every answer but a static file.
+
+    The headers are set on the ``http.response.start`` message as it passes.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if path.startswith(_REPORTS):
-                    headers["Content-Security-Policy"] = REPORT_CSP
-                elif path.startswith(_CSP_EXEMPT):
-                    del headers["Content-Security-Policy"]
-                if not path.startswith("/static/"):
-                    # never cached: after 退出, Back must not show a signed-in page
-                    headers["Cache-Control"] = "no-store"
-                    headers.setdefault("Pragma", "no-cache")
-            await send(message)
+        def add_headers(message: Message) -> None:
+            headers = MutableHeaders(scope=message)
+            for name, value in SECURITY_HEADERS.items():
+                headers.setdefault(name, value)
+            if path.startswith(_REPORTS):
+                headers["Content-Security-Policy"] = REPORT_CSP
+            elif path.startswith(_CSP_EXEMPT):
+                del headers["Content-Security-Policy"]
+            if not path.startswith("/static/"):
+                # never cached: after 退出, Back must not show a signed-in page
+                headers["Cache-Control"] = "no-store"
+                headers.setdefault("Pragma", "no-cache")
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _on_start(send, add_headers))
 
 
-class AuditRequests:
+class AuditRequests(_HttpMiddleware):
     """Record a matching request that succeeded: who, which list or model, from where.
 
     Pure ASGI: the status is read from ``http.response.start``; a batch's body is read once
@@ -142,13 +162,7 @@ class AuditRequests:
     answer is sent.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = scope.get("query_string", b"").decode("latin-1")
         rule = rule_for(scope["method"], scope["path"], query)
         if rule is None:
@@ -157,16 +171,13 @@ class AuditRequests:
         body = b""
         if rule.method == "POST" and "/batch" in scope["path"]:
             body, receive = await _buffered(receive)
-        status = 500
+        status = [500]
 
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
+        def see(message: Message) -> None:
+            status[0] = int(message["status"])
 
-        await self.app(scope, receive, send_status)
-        if status >= 400:
+        await self.app(scope, receive, _on_start(send, see))
+        if status[0] >= 400:
             return
         request = Request(scope)
         try:
@@ -281,25 +292,21 @@ def _writes_data(method: str, path: str) -> bool:
     )
 
 
-class StampDataWrites:
+class StampDataWrites(_HttpMiddleware):
     """After a successful write of ranking data, touch the data stamp so every API process
     rebuilds its ranking data in the background (see :mod:`recommender.db.datastamp`).
 
     The stamp is touched when the answer's status is known, before it is sent.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not _writes_data(scope["method"], scope["path"]):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _writes_data(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
 
-        async def send_stamped(message: Message) -> None:
-            if message["type"] == "http.response.start" and int(message["status"]) < 400:
+        def stamp(message: Message) -> None:
+            if int(message["status"]) < 400:
                 runtime: Runtime = scope["app"].state.runtime
                 datastamp.touch(runtime.settings.home)
-            await send(message)
 
-        await self.app(scope, receive, send_stamped)
+        await self.app(scope, receive, _on_start(send, stamp))

@@ -173,10 +173,25 @@ class History:
     cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
     query_sector: AsOfTable  # key: query * S + sector(candidate); values: [positives]
     sector_span: int  # S of the two sector keys: the number of IO sectors + 2
+    n_cities: int  # span of the city-pair keys
 
     def sector_key(self, entity: IntArray, sector: IntArray) -> IntArray:
         """Key of (entity, IO sector of its partner; -1 unknown) in the two sector tables."""
-        return entity * self.sector_span + sector + 1
+        return sector_key(entity, sector, self.sector_span)
+
+    def city_key(self, a: IntArray, b: IntArray) -> IntArray:
+        """Key of the unordered city pair (a, b) in ``city_pair``; -1 where a city is unknown."""
+        return city_key(a, b, self.n_cities)
+
+
+def sector_key(entity: IntArray, sector: IntArray, span: int) -> IntArray:
+    """(entity, IO sector; -1 unknown) as one key of a sector table spanning ``span``."""
+    return entity * span + sector + 1
+
+
+def city_key(a: IntArray, b: IntArray, n_cities: int) -> IntArray:
+    """The unordered city pair (a, b) as one key (dense in ``0..n_cities**2 - 1``), or -1."""
+    return np.where((a >= 0) & (b >= 0), pair_key(a, b, n_cities), -1)
 
 
 def build_registrations(part: pd.DataFrame, ids: pd.Index) -> tuple[IntArray, IntArray]:
@@ -209,9 +224,9 @@ def build_history(
     one = np.ones(len(q))
     E = len(ids)
     S = int(sector.max()) + 2 if len(sector) else 1
-    cq, cc = city[q], city[c]
-    city_ok = (cq >= 0) & (cc >= 0)
-    ck = np.where(city_ok, pair_key(cq, cc, max(n_cities, 1)), -1)
+    C = max(n_cities, 1)
+    ck = city_key(city[q], city[c], C)
+    city_ok = ck >= 0
     both = np.column_stack([one, pos])
     p = pos > 0
     return History(
@@ -224,10 +239,9 @@ def build_history(
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
         by_cand=AsOfTable.build(c, day, both, n_keys=E),
         by_query=AsOfTable.build(q, day, both, n_keys=E),
-        city_pair=AsOfTable.build(
-            ck[city_ok], day[city_ok], both[city_ok], n_keys=max(n_cities, 1) ** 2
-        ),
-        cand_sector=AsOfTable.build(c[p] * S + sector[q[p]] + 1, day[p], one[p]),
-        query_sector=AsOfTable.build(q[p] * S + sector[c[p]] + 1, day[p], one[p]),
+        city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok], n_keys=C * C),
+        cand_sector=AsOfTable.build(sector_key(c[p], sector[q[p]], S), day[p], one[p]),
+        query_sector=AsOfTable.build(sector_key(q[p], sector[c[p]], S), day[p], one[p]),
         sector_span=S,
+        n_cities=C,
     )

@@ -7,21 +7,32 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from features.families.base import Columns, Pairs
-from features.history import pair_key, smoothed_rate
+from features.history import FloatArray, IntArray, pair_key, smoothed_rate
 
 if TYPE_CHECKING:
     from features.context import FeatureContext
+
+
+Lookup = tuple[IntArray, FloatArray, FloatArray]
+
+
+def _cand_totals(ctx: FeatureContext, p: Pairs) -> Lookup:
+    """The candidate side's records and positives before each day (shared by both families)."""
+    return p.memo("by_cand", lambda: ctx.history.by_cand.lookup(p.cand, p.day))
+
+
+def _query_totals(ctx: FeatureContext, p: Pairs) -> Lookup:
+    """The query side's records and positives before each day (shared by both families)."""
+    return p.memo("by_query", lambda: ctx.history.by_query.lookup(p.query, p.day))
 
 
 def history_features(ctx: FeatureContext, p: Pairs) -> Columns:
     """Past records and best grade of the pair; smoothed conversion of each side and city pair."""
     h = ctx.history
     n_pair, _, best = h.pair.lookup(pair_key(p.query, p.cand, ctx.n_entities), p.day)
-    n_c, s_c, _ = p.memo("by_cand", lambda: h.by_cand.lookup(p.cand, p.day))
-    n_q, s_q, _ = p.memo("by_query", lambda: h.by_query.lookup(p.query, p.day))
-    cq, cc = ctx.city[p.query], ctx.city[p.cand]
-    ck = np.where((cq >= 0) & (cc >= 0), pair_key(cq, cc, max(len(ctx.city_partner), 1)), -1)
-    n_city, s_city, _ = h.city_pair.lookup(ck, p.day)
+    n_c, s_c, _ = _cand_totals(ctx, p)
+    n_q, s_q, _ = _query_totals(ctx, p)
+    n_city, s_city, _ = h.city_pair.lookup(h.city_key(ctx.city[p.query], ctx.city[p.cand]), p.day)
     return {
         "hist_pair_records": n_pair.astype(np.float64),
         "hist_pair_best_grade": best,
@@ -35,8 +46,8 @@ def history_features(ctx: FeatureContext, p: Pairs) -> Columns:
 def reciprocity_features(ctx: FeatureContext, p: Pairs) -> Columns:
     """Share of each side's past positive partners that sit in the other side's IO sector."""
     h = ctx.history
-    _, pos_c, _ = p.memo("by_cand", lambda: h.by_cand.lookup(p.cand, p.day))
-    _, pos_q, _ = p.memo("by_query", lambda: h.by_query.lookup(p.query, p.day))
+    _, pos_c, _ = _cand_totals(ctx, p)
+    _, pos_q, _ = _query_totals(ctx, p)
     n_cs, _, _ = h.cand_sector.lookup(h.sector_key(p.cand, ctx.sector[p.query]), p.day)
     n_qs, _, _ = h.query_sector.lookup(h.sector_key(p.query, ctx.sector[p.cand]), p.day)
     return {

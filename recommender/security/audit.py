@@ -52,6 +52,7 @@ ACTIONS: Final[Mapping[str, str]] = {
     "backup.restore": "恢复 (restored a backup)",
 }
 MAX_TARGET: Final = 512
+MAX_ACTOR: Final = 128
 
 
 def actor_of(principal: Principal | None) -> tuple[str, str]:
@@ -102,14 +103,13 @@ def _values(
     target: str,
     detail: Mapping[str, Any] | None,
     client: str,
-    at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The column values of one entry, checked and cut to the columns' sizes."""
     if action not in ACTIONS:
         raise ValidationError(f"audit action must be one of {sorted(ACTIONS)}, got {action!r}")
     return {
-        "at": at or utcnow(),
-        "actor": actor[:128],
+        "at": utcnow(),
+        "actor": actor[:MAX_ACTOR],
         "role": role[:32],
         "action": action,
         "target": target[:MAX_TARGET],
@@ -219,7 +219,7 @@ class AuditWriter(BatchWriter):
         for r in entries:
             uid = r.pop("user_id")
             if uid in names:
-                r["actor"] = f"user:{names[uid]}"[:128]
+                r["actor"] = f"user:{names[uid]}"[:MAX_ACTOR]
         session.execute(insert(table_of(AuditEntry)), entries)
         return len(entries)
 
