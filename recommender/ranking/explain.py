@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -27,12 +28,14 @@ from features.context import FeatureContext
 from features.entities import text_col
 from features.pairs import matched_node_names, node_names
 from recommender.ranking.models import ServingModel
+from recommender.ranking.paths import TreePaths
 
 _FAMILY_OF = {f.name: f.family for f in FEATURES}
 SILENT_FAMILIES = frozenset({"kind"})
 SRDI_ZH = {1: "省级专精特新", 2: "国家级专精特新“小巨人”"}
 SRDI_EN = {1: "provincial SRDI ('specialised and innovative')", 2: "national SRDI little giant"}
 _ITEM_SPLIT = r"[;；,，、|/]"
+_ITEM_CACHE = 65_536  # product items whose weights are kept (a few MB)
 
 
 class FirmTexts:
@@ -60,13 +63,25 @@ class Reason:
     text_en: str
 
 
+def family_matrix(feature_names: Sequence[str]) -> tuple[list[str], npt.NDArray[np.float64]]:
+    """The families shown as reasons (catalogue order of first appearance, ``kind`` left
+    out) and the ``(F + 1, n_families)`` 0/1 matrix summing features into them (the last
+    row, the bias, counts for none)."""
+    fams = [_FAMILY_OF.get(n, "other") for n in feature_names]
+    families = [f for f in dict.fromkeys(fams) if f not in SILENT_FAMILIES]
+    onehot = np.zeros((len(fams) + 1, len(families)))
+    for j, f in enumerate(fams):
+        if f in families:
+            onehot[j, families.index(f)] = 1.0
+    return families, onehot
+
+
 def family_contributions(
     contrib: npt.NDArray[np.float64], feature_names: Sequence[str]
 ) -> tuple[list[str], npt.NDArray[np.float64]]:
     """Sum an ``(n, F + 1)`` contribution matrix (last column = bias) per feature family.
 
-    Returns the family names (catalogue order of first appearance, ``kind`` left out) and
-    an ``(n, n_families)`` matrix.
+    Returns the family names (:func:`family_matrix`) and an ``(n, n_families)`` matrix.
     """
     names = list(feature_names)
     if contrib.ndim != 2 or contrib.shape[1] != len(names) + 1:
@@ -74,13 +89,8 @@ def family_contributions(
             f"contributions must have {len(names) + 1} columns (features + bias), "
             f"got shape {contrib.shape}"
         )
-    fams = [_FAMILY_OF.get(n, "other") for n in names]
-    families = [f for f in dict.fromkeys(fams) if f not in SILENT_FAMILIES]
-    onehot = np.zeros((len(names), len(families)))
-    for j, f in enumerate(fams):
-        if f in families:
-            onehot[j, families.index(f)] = 1.0
-    return families, contrib[:, : len(names)] @ onehot
+    families, onehot = family_matrix(names)
+    return families, contrib @ onehot
 
 
 @dataclass(frozen=True)
@@ -309,6 +319,21 @@ class Explainer:
         self._products = products if products is not None else FirmTexts(ctx.firms["products"])
         self._park_industries = text_col(ctx.parks["leading_industries"]).to_numpy(dtype=object)
         self._node_names = node_names(ctx)
+        self._grouped: tuple[TreePaths, list[str], TreePaths] | None = None
+        # one product item's TF-IDF weights, by its text: items repeat across firms
+        self._item_weights = lru_cache(maxsize=_ITEM_CACHE)(self._weigh_item)
+
+    def _family_values(
+        self, model: ServingModel, X: npt.NDArray[np.float32]
+    ) -> tuple[list[str], npt.NDArray[np.float64]]:
+        """The families and the ``(n, n_families)`` contributions of ``X``'s rows, from the
+        model's path table summed per family once per loaded model."""
+        cached = self._grouped
+        if cached is None or cached[0] is not model.paths:
+            families, onehot = family_matrix(model.feature_names)
+            cached = (model.paths, families, model.paths.grouped(onehot))
+            self._grouped = cached
+        return cached[1], cached[2].contributions(model.booster, X)
 
     def reasons(
         self,
@@ -316,7 +341,6 @@ class Explainer:
         kind: str,
         query: int,
         candidates: npt.NDArray[np.int64],
-        contrib: npt.NDArray[np.float64],
         X: npt.NDArray[np.float32],
         model: ServingModel,
         meeting_years: Sequence[int | None],
@@ -329,34 +353,33 @@ class Explainer:
         ``boosts`` (the business rules' pairing boosts per candidate) count towards the
         ``programme`` family, since they moved the candidate up for the same reason.
         """
-        families, values = family_contributions(contrib, model.feature_names)
+        families, values = self._family_values(model, X)
         if boosts is not None and "programme" in families:
             values[:, families.index("programme")] += boosts
         order = np.argsort(-values, axis=1, kind="stable")[:, : top + 1]
+        ranked = np.take_along_axis(values, order, axis=1)
+        text_col_ = families.index("text") if "text" in families else -1
+        want_text = ((order == text_col_) & (ranked > 0)).any(axis=1)
         ctx = self.ctx
-        n = len(candidates)
-        want_text = np.array(
-            [any(families[j] == "text" and values[i, j] > 0 for j in order[i]) for i in range(n)],
-            dtype=bool,
-        )
-        q = np.full(n, query, dtype=np.int64)
+        q = np.full(len(candidates), query, dtype=np.int64)
         prov, dem = (q, candidates) if kind == "customer" else (candidates, q)
         keywords = self._keywords(prov, dem, want_text)
         nodes = matched_node_names(ctx, prov, dem, names=self._node_names)
         cq = int(ctx.city[query])
-        cc = ctx.city[candidates]
-        qcity = str(self._short[cq])
-        qcity_en = str(self._en[cq])
+        qcity, qcity_en = str(self._short[cq]), str(self._en[cq])
         helping_q = cq >= 0 and bool(ctx.city_helping[cq])
         park_ind = str(self._park_industries[query - ctx.n_firms]) if query >= ctx.n_firms else ""
-        names = list(model.feature_names)
+        cities = ctx.city[candidates].tolist()
+        rows = X.astype(np.float64).tolist()
+        names = model.feature_names
         result: list[list[Reason]] = []
-        for i in range(n):
-            ccity = str(self._short[cc[i]])
-            ccity_en = str(self._en[cc[i]])
+        for i, (ccity_i, fams_i, vals_i) in enumerate(
+            zip(cities, order.tolist(), ranked.tolist(), strict=True)
+        ):
+            ccity, ccity_en = str(self._short[ccity_i]), str(self._en[ccity_i])
             row = _Row(
                 kind=kind,
-                feats=dict(zip(names, X[i].astype(np.float64).tolist(), strict=True)),
+                feats=dict(zip(names, rows[i], strict=True)),
                 nodes=str(nodes[i]),
                 keyword=keywords[i],
                 query_city=qcity,
@@ -371,34 +394,43 @@ class Explainer:
                 park_industries=park_ind,
             )
             reasons: list[Reason] = []
-            for j in order[i]:
-                if values[i, j] <= 0 or len(reasons) == top:
+            for j, v in zip(fams_i, vals_i, strict=True):
+                if v <= 0 or len(reasons) == top:
                     break
                 text = reason_text(families[j], row)
                 if text is not None:
-                    reasons.append(Reason(families[j], float(values[i, j]), *text))
+                    reasons.append(Reason(families[j], v, *text))
             result.append(reasons)
         return result
+
+    def _weigh_item(self, item: str) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """One product item vectorised like the text model does (character n-grams,
+        sublinear tf, idf, L2 norm) in plain Python: a call into scikit-learn for a handful
+        of short items would cost more than the whole ranking."""
+        model = self.ctx.text_model
+        vec = model.vectorizer_
+        vocab: dict[str, int] = vec.vocabulary_
+        keep = model.keep_
+        tf: dict[int, int] = {}
+        for g in vec.build_analyzer()(item):
+            j = vocab.get(g)
+            if j is not None and keep[j]:
+                tf[j] = tf.get(j, 0) + 1
+        sublinear = bool(model.sublinear_tf)  # weigh items as the fitted model does
+        w = {j: _tf(c, sublinear) * float(vec.idf_[j]) for j, c in tf.items()}
+        norm = float(np.sqrt(sum(v * v for v in w.values())))
+        if norm == 0:
+            return (), ()
+        return tuple(w), tuple(v / norm for v in w.values())
 
     def _keywords(
         self, prov: npt.NDArray[np.int64], dem: npt.NDArray[np.int64], want: npt.NDArray[np.bool_]
     ) -> list[str]:
-        """The provider's product item closest to the demander's need text ("" if none).
-
-        Each item is vectorised like the text model does (character n-grams, sublinear tf,
-        idf, L2 norm) in plain Python: a handful of short items per list, where a call into
-        scikit-learn would cost more than the whole ranking.
-        """
+        """The provider's product item closest to the demander's need text ("" if none)."""
         out = [""] * len(prov)
         if not want.any():
             return out
         ctx = self.ctx
-        vec = ctx.text_model.vectorizer_
-        analyzer = vec.build_analyzer()
-        vocab: dict[str, int] = vec.vocabulary_
-        idf = vec.idf_
-        keep = ctx.text_model.keep_
-        sublinear = bool(ctx.text_model.sublinear_tf)  # weigh items as the fitted model does
         needs: dict[int, dict[int, float]] = {}
         wanted = np.flatnonzero(want)
         texts = dict(zip(wanted.tolist(), self._products.take(prov[wanted]), strict=True))
@@ -415,16 +447,8 @@ class Explainer:
                 item = raw.strip()
                 if not item:
                     continue
-                tf: dict[int, int] = {}
-                for g in analyzer(item):
-                    j = vocab.get(g)
-                    if j is not None and keep[j]:
-                        tf[j] = tf.get(j, 0) + 1
-                w = {j: _tf(c, sublinear) * float(idf[j]) for j, c in tf.items()}
-                norm = float(np.sqrt(sum(v * v for v in w.values())))
-                if norm == 0:
-                    continue
-                sim = sum(v * need.get(j, 0.0) for j, v in w.items()) / norm
+                cols, weights = self._item_weights(item)
+                sim = sum(w * need.get(j, 0.0) for j, w in zip(cols, weights, strict=True))
                 if sim > best_sim:
                     best, best_sim = item, sim
             out[i] = best

@@ -44,10 +44,26 @@ class ServingModel:
         # the reasons' contribution table, built once per loaded model (~0.1 s for 250 trees)
         object.__setattr__(self, "paths", TreePaths(self.booster))
 
-    def contributions(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Per-feature contributions of ``X``'s rows, last column the bias
-        (:class:`recommender.ranking.paths.TreePaths`)."""
-        return self.paths.contributions(self.booster, X)
+    def best_scores(
+        self, X: npt.NDArray[np.float32], *, keep: int, first_trees: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The ``keep`` rows of ``X`` the model scores highest, and their raw scores.
+
+        Two stages on one model: the first ``first_trees`` trees score every row, the rest
+        of the trees only the ``keep`` best by that partial sum, so a row's returned score is
+        exactly the whole model's. Rows come back in their order in ``X``; all of them when
+        there are no more than ``keep`` (or no more trees than the first stage).
+        """
+        n = len(X)
+        if n <= keep or self.booster.num_trees() <= first_trees:
+            raw = self.booster.predict(X, num_threads=1)
+            return np.arange(n, dtype=np.int64), np.asarray(raw, dtype=np.float64)
+        partial = np.asarray(
+            self.booster.predict(X, num_iteration=first_trees, num_threads=1), dtype=np.float64
+        )
+        best = np.sort(np.argpartition(-partial, keep - 1)[:keep]).astype(np.int64)
+        rest = self.booster.predict(X[best], start_iteration=first_trees, num_threads=1)
+        return best, partial[best] + np.asarray(rest, dtype=np.float64)
 
 
 class ModelSource(Protocol):

@@ -16,6 +16,7 @@ its top k (``pred_leaf=True``) and sums table rows.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -78,9 +79,20 @@ class TreePaths:
         self.table = table
         self.n_trees = len(trees)
 
+    def grouped(self, groups: FloatArray) -> TreePaths:
+        """The same table with its columns combined by ``groups`` (``(F + 1, G)``, the last
+        row the bias): :meth:`contributions` then answers ``(n, G)`` group sums, and a
+        request gathers G numbers a leaf instead of F + 1."""
+        if groups.shape[0] != self.table.shape[1]:
+            raise ValueError(f"groups need {self.table.shape[1]} rows, got {groups.shape[0]}")
+        out = copy.copy(self)
+        out.table = np.ascontiguousarray(self.table @ groups)
+        return out
+
     def contributions(self, booster: lgb.Booster, X: npt.ArrayLike) -> FloatArray:
         """``(n, F + 1)`` contributions of ``X``'s rows (last column: the bias), summing to
-        the raw score; ``booster`` must be the model the table was built from."""
+        the raw score (a :meth:`grouped` table: ``(n, G)``); ``booster`` must be the model
+        the table was built from."""
         leaves = np.asarray(booster.predict(X, pred_leaf=True, num_threads=1), dtype=np.int64)
         if leaves.ndim == 1:
             leaves = leaves[:, None]

@@ -62,6 +62,11 @@ MAX_K = 500
 DEFAULT_CANDIDATE_CAP: Mapping[str, int] = MappingProxyType(
     {"supplier": 500, "investor": 500, "customer": 300}
 )
+# The model scores a list in two stages (ServingModel.best_scores): its first trees score
+# every candidate, the whole model only the best CASCADE_KEEP (or 3 k); what the rules and
+# the list see are whole-model scores of those.
+CASCADE_FIRST_TREES = 50
+CASCADE_KEEP = 100
 
 
 class RankingService:
@@ -208,7 +213,10 @@ class RankingService:
             return RankedList(kind, query_id, query_name, model.version, as_of, [], n_generated, 0)
 
         X = feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
-        raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
+        best, raw = model.best_scores(
+            X, keep=max(CASCADE_KEEP, 3 * k), first_trees=CASCADE_FIRST_TREES
+        )
+        rows, X = rows[best], X[best]
         boost = self._boosts(X, model)
         final = raw + boost
         ranked = rerank(
@@ -351,7 +359,6 @@ class RankingService:
         day: int,
         boosts: FloatArray,
     ) -> list[list[Reason]]:
-        contrib = model.contributions(X)
         years, met_in = self._meetings.last(
             np.full(len(top_rows), q, dtype=np.int64), top_rows, day
         )
@@ -359,7 +366,6 @@ class RankingService:
             kind=kind,
             query=q,
             candidates=top_rows,
-            contrib=contrib,
             X=X,
             model=model,
             meeting_years=years,

@@ -6,6 +6,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
+from recommender.ranking.models import ServingModel
 from recommender.ranking.paths import TreePaths
 
 
@@ -58,3 +59,36 @@ def test_the_table_refuses_a_different_booster() -> None:
     other, _ = _booster(10)
     with pytest.raises(ValueError, match="trees"):
         TreePaths(booster).contributions(other, X)
+
+
+def test_a_grouped_table_gives_the_sums_of_its_groups() -> None:
+    booster, X = _booster(30)
+    paths = TreePaths(booster)
+    groups = np.zeros((5, 2))
+    groups[[0, 2], 0] = 1.0  # group 0: x0 + x2
+    groups[[1, 3, 4], 1] = 1.0  # group 1: x1 + x3 + bias
+    contrib = paths.contributions(booster, X)
+    got = paths.grouped(groups).contributions(booster, X)
+    np.testing.assert_allclose(got[:, 0], contrib[:, 0] + contrib[:, 2], atol=1e-12)
+    np.testing.assert_allclose(got[:, 1], contrib[:, [1, 3, 4]].sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=1), booster.predict(X), atol=1e-9)
+    with pytest.raises(ValueError, match="groups need 5 rows"):
+        paths.grouped(groups[:4])
+
+
+@pytest.mark.parametrize("keep", [7, 50, 600])
+def test_two_stage_scores_are_the_whole_models_on_the_best_by_the_first_trees(keep: int) -> None:
+    booster, X = _booster(40)
+    model = ServingModel("v", booster, None, ("a", "b", "c", "d"))
+    rows, scores = model.best_scores(X.astype(np.float32), keep=keep, first_trees=10)
+    whole = booster.predict(X.astype(np.float32))
+    first = booster.predict(X.astype(np.float32), num_iteration=10)
+    assert len(rows) == min(keep, len(X))
+    assert list(rows) == sorted(rows)  # in the order of X
+    np.testing.assert_allclose(scores, whole[rows], atol=1e-9)
+    if keep < len(X):
+        assert set(rows) == set(np.argsort(-first)[:keep])
+        assert first[rows].min() >= np.delete(first, rows).max()
+    one_stage = ServingModel("v", _booster(5)[0], None, ("a", "b", "c", "d"))
+    rows, _ = one_stage.best_scores(X.astype(np.float32), keep=keep, first_trees=10)
+    assert len(rows) == len(X)  # no more trees than the first stage: every row scored whole

@@ -22,7 +22,13 @@ from recommender.ranking.factory import _context, load_frames
 from recommender.ranking.matrix import feature_matrix
 from recommender.ranking.models import ModelProvider
 from recommender.ranking.rules import Boosts, Diversity, Exclusions, Exposure, Rules
-from recommender.ranking.service import RankedList, RankFilters, RankingService
+from recommender.ranking.service import (
+    CASCADE_FIRST_TREES,
+    CASCADE_KEEP,
+    RankedList,
+    RankFilters,
+    RankingService,
+)
 from training.registry import ModelRegistry
 
 if TYPE_CHECKING:
@@ -111,10 +117,15 @@ def test_list_is_the_top_k_by_model_score_plus_boost(world: World, kind: str) ->
         as_of=AS_OF,
     )
     model = world.provider.current()
-    score = model.booster.predict(X[list(model.feature_names)].to_numpy())
+    M = X[list(model.feature_names)].to_numpy()
+    score = model.booster.predict(M)
     final = score + 0.3 * X["official_pair"].to_numpy() + 0.1 * X["cobuilt_partner"].to_numpy()
+    # the whole model scores only the best CASCADE_KEEP by its first trees (two stages)
+    first = model.booster.predict(M, num_iteration=CASCADE_FIRST_TREES)
+    assert model.booster.num_trees() > CASCADE_FIRST_TREES
+    kept = np.argsort(-first, kind="stable")[:CASCADE_KEEP]  # all when there are fewer
     expected = (
-        pd.DataFrame({"id": cands.astype(str), "final": final})
+        pd.DataFrame({"id": cands.astype(str)[kept], "final": final[kept]})
         .sort_values(["final", "id"], ascending=[False, True], kind="stable")
         .head(15)
     )
