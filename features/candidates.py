@@ -43,6 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from features import nodes
+from features.arrays import spans
 from features.context import FeatureContext
 from features.entities import N_DIVISIONS
 from features.history import smoothed_rate, to_days
@@ -95,12 +96,12 @@ class _Inverted:
 
     def top(self, keys: IntArray, k: int, prior: npt.NDArray[np.float64]) -> IntArray:
         """Best ``k`` rows (by prior) over the lists of ``keys``, deduplicated."""
-        parts = [
-            self.rows[self.ptr[key] : min(self.ptr[key] + k, self.ptr[key + 1])] for key in keys
-        ]
-        if not parts:
+        keys = np.asarray(keys, dtype=np.int64)
+        lo = self.ptr[keys]
+        pos = spans(lo, np.minimum(self.ptr[keys + 1] - lo, k))
+        if not len(pos):
             return np.zeros(0, dtype=np.int64)
-        cand = pd.unique(np.concatenate(parts))
+        cand = pd.unique(self.rows[pos])
         return np.asarray(cand[np.argsort(-prior[cand], kind="stable")][:k], dtype=np.int64)
 
 
@@ -335,12 +336,12 @@ class CandidateGenerator:
 
     def _events(self, q: int, pool: npt.NDArray[np.bool_], k: int) -> IntArray:
         lo, hi = np.searchsorted(self._reg_row, [q, q + 1])
-        parts = [
-            self._ev_rows[self._ev_ptr[e] : self._ev_ptr[e + 1]] for e in self._reg_event[lo:hi]
-        ]
-        if not parts:
+        events = self._reg_event[lo:hi]
+        start = self._ev_ptr[events]
+        pos = spans(start, self._ev_ptr[events + 1] - start)
+        if not len(pos):
             return np.zeros(0, dtype=np.int64)
-        rows = pd.unique(np.concatenate(parts))
+        rows = pd.unique(self._ev_rows[pos])
         rows = rows[pool[rows]]
         return np.asarray(
             rows[np.argsort(-self.ctx.prior[rows], kind="stable")][:k], dtype=np.int64
@@ -436,8 +437,8 @@ class CandidateGenerator:
         best = best[scores[best] > 0]
         best = best[np.argsort(-scores[best], kind="stable")]
         per_text = max(1, k // max(len(best), 1))
-        parts = [inv.rows[inv.ptr[b] : min(inv.ptr[b] + per_text, inv.ptr[b + 1])] for b in best]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        start = inv.ptr[best]
+        return inv.rows[spans(start, np.minimum(inv.ptr[best + 1] - start, per_text))]
 
     def _sectors(self, kind: str, q: int, k: int, n_sectors: int = 3) -> IntArray:
         ctx = self.ctx

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from features.arrays import spans
+
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 _ITERATIONS = 30  # threshold precision (offset range + 1) / 2**30: far below any real gap
@@ -112,9 +114,8 @@ def top_across(lists: SortedLists, keys: IntArray, offsets: FloatArray, k: int) 
 
 def _gather(lists: SortedLists, lo: IntArray, n: IntArray, offsets: FloatArray) -> IntArray:
     """The first ``n[i]`` rows of each list starting at ``lo[i]``, best score first."""
-    total = int(n.sum())
-    if total == 0:
+    pos = spans(lo, n)
+    if not len(pos):
         return np.zeros(0, dtype=np.int64)
-    pos = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(total)
     score = lists.values[pos] + np.repeat(offsets, n)
     return lists.rows[pos[np.argsort(-score, kind="stable")]]
