@@ -38,6 +38,12 @@ class ServingModel:
     feature_names: tuple[str, ...]
     column: dict[str, int] = field(init=False, repr=False, compare=False)
     paths: TreePaths = field(init=False, repr=False, compare=False)
+    _cut: dict[int, tuple[lgb.Booster, lgb.Booster]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    _cut_lock: threading.Lock = field(
+        init=False, repr=False, compare=False, default_factory=threading.Lock
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column", {n: j for j, n in enumerate(self.feature_names)})
@@ -53,17 +59,35 @@ class ServingModel:
         of the trees only the ``keep`` best by that partial sum, so a row's returned score is
         exactly the whole model's. Rows come back in their order in ``X``; all of them when
         there are no more than ``keep`` (or no more trees than the first stage).
+
+        The stages are two boosters cut from this one, each always asked for all its trees:
+        LightGBM keeps the iteration range of a predict call in the booster, so concurrent
+        calls on one booster with different ranges would mix them up.
         """
         n = len(X)
         if n <= keep or self.booster.num_trees() <= first_trees:
             raw = self.booster.predict(X, num_threads=1)
             return np.arange(n, dtype=np.int64), np.asarray(raw, dtype=np.float64)
-        partial = np.asarray(
-            self.booster.predict(X, num_iteration=first_trees, num_threads=1), dtype=np.float64
-        )
+        head, tail = self._stages(first_trees)
+        partial = np.asarray(head.predict(X, num_threads=1), dtype=np.float64)
         best = np.sort(np.argpartition(-partial, keep - 1)[:keep]).astype(np.int64)
-        rest = self.booster.predict(X[best], start_iteration=first_trees, num_threads=1)
-        return best, partial[best] + np.asarray(rest, dtype=np.float64)
+        rest = np.asarray(tail.predict(X[best], num_threads=1), dtype=np.float64)
+        return best, partial[best] + rest
+
+    def _stages(self, first_trees: int) -> tuple[lgb.Booster, lgb.Booster]:
+        """The model's first ``first_trees`` trees and the rest, as two boosters (cached)."""
+        stages = self._cut.get(first_trees)
+        if stages is None:
+            with self._cut_lock:
+                stages = self._cut.get(first_trees)
+                if stages is None:
+                    b = self.booster
+                    stages = (
+                        lgb.Booster(model_str=b.model_to_string(num_iteration=first_trees)),
+                        lgb.Booster(model_str=b.model_to_string(start_iteration=first_trees)),
+                    )
+                    self._cut[first_trees] = stages
+        return stages
 
 
 class ModelSource(Protocol):

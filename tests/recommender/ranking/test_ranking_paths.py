@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import lightgbm as lgb
 import numpy as np
 import pytest
@@ -92,3 +94,25 @@ def test_two_stage_scores_are_the_whole_models_on_the_best_by_the_first_trees(ke
     one_stage = ServingModel("v", _booster(5)[0], None, ("a", "b", "c", "d"))
     rows, _ = one_stage.best_scores(X.astype(np.float32), keep=keep, first_trees=10)
     assert len(rows) == len(X)  # no more trees than the first stage: every row scored whole
+
+
+def test_two_stage_scores_and_leaves_stay_right_under_concurrent_requests() -> None:
+    """A booster keeps the iteration range of its last predict call: requests on threads
+    must not mix the stages' ranges (it once gave leaf indices of -2**31 under uvicorn)."""
+    booster, X = _booster(60)
+    model = ServingModel("v", booster, None, ("a", "b", "c", "d"))
+    X32 = X.astype(np.float32)
+    want_rows, want_scores = model.best_scores(X32, keep=40, first_trees=20)
+    want_leaf = model.paths.contributions(booster, X32[:50])
+
+    def request(_: int) -> bool:
+        ok = True
+        for _ in range(40):
+            rows, scores = model.best_scores(X32, keep=40, first_trees=20)
+            leaf = model.paths.contributions(booster, X32[:50])
+            ok &= bool(np.array_equal(rows, want_rows) and np.allclose(scores, want_scores))
+            ok &= bool(np.allclose(leaf, want_leaf))
+        return ok
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(request, range(8)))
