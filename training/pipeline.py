@@ -111,6 +111,31 @@ class Prepared:
             drop=True
         )
 
+    def with_train_share(self, share: float, seed: int) -> Prepared:
+        """The same data with only ``share`` of each kind's training query instances (whole
+        instances: every row of a kept one); validation and test rows unchanged. Shares of
+        one seed are nested (a quarter lies within the half), for a learning curve."""
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"share must be in (0, 1], got {share!r}")
+        key = ["query_kind", "query_id", "exposed"]
+        is_train = self.rows["part"].to_numpy() == "train"
+        if share == 1.0 or not is_train.any():
+            return self
+        inst = self.rows.loc[is_train, key].drop_duplicates()
+        inst = inst.sort_values(["query_kind", "exposed", "query_id"], kind="stable")
+        kept = []
+        for _, grp in inst.groupby("query_kind", sort=True):
+            perm = np.random.default_rng(seed).permutation(len(grp))
+            kept.append(grp.iloc[np.sort(perm[: round(share * len(grp))])])
+        chosen = pd.MultiIndex.from_frame(pd.concat(kept))
+        mask = ~is_train | pd.MultiIndex.from_frame(self.rows[key]).isin(chosen)
+        return Prepared(
+            rows=self.rows.loc[mask].reset_index(drop=True),
+            X=self.X.loc[mask].reset_index(drop=True),
+            valid_start=self.valid_start,
+            test_start=self.test_start,
+        )
+
     def data_hash(self) -> str:
         """sha256 over the labelled keys and grades (identifies the training data)."""
         keys = self.rows[["query_kind", "query_id", "candidate_id", "exposed", "grade", "part"]]

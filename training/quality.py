@@ -156,6 +156,7 @@ def evaluate_world(
     recall: bool = True,
     k: int = 10,
     ceiling_pairs_per_query: int = 300,
+    train_share: float = 1.0,
 ) -> QualityReport:
     """Train on the world like ``chainmatch train`` and score every ranker against the truth.
 
@@ -170,6 +171,9 @@ def evaluate_world(
     recall : also measure candidate recall of the true top-10.
     k : cutoff.
     ceiling_pairs_per_query : random pool firms per training query the ceiling learns from.
+    train_share : train the product's model on this share of the training query instances
+        (:meth:`training.pipeline.Prepared.with_train_share`; the yardsticks and the test
+        queries keep all of them): a learning curve.
     """
     config = config or TrainConfig()
     report = QualityReport()
@@ -177,7 +181,8 @@ def evaluate_world(
     frames = frames_from_world(world, reference)
     ctx = frames.context(reference)
     prepared: Prepared = prepare(ctx, frames.outcomes, config)
-    result: TrainResult = train_and_evaluate(prepared, config)
+    trained = prepared.with_train_share(train_share, config.seed)
+    result: TrainResult = train_and_evaluate(trained, config)
     report.secondary = result.metrics
     report.seconds["train"] = time.perf_counter() - t0
     test, _ = prepared.subset("test", observed_only=True)
