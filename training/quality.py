@@ -156,7 +156,7 @@ def evaluate_world(
     recall: bool = True,
     k: int = 10,
     ceiling_pairs_per_query: int = 300,
-    train_share: float = 1.0,
+    train_shares: Sequence[float] = (1.0,),
 ) -> QualityReport:
     """Train on the world like ``chainmatch train`` and score every ranker against the truth.
 
@@ -171,9 +171,11 @@ def evaluate_world(
     recall : also measure candidate recall of the true top-10.
     k : cutoff.
     ceiling_pairs_per_query : random pool firms per training query the ceiling learns from.
-    train_share : train the product's model on this share of the training query instances
-        (:meth:`training.pipeline.Prepared.with_train_share`; the yardsticks and the test
-        queries keep all of them): a learning curve.
+    train_shares : train the product's model on each of these shares of the training query
+        instances (:meth:`training.pipeline.Prepared.with_train_share`; the world is
+        prepared once, the yardsticks and the test queries keep all of it): a learning
+        curve. Each factory's figures for a share below 1 are under ``"{name}@{share}"``;
+        ``report.secondary`` and ``seconds["train"]`` are the last share's.
     """
     config = config or TrainConfig()
     report = QualityReport()
@@ -181,19 +183,23 @@ def evaluate_world(
     frames = frames_from_world(world, reference)
     ctx = frames.context(reference)
     prepared: Prepared = prepare(ctx, frames.outcomes, config)
-    trained = prepared.with_train_share(train_share, config.seed)
-    result: TrainResult = train_and_evaluate(trained, config)
-    report.secondary = result.metrics
-    report.seconds["train"] = time.perf_counter() - t0
     test, _ = prepared.subset("test", observed_only=True)
     instances = query_instances(test)
     relevance = truth_relevance(world, instances)
     report.n_queries = {str(kd): int(n) for kd, n in instances.groupby("query_kind").size().items()}
-    for name, factory in factories.items():
-        t = time.perf_counter()
-        ranker = factory(ctx, result.booster, result.calibrator)
-        report.ndcg[name] = _ndcg(full_path_metrics(ranker, instances, relevance, k=k), k)
-        report.seconds[name] = time.perf_counter() - t
+    for share in train_shares:
+        result: TrainResult = train_and_evaluate(
+            prepared.with_train_share(share, config.seed), config
+        )
+        report.secondary = result.metrics
+        report.seconds["train"] = time.perf_counter() - t0
+        for name, factory in factories.items():
+            key = name if share == 1.0 else f"{name}@{share}"
+            t = time.perf_counter()
+            ranker = factory(ctx, result.booster, result.calibrator)
+            report.ndcg[key] = _ndcg(full_path_metrics(ranker, instances, relevance, k=k), k)
+            report.seconds[key] = time.perf_counter() - t
+        t0 = time.perf_counter()
     train_obs, _ = prepared.subset("train", observed_only=True)
     valid_obs, _ = prepared.subset("valid", observed_only=True)
     scorers: dict[str, wholepool.PoolScore] = {}

@@ -76,23 +76,6 @@ def family_matrix(feature_names: Sequence[str]) -> tuple[list[str], npt.NDArray[
     return families, onehot
 
 
-def family_contributions(
-    contrib: npt.NDArray[np.float64], feature_names: Sequence[str]
-) -> tuple[list[str], npt.NDArray[np.float64]]:
-    """Sum an ``(n, F + 1)`` contribution matrix (last column = bias) per feature family.
-
-    Returns the family names (:func:`family_matrix`) and an ``(n, n_families)`` matrix.
-    """
-    names = list(feature_names)
-    if contrib.ndim != 2 or contrib.shape[1] != len(names) + 1:
-        raise ValueError(
-            f"contributions must have {len(names) + 1} columns (features + bias), "
-            f"got shape {contrib.shape}"
-        )
-    families, onehot = family_matrix(names)
-    return families, contrib @ onehot
-
-
 @dataclass(frozen=True)
 class _Row:
     """What the text of one candidate's reasons needs."""
@@ -322,6 +305,7 @@ class Explainer:
         self._grouped: tuple[TreePaths, list[str], TreePaths] | None = None
         # one product item's TF-IDF weights, by its text: items repeat across firms
         self._item_weights = lru_cache(maxsize=_ITEM_CACHE)(self._weigh_item)
+        self._analyze = ctx.text_model.vectorizer_.build_analyzer()
 
     def _family_values(
         self, model: ServingModel, X: npt.NDArray[np.float32]
@@ -412,7 +396,7 @@ class Explainer:
         vocab: dict[str, int] = vec.vocabulary_
         keep = model.keep_
         tf: dict[int, int] = {}
-        for g in vec.build_analyzer()(item):
+        for g in self._analyze(item):
             j = vocab.get(g)
             if j is not None and keep[j]:
                 tf[j] = tf.get(j, 0) + 1

@@ -38,8 +38,8 @@ class ServingModel:
     feature_names: tuple[str, ...]
     column: dict[str, int] = field(init=False, repr=False, compare=False)
     paths: TreePaths = field(init=False, repr=False, compare=False)
-    _cut: dict[int, tuple[lgb.Booster, lgb.Booster]] = field(
-        init=False, repr=False, compare=False, default_factory=dict
+    _cut: tuple[int, lgb.Booster, lgb.Booster] | None = field(
+        init=False, repr=False, compare=False, default=None
     )
     _cut_lock: threading.Lock = field(
         init=False, repr=False, compare=False, default_factory=threading.Lock
@@ -75,19 +75,21 @@ class ServingModel:
         return best, partial[best] + rest
 
     def _stages(self, first_trees: int) -> tuple[lgb.Booster, lgb.Booster]:
-        """The model's first ``first_trees`` trees and the rest, as two boosters (cached)."""
-        stages = self._cut.get(first_trees)
-        if stages is None:
+        """The model's first ``first_trees`` trees and the rest, as two boosters (cut once,
+        cut again only if asked for another split)."""
+        stages = self._cut
+        if stages is None or stages[0] != first_trees:
             with self._cut_lock:
-                stages = self._cut.get(first_trees)
-                if stages is None:
+                stages = self._cut
+                if stages is None or stages[0] != first_trees:
                     b = self.booster
                     stages = (
+                        first_trees,
                         lgb.Booster(model_str=b.model_to_string(num_iteration=first_trees)),
                         lgb.Booster(model_str=b.model_to_string(start_iteration=first_trees)),
                     )
-                    self._cut[first_trees] = stages
-        return stages
+                    object.__setattr__(self, "_cut", stages)
+        return stages[1], stages[2]
 
 
 class ModelSource(Protocol):

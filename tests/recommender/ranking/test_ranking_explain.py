@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from recommender.ranking.explain import _Row, family_contributions, reason_text
+from recommender.ranking.explain import _Row, family_matrix, reason_text
 
 
 def _row(**kw: Any) -> _Row:
@@ -30,14 +30,13 @@ def _row(**kw: Any) -> _Row:
     return _Row(**base)
 
 
-def test_family_contributions_sum_per_family_and_drop_kind_and_bias() -> None:
+def test_family_matrix_sums_features_per_family_and_drops_kind_and_bias() -> None:
     names = ["kind_supplier", "io_a_forward", "node_need_match", "distance_km"]
-    contrib = np.array([[9.0, 0.1, 0.2, -0.3, 5.0], [0.0, 1.0, 1.0, 2.0, 5.0]])
-    fams, values = family_contributions(contrib, names)
+    fams, onehot = family_matrix(names)
     assert fams == ["chain", "geo"]
-    np.testing.assert_allclose(values, [[0.3, -0.3], [2.0, 2.0]])
-    with pytest.raises(ValueError, match=r"must have 5 columns \(features \+ bias\)"):
-        family_contributions(contrib[:, :4], names)
+    assert onehot.shape == (5, 2)  # features + bias rows, one column a family
+    contrib = np.array([[9.0, 0.1, 0.2, -0.3, 5.0], [0.0, 1.0, 1.0, 2.0, 5.0]])
+    np.testing.assert_allclose(contrib @ onehot, [[0.3, -0.3], [2.0, 2.0]])
 
 
 @pytest.mark.parametrize(
