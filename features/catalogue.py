@@ -202,6 +202,13 @@ FEATURES: list[FeatureSpec] = [
         ASOF_HISTORY,
     ),
     _f(
+        "hist_cand_grade_rate",
+        "history",
+        "候选方此前每次推荐平均达到的阶段 (先验平滑)",
+        "candidate's smoothed mean grade per past occasion (shown or met)",
+        ASOF_HISTORY,
+    ),
+    _f(
         "hist_query_conversion",
         "history",
         "查询方历史转化率 (Beta 先验平滑)",
@@ -335,6 +342,7 @@ MONOTONE: dict[str, int] = {
     "cobuilt_partner": 1,
     "hist_pair_best_grade": 1,
     "hist_cand_conversion": 1,
+    "hist_cand_grade_rate": 1,
     "cand_srdi_level": 1,
     "cand_high_tech": 1,
     "ask_capability_share": 1,

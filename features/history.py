@@ -148,6 +148,30 @@ class AsOfTable:
         return n, sums, best
 
 
+def _pair_steps(keys: IntArray, days: IntArray, grade: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per record: 1 if it is its pair's first (in date order), and how far it raised the
+    pair's best grade so far. Summed over the records before a day they count a side's
+    pairs and the best grades those pairs had reached by then, whichever stages a ledger
+    skips."""
+    order = np.lexsort((days, keys))
+    k = keys[order]
+    new = np.ones(len(k), dtype=np.bool_)
+    new[1:] = k[1:] != k[:-1]
+    best = pd.Series(grade[order]).groupby(k).cummax().to_numpy(dtype=np.float64)
+    before = np.where(new, 0.0, np.roll(best, 1))
+    first = np.empty(len(k))
+    gain = np.empty(len(k))
+    first[order] = new
+    gain[order] = np.maximum(best - before, 0.0)
+    return first, gain
+
+
+def grade_rate(sums: FloatArray) -> FloatArray:
+    """A candidate's smoothed mean best grade per pair from its ``by_cand`` sums, with a
+    prior of mean 0.25 worth 4 pairs."""
+    return np.asarray((sums[:, 3] + 1.0) / (sums[:, 2] + 4.0), dtype=np.float64)
+
+
 def smoothed_rate(pos: npt.ArrayLike, n: npt.ArrayLike) -> FloatArray:
     """Beta-prior smoothed conversion ``(pos + 1) / (n + 5)``."""
     return np.asarray(
@@ -167,7 +191,7 @@ class History:
     event_id: npt.NDArray[np.object_]
     stage: npt.NDArray[np.object_]
     pair: AsOfTable  # key: unordered entity pair; values: [records]; grade max
-    by_cand: AsOfTable  # key: candidate entity; values: [records, positives]
+    by_cand: AsOfTable  # key: candidate entity; values: [records, positives, pairs, grades]
     by_query: AsOfTable  # key: query entity; values: [records, positives]
     city_pair: AsOfTable  # key: unordered city pair; values: [records, positives]
     cand_sector: AsOfTable  # key: candidate * S + sector(query); values: [positives]
@@ -222,7 +246,9 @@ def build_history(
     )
     pos = (grade >= 1).astype(np.float64)
     one = np.ones(len(q))
+    stage = kept["stage"].astype(str).to_numpy(dtype=object)
     E = len(ids)
+    first, gain = _pair_steps(pair_key(q, c, E), day, grade)
     S = int(sector.max()) + 2 if len(sector) else 1
     C = max(n_cities, 1)
     ck = city_key(city[q], city[c], C)
@@ -235,9 +261,9 @@ def build_history(
         day=day,
         grade=grade,
         event_id=kept["event_id"].to_numpy(dtype=object),
-        stage=kept["stage"].astype(str).to_numpy(dtype=object),
+        stage=stage,
         pair=AsOfTable.build(pair_key(q, c, E), day, one, grade),
-        by_cand=AsOfTable.build(c, day, both, n_keys=E),
+        by_cand=AsOfTable.build(c, day, np.column_stack([one, pos, first, gain]), n_keys=E),
         by_query=AsOfTable.build(q, day, both, n_keys=E),
         city_pair=AsOfTable.build(ck[city_ok], day[city_ok], both[city_ok], n_keys=C * C),
         cand_sector=AsOfTable.build(sector_key(c[p], sector[q[p]], S), day[p], one[p]),

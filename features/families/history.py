@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from features.families.base import Columns, Pairs
-from features.history import FloatArray, IntArray, pair_key, smoothed_rate
+from features.history import FloatArray, IntArray, grade_rate, pair_key, smoothed_rate
 
 if TYPE_CHECKING:
     from features.context import FeatureContext
@@ -38,6 +38,7 @@ def history_features(ctx: FeatureContext, p: Pairs) -> Columns:
         "hist_pair_best_grade": best,
         "hist_cand_records": n_c.astype(np.float64),
         "hist_cand_conversion": smoothed_rate(s_c[:, 1], n_c),
+        "hist_cand_grade_rate": grade_rate(s_c),
         "hist_query_conversion": smoothed_rate(s_q[:, 1], n_q),
         "hist_city_pair_conversion": smoothed_rate(s_city[:, 1], n_city),
     }

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.history import AsOfTable, pair_key, smoothed_rate, to_days
+from features.history import AsOfTable, _pair_steps, grade_rate, pair_key, smoothed_rate, to_days
 
 
 def test_lookup_counts_sums_and_best_grade_before_the_date() -> None:
@@ -21,6 +21,20 @@ def test_lookup_counts_sums_and_best_grade_before_the_date() -> None:
     np.testing.assert_array_equal(n, [0, 1, 3, 1, 0, 0])
     np.testing.assert_array_equal(sums[:, 0], [0, 1, 2, 1, 0, 0])
     np.testing.assert_array_equal(best, [0, 1, 3, 2, 0, 0])
+
+
+def test_pair_steps_count_each_pair_once_and_its_best_grade_whichever_stages_are_written() -> None:
+    # pair 5: recommended (day 1), meeting (day 2), signed (day 3; no intention written),
+    # a late meeting again (day 9); pair 3: recommended, declined
+    keys = np.array([5, 5, 5, 3, 3, 5])
+    days = np.array([1, 3, 2, 1, 4, 9])
+    grade = np.array([0.0, 3.0, 1.0, 0.0, 0.0, 1.0])
+    first, gain = _pair_steps(keys, days, grade)
+    np.testing.assert_array_equal(first, [1, 0, 0, 1, 0, 0])
+    np.testing.assert_array_equal(gain, [0, 2, 1, 0, 0, 0])  # pair 5 sums to its best, 3
+    # two pairs, best grades 3 and 0: (3 + 1) / (2 + 4); none yet: the prior 1/4
+    sums = np.array([[6.0, 4.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(grade_rate(sums), [4 / 6, 0.25])
 
 
 def test_pair_key_ignores_order() -> None:

@@ -97,11 +97,14 @@ def test_history_family_as_of_two_dates(ctx: FeatureContext) -> None:
     assert f["hist_pair_records"].tolist() == [2, 2, 0]
     assert f["hist_pair_best_grade"].tolist() == [3, 0, 0]
     np.testing.assert_allclose(f["hist_cand_conversion"], [3 / 7, 1 / 7, 1 / 5], rtol=1e-6)
+    # one pair each: S1's best grade 3 (meeting, signed), S2's 0; S3 none (the prior)
+    np.testing.assert_allclose(f["hist_cand_grade_rate"], [4 / 5, 1 / 5, 1 / 4], rtol=1e-6)
     np.testing.assert_allclose(f["hist_query_conversion"], [3 / 9] * 3, rtol=1e-6)
     np.testing.assert_allclose(f["hist_city_pair_conversion"], [3 / 7, 1 / 7, 1 / 5], rtol=1e-6)
     early = supplier(ctx, pd.Timestamp("2023-09-01"))  # the signing day itself is not before
     assert early["hist_pair_records"].tolist() == [1, 2, 0]
     assert early["hist_pair_best_grade"].tolist() == [1, 0, 0]
+    np.testing.assert_allclose(early["hist_cand_grade_rate"], [2 / 5, 1 / 5, 1 / 4], rtol=1e-6)
 
 
 def test_reciprocity_family(ctx: FeatureContext) -> None:
