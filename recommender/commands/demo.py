@@ -98,12 +98,18 @@ def register(app: typer.Typer) -> None:
         from recommender.commands.train import print_summary
         from recommender.db.engine import make_engine, make_session_factory, session_scope
         from recommender.models.training import train_from_database
+        from recommender.ranking.models import why_not_servable
         from recommender.settings import get_settings
         from training.registry import ModelRegistry
 
         settings = get_settings()
-        production = ModelRegistry(settings.models_dir).production()
-        if production is None or retrain:
+        registry = ModelRegistry(settings.models_dir)
+        production = registry.production()
+        why = None if production is None else why_not_servable(registry, production)
+        stale = why is not None
+        if stale:
+            typer.echo(f"production model {production} cannot be served ({why}); training one")
+        if production is None or retrain or stale:
             summary = train_from_database(settings, promote_if_better=True, notes="demo-setup")
             print_summary(summary)
         else:

@@ -9,10 +9,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
 
+from features.catalogue import FEATURE_NAMES
 from features.context import FeatureContext
 from features.pairs import pair_features
 from features.reference import load_reference
@@ -20,7 +22,7 @@ from recommender.db.engine import make_engine, make_session_factory
 from recommender.errors import NotFoundError, ValidationError
 from recommender.ranking.factory import _context, load_frames
 from recommender.ranking.matrix import feature_matrix
-from recommender.ranking.models import ModelProvider
+from recommender.ranking.models import ModelProvider, why_not_servable
 from recommender.ranking.rules import Boosts, Diversity, Exclusions, Exposure, Rules
 from recommender.ranking.service import (
     CASCADE_FIRST_TREES,
@@ -482,6 +484,31 @@ def test_promoting_a_model_reaches_the_next_request_and_spares_one_in_flight(
     assert box["list"].model_version == old
     assert _ids(box["list"]) == _ids(fresh)  # same model text, same answer
     assert service.rank("supplier", q, k=5, as_of=AS_OF).model_version == old
+
+
+def test_a_model_of_another_feature_catalogue_is_named_not_servable(world: World) -> None:
+    registry = world.registry
+    current = registry.production()
+    assert current is not None
+    assert why_not_servable(registry, current) is None
+    info = registry.show(current)
+    older = [*FEATURE_NAMES[:-1], "retired_feature"]
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.random((200, len(older))), columns=older)
+    booster = lgb.train(
+        {"objective": "regression", "verbosity": -1, "num_threads": 1},
+        lgb.Dataset(X, label=rng.random(200)),
+        num_boost_round=2,
+    )
+    stale = registry.register(
+        booster.model_to_string(), replace(info.metadata, feature_names=older, notes="old")
+    )
+    why = why_not_servable(registry, stale)
+    assert why == (
+        f"trained on another feature catalogue (new: {FEATURE_NAMES[-1]}; gone: retired_feature)"
+    )
+    assert registry.production() == current  # registering promoted nothing
+    assert "no model" in (why_not_servable(registry, "20000101T000000-000000") or "")
 
 
 # --------------------------------------------------------------------- offline evaluation
