@@ -101,8 +101,22 @@ class _Inverted:
         pos = spans(lo, np.minimum(self.ptr[keys + 1] - lo, k))
         if not len(pos):
             return np.zeros(0, dtype=np.int64)
-        cand = pd.unique(self.rows[pos])
-        return np.asarray(cand[np.argsort(-prior[cand], kind="stable")][:k], dtype=np.int64)
+        cand = np.asarray(pd.unique(self.rows[pos]), dtype=np.int64)
+        return cand[best_first(-prior[cand], k)]
+
+
+def best_first(keys: npt.NDArray[np.float64], k: int) -> IntArray:
+    """Positions of the ``k`` smallest ``keys`` in ascending order, ties by position: the
+    first ``k`` of a stable argsort, without sorting all of them."""
+    if len(keys) <= k:
+        return np.argsort(keys, kind="stable")
+    kth = np.partition(keys, k - 1)[k - 1]
+    if np.isnan(kth):  # fewer than k numbers: NaN sorts last, as in argsort
+        return np.argsort(keys, kind="stable")[:k]
+    below = np.flatnonzero(keys < kth)
+    at = np.flatnonzero(keys == kth)[: k - len(below)]
+    pick = np.concatenate([below, at])
+    return pick[np.lexsort((pick, keys[pick]))]
 
 
 def _set_bits(row: nodes.Bits) -> IntArray:

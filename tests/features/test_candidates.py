@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.candidates import CandidateGenerator, city_scores, prior_percentile
+from features.candidates import CandidateGenerator, best_first, city_scores, prior_percentile
 from features.context import FeatureContext
 from features.topk import SortedLists, top_across
 
@@ -199,3 +199,13 @@ def test_top_across_equals_scoring_every_row(n_rows: int, n_keys: int, k: int, s
     score = value[mine] + np.array([off[int(x)] for x in keys[mine]])
     want = mine[np.argsort(-score, kind="stable")][:k]
     assert got.tolist() == want.tolist()
+
+
+def test_best_first_is_the_head_of_a_stable_argsort_ties_and_nan_included() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        n, k = int(rng.integers(0, 60)), int(rng.integers(1, 70))
+        keys = rng.integers(0, 5, n).astype(np.float64)  # many ties at the cut
+        keys[rng.random(n) < 0.1] = np.nan
+        want = np.argsort(keys, kind="stable")[:k]
+        np.testing.assert_array_equal(best_first(keys, k), want)
