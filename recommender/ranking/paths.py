@@ -23,6 +23,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 __all__ = ["TreePaths"]
 
@@ -98,4 +99,15 @@ class TreePaths:
             leaves = leaves[:, None]
         if leaves.shape[1] != self.n_trees:
             raise ValueError(f"the booster has {leaves.shape[1]} trees, the table {self.n_trees}")
-        return np.asarray(self.table[leaves + self.offsets].sum(axis=1), dtype=np.float64)
+        # a row's leaves as a sparse 0/1 row times the table: one pass in C (a gather of
+        # n x trees table rows summed over trees took 4x as long for 20 rows)
+        n, trees = leaves.shape
+        reached = sp.csr_matrix(
+            (
+                np.ones(n * trees),
+                (leaves + self.offsets).ravel(),
+                np.arange(0, n * trees + 1, trees),
+            ),
+            shape=(n, len(self.table)),
+        )
+        return np.asarray(reached @ self.table, dtype=np.float64)
