@@ -116,7 +116,7 @@ class AsOfTable:
             if found.any():
                 end[found] = np.searchsorted(self.composite, base[found] + days[found], side="left")
             return start, end
-        k = np.clip(keys, 0, len(self.last_day) - 1)
+        k = np.minimum(np.maximum(keys, 0), len(self.last_day) - 1)  # np.clip costs 10x
         start = self.ptr[k]
         end = self.ptr[k + 1].copy()
         inside = days <= self.last_day[k]  # only these need to search within their key
@@ -132,7 +132,9 @@ class AsOfTable:
         A key of -1 (unknown entity) finds nothing.
         """
         keys = np.asarray(keys, dtype=np.int64)
-        days = np.broadcast_to(np.asarray(days, dtype=np.int64), keys.shape)
+        days = np.asarray(days, dtype=np.int64)
+        if days.shape != keys.shape:  # one day for every key (np.full: broadcast_to costs more)
+            days = np.full(keys.shape, days, dtype=np.int64)
         if one_value(keys) and one_value(days):  # one query's side of a ranking request
             n1, sums1, best1 = self.lookup(keys[:1], days[:1])
             m = len(keys)
@@ -141,7 +143,7 @@ class AsOfTable:
         n = (end - start).astype(np.int64)
         n[keys < 0] = 0
         end = np.where(keys < 0, start, end)
-        sums = self.cum[end] - self.cum[start]
+        sums = self.cum.take(end, axis=0) - self.cum.take(start, axis=0)
         has = n > 0
         best = np.zeros(len(keys))
         best[has] = self.run_max[end[has] - 1]
