@@ -36,7 +36,7 @@ def asks_features(ctx: FeatureContext, p: Pairs) -> Columns:
     met = nodes.intersect_count(req, a.offered[p.provider]).astype(np.float64)
     wanbei_city = np.append(ctx.city_wanbei, False)
     prov_wanbei = wanbei_city[ctx.city[p.provider]]
-    prov_srdi = np.nan_to_num(ctx.srdi[p.provider]) > 0
+    prov_srdi = ctx.srdi[p.provider] > 0  # NaN (unknown, parks) is not 专精特新
     n, s, _ = pr.partners.lookup(p.demander, p.day)
     with np.errstate(invalid="ignore", divide="ignore"):
         srdi_share = np.where(n > 0, s[:, 1] / np.maximum(s[:, 0], 1), np.nan)
