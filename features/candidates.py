@@ -355,11 +355,9 @@ class CandidateGenerator:
         pos = spans(start, self._ev_ptr[events + 1] - start)
         if not len(pos):
             return np.zeros(0, dtype=np.int64)
-        rows = pd.unique(self._ev_rows[pos])
+        rows = np.asarray(pd.unique(self._ev_rows[pos]), dtype=np.int64)
         rows = rows[pool[rows]]
-        return np.asarray(
-            rows[np.argsort(-self.ctx.prior[rows], kind="stable")][:k], dtype=np.int64
-        )
+        return rows[best_first(-self.ctx.prior[rows], k)]
 
     def _divisions(self, kind: str, q: int, k: int) -> IntArray:
         if kind != "investor":

@@ -204,8 +204,8 @@ FEATURES: list[FeatureSpec] = [
     _f(
         "hist_cand_grade_rate",
         "history",
-        "候选方此前每次推荐平均达到的阶段 (先验平滑)",
-        "candidate's smoothed mean grade per past occasion (shown or met)",
+        "候选方此前每个对接对平均达到的最高阶段 (先验平滑)",
+        "candidate's smoothed mean best grade per earlier pair (each pair once)",
         ASOF_HISTORY,
     ),
     _f(

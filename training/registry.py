@@ -295,8 +295,8 @@ class ModelRegistry:
         stored = list(info.metadata.feature_names)
         if expected_features is not None and list(expected_features) != stored:
             raise ModelIntegrityError(
-                f"model {version} was trained on features {stored}, "
-                f"expected {list(expected_features)}"
+                f"model {version} was trained on features of another catalogue "
+                f"({_feature_change(stored, list(expected_features))})"
             )
         booster = lightgbm.Booster(model_str=data.decode("utf-8"))
         if list(booster.feature_name()) != stored:
@@ -333,3 +333,11 @@ class ModelRegistry:
                 f"model {version}: metadata names version {record.get('version')!r}"
             )
         return record
+
+
+def _feature_change(stored: list[str], expected: list[str]) -> str:
+    """What differs between a model's feature list and the expected one, in one line."""
+    new = [n for n in expected if n not in stored]
+    gone = [n for n in stored if n not in expected]
+    moved = "" if new or gone else "; the same features in another order"
+    return f"new: {', '.join(new) or '-'}; gone: {', '.join(gone) or '-'}{moved}"

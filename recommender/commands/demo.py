@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         why = None if production is None else why_not_servable(registry, production)
         stale = why is not None
         if stale:
-            typer.echo(f"production model {production} cannot be served: {why}; training one")
+            typer.echo(f"the production model cannot be served: {why}; training a new one")
         if production is None or retrain or stale:
             summary = train_from_database(settings, promote_if_better=True, notes="demo-setup")
             print_summary(summary)

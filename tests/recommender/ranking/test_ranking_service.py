@@ -505,7 +505,8 @@ def test_a_model_of_another_feature_catalogue_is_named_not_servable(world: World
     )
     why = why_not_servable(registry, stale)
     assert why == (
-        f"trained on another feature catalogue (new: {FEATURE_NAMES[-1]}; gone: retired_feature)"
+        f"model {stale} was trained on features of another catalogue "
+        f"(new: {FEATURE_NAMES[-1]}; gone: retired_feature)"
     )
     assert registry.production() == current  # registering promoted nothing
     assert "no model" in (why_not_servable(registry, "20000101T000000-000000") or "")
