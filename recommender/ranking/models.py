@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from features.catalogue import FEATURE_NAMES
 from recommender.errors import ModelError
+from recommender.ranking.forest import Forest, compile_forest
 from recommender.ranking.paths import TreePaths
 from training.calibration import IsotonicCalibrator
 from training.errors import TrainingError
@@ -30,18 +31,25 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ServingModel:
-    """A loaded, verified model ready to score."""
+    """A loaded, verified model ready to score.
+
+    Scores come from the model's trees compiled to machine code
+    (:mod:`recommender.ranking.forest`, compiled on first use, once) or, where they cannot
+    be compiled (``compiled=False``, or lleaves fails), from LightGBM's ``predict``: the
+    same numbers either way.
+    """
 
     version: str
     booster: lgb.Booster
     calibrator: IsotonicCalibrator | None
     feature_names: tuple[str, ...]
+    compiled: bool = True
     column: dict[str, int] = field(init=False, repr=False, compare=False)
     paths: TreePaths = field(init=False, repr=False, compare=False)
-    _cut: tuple[int, lgb.Booster, lgb.Booster] | None = field(
-        init=False, repr=False, compare=False, default=None
+    _forest: list[Forest | None] = field(
+        init=False, repr=False, compare=False, default_factory=list
     )
-    _cut_lock: threading.Lock = field(
+    _forest_lock: threading.Lock = field(
         init=False, repr=False, compare=False, default_factory=threading.Lock
     )
 
@@ -50,46 +58,35 @@ class ServingModel:
         # the reasons' contribution table, built once per loaded model (~0.1 s for 250 trees)
         object.__setattr__(self, "paths", TreePaths(self.booster))
 
+    def prepare(self) -> None:
+        """Compile the trees now (else the first request does, ~1 s for 250 trees)."""
+        self._compiled_forest()
+
+    def scores(self, X: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """The model's raw score of every row of ``X`` (columns in ``feature_names``)."""
+        forest = self._compiled_forest()
+        if forest is None:
+            return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float64)
+        return forest.predict(np.ascontiguousarray(X, dtype=np.float64))
+
     def best_scores(
-        self, X: npt.NDArray[np.float32], *, keep: int, first_trees: int
+        self, X: npt.NDArray[np.float32], *, keep: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """The ``keep`` rows of ``X`` the model scores highest, and their raw scores.
+        """The ``keep`` rows of ``X`` the model scores highest (all of them when there are
+        no more), in their order in ``X``, and their scores."""
+        raw = self.scores(X)
+        if len(X) <= keep:
+            return np.arange(len(X), dtype=np.int64), raw
+        best = np.sort(np.argpartition(-raw, keep - 1)[:keep]).astype(np.int64)
+        return best, raw[best]
 
-        Two stages on one model: the first ``first_trees`` trees score every row, the rest
-        of the trees only the ``keep`` best by that partial sum, so a row's returned score is
-        exactly the whole model's. Rows come back in their order in ``X``; all of them when
-        there are no more than ``keep`` (or no more trees than the first stage).
-
-        The stages are two boosters cut from this one, each always asked for all its trees:
-        LightGBM keeps the iteration range of a predict call in the booster, so concurrent
-        calls on one booster with different ranges would mix them up.
-        """
-        n = len(X)
-        if n <= keep or self.booster.num_trees() <= first_trees:
-            raw = self.booster.predict(X, num_threads=1)
-            return np.arange(n, dtype=np.int64), np.asarray(raw, dtype=np.float64)
-        head, tail = self._stages(first_trees)
-        partial = np.asarray(head.predict(X, num_threads=1), dtype=np.float64)
-        best = np.sort(np.argpartition(-partial, keep - 1)[:keep]).astype(np.int64)
-        rest = np.asarray(tail.predict(X[best], num_threads=1), dtype=np.float64)
-        return best, partial[best] + rest
-
-    def _stages(self, first_trees: int) -> tuple[lgb.Booster, lgb.Booster]:
-        """The model's first ``first_trees`` trees and the rest, as two boosters (cut once,
-        cut again only if asked for another split)."""
-        stages = self._cut
-        if stages is None or stages[0] != first_trees:
-            with self._cut_lock:
-                stages = self._cut
-                if stages is None or stages[0] != first_trees:
-                    b = self.booster
-                    stages = (
-                        first_trees,
-                        lgb.Booster(model_str=b.model_to_string(num_iteration=first_trees)),
-                        lgb.Booster(model_str=b.model_to_string(start_iteration=first_trees)),
-                    )
-                    object.__setattr__(self, "_cut", stages)
-        return stages[1], stages[2]
+    def _compiled_forest(self) -> Forest | None:
+        """The compiled trees (None: score with LightGBM), compiled once under a lock."""
+        if not self._forest:
+            with self._forest_lock:
+                if not self._forest:
+                    self._forest.append(compile_forest(self.booster) if self.compiled else None)
+        return self._forest[0]
 
 
 def why_not_servable(registry: ModelRegistry, version: str) -> str | None:
@@ -178,13 +175,15 @@ class ModelProvider:
             loaded = self.registry.load(version, expected_features=list(FEATURE_NAMES))
         except TrainingError as exc:
             raise ModelError(f"production model {version} cannot be served: {exc}") from exc
-        log.info("serving model %s", version)
-        return ServingModel(
+        model = ServingModel(
             version=version,
             booster=loaded.booster,
             calibrator=loaded.calibrator,
             feature_names=tuple(loaded.metadata.feature_names),
         )
+        model.prepare()
+        log.info("serving model %s", version)
+        return model
 
     @property
     def version(self) -> str | None:

@@ -62,13 +62,10 @@ MAX_K = 500
 DEFAULT_CANDIDATE_CAP: Mapping[str, int] = MappingProxyType(
     {"supplier": 500, "investor": 500, "customer": 300}
 )
-# The model scores a list in two stages (ServingModel.best_scores): its first trees score
-# every candidate, the whole model only the best CASCADE_KEEP (or 3 k); what the rules and
-# the list see are whole-model scores of those. Full-path NDCG@10 against the true grades
-# (six variants, seeds 7 and 8, 10k firms): keeping 100 moved the mean by +0.001 but cost
-# noisy supplier lists 0.013 on seed 8 (150: 0.007, 200: 0.002), so 200 are kept.
-CASCADE_FIRST_TREES = 50
-CASCADE_KEEP = 200
+# The rules re-rank the SCORED_KEEP (or 3 k) candidates the model scores highest: the
+# diversity re-rank never moves a firm below one scoring more than its tolerance less, so a
+# firm outside the best 200 of 500 does not reach a list of 50 or fewer.
+SCORED_KEEP = 200
 
 
 class RankingService:
@@ -215,9 +212,7 @@ class RankingService:
             return RankedList(kind, query_id, query_name, model.version, as_of, [], n_generated, 0)
 
         X = feature_matrix(self.ctx, kind=kind, query=q, candidates=rows, day=day, model=model)
-        best, raw = model.best_scores(
-            X, keep=max(CASCADE_KEEP, 3 * k), first_trees=CASCADE_FIRST_TREES
-        )
+        best, raw = model.best_scores(X, keep=max(SCORED_KEEP, 3 * k))
         rows, X = rows[best], X[best]
         boost = self._boosts(X, model)
         final = raw + boost
@@ -306,7 +301,7 @@ class RankingService:
         c = self.ctx.rows(np.asarray(candidate_ids, dtype=object), what="candidate_ids")
         day = int(to_days(pd.Timestamp(as_of).normalize(), 1)[0])
         X = feature_matrix(self.ctx, kind=kind, query=q, candidates=c, day=day, model=model)
-        raw = np.asarray(model.booster.predict(X, num_threads=1), dtype=np.float64)
+        raw = model.scores(X)
         return raw, _probabilities(model, raw), model.version
 
     def score_matrix(

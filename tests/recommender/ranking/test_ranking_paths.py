@@ -8,6 +8,7 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
+from recommender.ranking.forest import CompiledForest, compile_forest
 from recommender.ranking.models import ServingModel
 from recommender.ranking.paths import TreePaths
 
@@ -78,37 +79,62 @@ def test_a_grouped_table_gives_the_sums_of_its_groups() -> None:
         paths.grouped(groups[:4])
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("keep", [7, 50, 600])
-def test_two_stage_scores_are_the_whole_models_on_the_best_by_the_first_trees(keep: int) -> None:
+def test_best_scores_are_the_models_scores_of_its_best_rows(keep: int, compiled: bool) -> None:
     booster, X = _booster(40)
-    model = ServingModel("v", booster, None, ("a", "b", "c", "d"))
-    rows, scores = model.best_scores(X.astype(np.float32), keep=keep, first_trees=10)
-    whole = booster.predict(X.astype(np.float32))
-    first = booster.predict(X.astype(np.float32), num_iteration=10)
+    model = ServingModel("v", booster, None, ("a", "b", "c", "d"), compiled=compiled)
+    X32 = X.astype(np.float32)
+    whole = booster.predict(X32)
+    # compiled trees answer LightGBM's scores, missing values included
+    np.testing.assert_allclose(model.scores(X32), whole, rtol=0, atol=1e-9)
+    rows, scores = model.best_scores(X32, keep=keep)
     assert len(rows) == min(keep, len(X))
     assert list(rows) == sorted(rows)  # in the order of X
-    np.testing.assert_allclose(scores, whole[rows], atol=1e-9)
+    np.testing.assert_allclose(scores, whole[rows], rtol=0, atol=1e-9)
     if keep < len(X):
-        assert set(rows) == set(np.argsort(-first)[:keep])
-        assert first[rows].min() >= np.delete(first, rows).max()
-    one_stage = ServingModel("v", _booster(5)[0], None, ("a", "b", "c", "d"))
-    rows, _ = one_stage.best_scores(X.astype(np.float32), keep=keep, first_trees=10)
-    assert len(rows) == len(X)  # no more trees than the first stage: every row scored whole
+        assert whole[rows].min() >= np.delete(whole, rows).max()
 
 
-def test_two_stage_scores_and_leaves_stay_right_under_concurrent_requests() -> None:
-    """A booster keeps the iteration range of its last predict call: requests on threads
-    must not mix the stages' ranges (it once gave leaf indices of -2**31 under uvicorn)."""
+def test_a_model_lleaves_cannot_compile_is_scored_by_lightgbm(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import lleaves
+
+    def fail(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("no LLVM here")
+
+    monkeypatch.setattr(lleaves.Model, "compile", fail)
+    booster, X = _booster(20)
+    assert compile_forest(booster) is None
+    assert "could not compile" in caplog.text
+    model = ServingModel("v", booster, None, ("a", "b", "c", "d"))
+    np.testing.assert_allclose(model.scores(X.astype(np.float32)), booster.predict(X), atol=1e-6)
+
+
+def test_compiled_trees_that_disagree_on_the_probe_rows_are_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    booster, _ = _booster(20)
+    assert compile_forest(booster) is not None
+    real = CompiledForest.predict
+    monkeypatch.setattr(CompiledForest, "predict", lambda self, X: real(self, X) + 1e-6)
+    assert compile_forest(booster) is None
+
+
+def test_scores_and_leaves_stay_right_under_concurrent_requests() -> None:
+    """Requests on threads share one model: compiled scores and LightGBM's leaf read
+    (for the reasons) must give every thread the serial answers."""
     booster, X = _booster(60)
     model = ServingModel("v", booster, None, ("a", "b", "c", "d"))
     X32 = X.astype(np.float32)
-    want_rows, want_scores = model.best_scores(X32, keep=40, first_trees=20)
+    want_rows, want_scores = model.best_scores(X32, keep=40)
     want_leaf = model.paths.contributions(booster, X32[:50])
 
     def request(_: int) -> bool:
         ok = True
         for _ in range(40):
-            rows, scores = model.best_scores(X32, keep=40, first_trees=20)
+            rows, scores = model.best_scores(X32, keep=40)
             leaf = model.paths.contributions(booster, X32[:50])
             ok &= bool(np.array_equal(rows, want_rows) and np.allclose(scores, want_scores))
             ok &= bool(np.allclose(leaf, want_leaf))
