@@ -1,11 +1,12 @@
 """The model's trees compiled to machine code, for scoring a request's candidates.
 
 LightGBM's ``predict`` took 4.0 ms of CPU for a request's 500 candidates and the
-production model's 250 trees (200k-firm benchmark world); lleaves (LLVM, through llvmlite) compiles the same
-model text into one native function that took 0.58 ms for the same rows, with the same answers (same thresholds, missing-value
-directions and objective transform, in double precision). Compiling takes about a second
-for 250 trees, once per loaded model and process, in memory (no binary is written next to
-the model: one built for another CPU would crash).
+production model's 250 trees (200k-firm benchmark world). lleaves (LLVM, through llvmlite)
+compiles the same model text into one native function that took 0.58 ms for the same rows,
+with the same answers (same thresholds, missing-value directions and objective transform,
+in double precision). Compiling takes about a second for 250 trees, once per loaded model
+and process, in memory (no binary is written next to the model: one built for another CPU
+would crash).
 
 When lleaves cannot compile a model, :func:`compile_forest` logs why and answers None, and
 the caller scores with LightGBM itself: the answers are the same, only slower.
