@@ -78,6 +78,10 @@ PAIRED_BONUS = 1.0
 DISTANCE_SCALE_KM = 250.0  # decay length of exp(-d / scale): about a 3-hour drive
 
 
+# (source, kind, the query's city, sector or node profile, list length)
+_MemoKey = tuple[str, str, int | bytes, int]
+
+
 @dataclass(frozen=True)
 class _Inverted:
     """Lists of entity rows per key, each sorted by descending prior (CSR layout)."""
@@ -154,7 +158,7 @@ class CandidateGenerator:
             kind: dict(KIND_QUOTAS[kind] if quotas is None else quotas) for kind in QUERY_KINDS
         }
         self.text_neighbours = text_neighbours
-        self._memos: dict[tuple[str, str, int, int], IntArray] = {}
+        self._memos: dict[_MemoKey, IntArray] = {}
         self._pool = {kind: pool_mask(ctx, kind) for kind in QUERY_KINDS}
         self._build_chain_and_text()
         self._build_places()
@@ -374,18 +378,40 @@ class CandidateGenerator:
         cities = np.arange(self._n_cities, dtype=np.int64)
         return top_across(self._city[kind], cities, self._city_score[c], k)
 
-    def _memo(self, key: tuple[str, str, int, int], make: Callable[[], IntArray]) -> IntArray:
+    def _memo(
+        self, key: tuple[str, str, int | bytes, int], make: Callable[[], IntArray]
+    ) -> IntArray:
         """A source that depends only on the query's city or sector (and the kind and k) is
         the same for every query there: computed once, kept read-only."""
         rows = self._memos.get(key)
         if rows is None:
             rows = make()
             rows.setflags(write=False)
-            if len(self._memos) < 10_000:  # cities x kinds x list lengths: a few hundred
+            # cities, sectors and node profiles x kinds x list lengths: a few hundred to a few
+            # thousand lists of at most 3 k rows (under 100 MB at the cap)
+            if len(self._memos) < 4_096:
                 self._memos[key] = rows
         return rows
 
     def _nodes(self, kind: str, q: int, k: int) -> IntArray:
+        """Makers of the query's chain nodes. They depend only on the query's node bits (and
+        a park's city), which few profiles share (29 among 4,000 leading firms of the 200k
+        benchmark world), so each profile's list is computed once."""
+        ctx = self.ctx
+        if kind == "customer":
+            profile = ctx.makes[q].tobytes()
+        elif kind == "investor":
+            bits = ctx.needs[q] | ctx.park_gap[q]
+            profile = (
+                bits.tobytes()
+                + ctx.reach[1][q].tobytes()
+                + int(ctx.city[q]).to_bytes(4, "little", signed=True)
+            )
+        else:
+            profile = ctx.needs[q].tobytes() + ctx.park_gap[q].tobytes() + ctx.reach[1][q].tobytes()
+        return self._memo(("node", kind, profile, k), lambda: self._nodes_of(kind, q, k))
+
+    def _nodes_of(self, kind: str, q: int, k: int) -> IntArray:
         ctx = self.ctx
         idx = self._node[kind]
         if kind == "customer":

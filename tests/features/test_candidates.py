@@ -209,3 +209,29 @@ def test_best_first_is_the_head_of_a_stable_argsort_ties_and_nan_included() -> N
         keys[rng.random(n) < 0.1] = np.nan
         want = np.argsort(keys, kind="stable")[:k]
         np.testing.assert_array_equal(best_first(keys, k), want)
+
+
+def test_node_lists_kept_per_node_profile_are_the_lists_a_fresh_generator_makes() -> None:
+    """Firms (and parks) with the same node bits share one node-source list: asking in any
+    order gives each query what a generator that never saw another query gives it."""
+    from features.reference import load_reference
+    from training.frames import frames_from_world
+    from training.world import generate_world
+
+    reference = load_reference()
+    world = generate_world(reference, n_firms=800, seed=5)
+    ctx = frames_from_world(world, reference).context(reference)
+    leading = ctx.firms["is_leading"].astype(bool).to_numpy()
+    queries = (
+        [("supplier", str(u)) for u in ctx.firms.loc[leading, "uscc"].head(25)]
+        + [("customer", str(u)) for u in ctx.firms.loc[~leading, "uscc"].head(25)]
+        + [("investor", str(p)) for p in ctx.parks["park_id"].head(10)]
+    )
+    shared = CandidateGenerator(ctx)
+    as_of = pd.Timestamp("2025-06-01")
+    for kind, q in queries:
+        got = shared.generate(kind, q, n=200, as_of=as_of)
+        want = CandidateGenerator(ctx).generate(kind, q, n=200, as_of=as_of)
+        assert got.tolist() == want.tolist(), (kind, q)
+    kept = [key for key in shared._memos if key[0] == "node"]
+    assert 0 < len(kept) < len(queries)  # some queries shared a profile
