@@ -378,11 +378,9 @@ class CandidateGenerator:
         cities = np.arange(self._n_cities, dtype=np.int64)
         return top_across(self._city[kind], cities, self._city_score[c], k)
 
-    def _memo(
-        self, key: tuple[str, str, int | bytes, int], make: Callable[[], IntArray]
-    ) -> IntArray:
-        """A source that depends only on the query's city or sector (and the kind and k) is
-        the same for every query there: computed once, kept read-only."""
+    def _memo(self, key: _MemoKey, make: Callable[[], IntArray]) -> IntArray:
+        """A source that depends only on the query's city, sector or node profile (and the
+        kind and k) is the same for every query there: computed once, kept read-only."""
         rows = self._memos.get(key)
         if rows is None:
             rows = make()

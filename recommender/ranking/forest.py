@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from typing import Protocol, cast
+from typing import cast
 
 import lightgbm as lgb
 import numpy as np
@@ -26,17 +26,9 @@ import numpy.typing as npt
 log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
-# rows of zeros, of missing values and of large values: a compiled forest whose answers on
-# them differ from LightGBM's by more than this is not used
+# a compiled forest whose answers differ from LightGBM's by more than this on the probe rows
+# (zeros, all missing, and random rows with missing values) is not used
 _CHECK_ATOL = 1e-9
-
-
-class Forest(Protocol):
-    """Scores the rows of a feature matrix."""
-
-    def predict(self, X: npt.NDArray[np.float64]) -> FloatArray:
-        """One score a row, as ``lightgbm.Booster.predict``."""
-        ...
 
 
 class CompiledForest:

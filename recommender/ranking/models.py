@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from features.catalogue import FEATURE_NAMES
 from recommender.errors import ModelError
-from recommender.ranking.forest import Forest, compile_forest
+from recommender.ranking.forest import CompiledForest, compile_forest
 from recommender.ranking.paths import TreePaths
 from training.calibration import IsotonicCalibrator
 from training.errors import TrainingError
@@ -46,12 +47,6 @@ class ServingModel:
     compiled: bool = True
     column: dict[str, int] = field(init=False, repr=False, compare=False)
     paths: TreePaths = field(init=False, repr=False, compare=False)
-    _forest: list[Forest | None] = field(
-        init=False, repr=False, compare=False, default_factory=list
-    )
-    _forest_lock: threading.Lock = field(
-        init=False, repr=False, compare=False, default_factory=threading.Lock
-    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column", {n: j for j, n in enumerate(self.feature_names)})
@@ -60,11 +55,11 @@ class ServingModel:
 
     def prepare(self) -> None:
         """Compile the trees now (else the first request does, ~1 s for 250 trees)."""
-        self._compiled_forest()
+        _ = self.forest
 
     def scores(self, X: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         """The model's raw score of every row of ``X`` (columns in ``feature_names``)."""
-        forest = self._compiled_forest()
+        forest = self.forest
         if forest is None:
             return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float64)
         return forest.predict(np.ascontiguousarray(X, dtype=np.float64))
@@ -80,13 +75,10 @@ class ServingModel:
         best = np.sort(np.argpartition(-raw, keep - 1)[:keep]).astype(np.int64)
         return best, raw[best]
 
-    def _compiled_forest(self) -> Forest | None:
-        """The compiled trees (None: score with LightGBM), compiled once under a lock."""
-        if not self._forest:
-            with self._forest_lock:
-                if not self._forest:
-                    self._forest.append(compile_forest(self.booster) if self.compiled else None)
-        return self._forest[0]
+    @cached_property
+    def forest(self) -> CompiledForest | None:
+        """The compiled trees (None: score with LightGBM), compiled on first use."""
+        return compile_forest(self.booster) if self.compiled else None
 
 
 def why_not_servable(registry: ModelRegistry, version: str) -> str | None:

@@ -62,9 +62,10 @@ MAX_K = 500
 DEFAULT_CANDIDATE_CAP: Mapping[str, int] = MappingProxyType(
     {"supplier": 500, "investor": 500, "customer": 300}
 )
-# The rules re-rank the SCORED_KEEP (or 3 k) candidates the model scores highest: the
-# diversity re-rank never moves a firm below one scoring more than its tolerance less, so a
-# firm outside the best 200 of 500 does not reach a list of 50 or fewer.
+# The rules re-rank the SCORED_KEEP (or 3 k) candidates the model scores highest; a firm
+# below them could reach a list only through a pairing boost larger than its score gap.
+# Measured with the two-stage scoring this replaced (full-path NDCG@10 against the true
+# grades, six variants, seeds 7 and 8): keeping 200 cost at most 0.002 (noisy suppliers).
 SCORED_KEEP = 200
 
 
