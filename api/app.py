@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         telemetry=None if runtime.settings.telemetry else _NO_TELEMETRY,
     )
     app.state.runtime = runtime
+    app.state.rank_lane = anyio.CapacityLimiter(runtime.settings.rank_threads)
     app.state.settings = runtime.settings
     app.state.engine = runtime.engine
     app.state.session_factory = runtime.session_factory

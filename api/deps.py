@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import SQLAlchemyError
@@ -104,6 +105,20 @@ def get_dashboard_cache(request: Request) -> tuple[DashboardCache, int]:
 
     runtime = runtime_of(request)
     return runtime.dashboard_cache, datastamp.read(runtime.settings.home)
+
+
+async def in_rank_lane(request: Request, work: Callable[[], T]) -> T:
+    """Run ranking work in the process's ranking lane: at most ``settings.rank_threads``
+    lists are computed at once, the others wait in arrival order.
+
+    A list is CPU work that holds the GIL most of the time; several lists in threads of one
+    process only take turns at it, each finishing later, and the event loop waits for the GIL
+    between them. One at a time, 200k firms, 2 workers, wrk 8 connections, three 30 s runs
+    alternated with the thread pool of 40: p99 180 / 177 / 188 ms -> 92 / 75 / 76 ms,
+    243 / 227 / 254 -> 262 / 243 / 286 req/s.
+    """
+    lane: anyio.CapacityLimiter = request.app.state.rank_lane
+    return await anyio.to_thread.run_sync(work, limiter=lane)
 
 
 # The dependencies below are async so that FastAPI calls them on the event loop instead of

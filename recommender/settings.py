@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     )
     import_max_bytes: int = Field(default=50 * 1024 * 1024, description="largest import file")
     log_level: str = "INFO"
+    rank_threads: int = Field(
+        default=1,
+        ge=1,
+        description="threads of a server process that compute single ranked lists at once "
+        "(the others wait their turn, first come first served)",
+    )
     telemetry: bool = Field(
         default=False,
         description="FastAPI's OpenTelemetry spans, metrics and logs (for a configured "

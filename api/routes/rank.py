@@ -6,12 +6,11 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import LogDep, PathId, RankingDep, ReferenceDep, SessionDep
+from api.deps import LogDep, PathId, RankingDep, ReferenceDep, SessionDep, in_rank_lane
 from api.deps import require_access as access
 from api.schemas.common import ERRORS, INVALID, NOT_FOUND, ErrorBody
 from api.schemas.rank import (
@@ -72,6 +71,7 @@ def list_out(r: RankedList) -> RankedListOut:
 @router.get("/{kind}/{query_id}", responses=NOT_FOUND)
 async def rank_one(
     *,
+    request: Request,
     session: SessionDep,
     ranking: RankingDep,
     log: LogDep,
@@ -101,9 +101,10 @@ async def rank_one(
         size=size,
         min_srdi=min_srdi,
     )
-    # async with the work sent to the pool by hand: FastAPI then checks the answer on the
-    # loop instead of in a second thread-pool hop (it does that for a sync route)
-    return await run_in_threadpool(
+    # async with the work sent to the ranking lane by hand: FastAPI then checks the answer
+    # on the loop instead of in a second thread-pool hop (it does that for a sync route)
+    return await in_rank_lane(
+        request,
         lambda: list_out(
             ranked_lists.rank_one(
                 ranking, log, session=session, principal=key, kind=kind, query_id=query_id,
