@@ -72,6 +72,7 @@ class Runtime:
                 self.registry,
                 self.rules,
                 home=self.settings.home,
+                freeze_heap=self.settings.freeze_heap,
             )
 
     @cached_property

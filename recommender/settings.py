@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         description="threads of a server process that compute single ranked lists at once "
         "(the others wait their turn, first come first served)",
     )
+    freeze_heap: bool = Field(
+        default=False,
+        description="after the ranking data is built, keep it out of the garbage collector's "
+        "walks (gc.freeze); `chainmatch serve` turns it on",
+    )
     telemetry: bool = Field(
         default=False,
         description="FastAPI's OpenTelemetry spans, metrics and logs (for a configured "

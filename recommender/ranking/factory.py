@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -76,8 +77,10 @@ class ServiceHolder:
         *,
         candidate_cap: int | Mapping[str, int] = DEFAULT_CANDIDATE_CAP,
         home: Path | None = None,
+        freeze_heap: bool = False,
     ) -> None:
         self._factory = session_factory
+        self._freeze_heap = freeze_heap
         self._candidate_cap = candidate_cap
         self._reference = reference
         self._models = ModelProvider(registry)
@@ -103,6 +106,7 @@ class ServiceHolder:
             with self._lock:
                 if self._service is None:
                     self._service = self._build()
+                    self._settle()
         elif self._home is not None and datastamp.read(self._home) > self._built_stamp:
             self.refresh_in_background()
         return self._service
@@ -112,6 +116,19 @@ class ServiceHolder:
         service = self._build()
         with self._lock:
             self._service = service
+        self._settle()
+
+    def _settle(self) -> None:
+        """With ``freeze_heap``: collect, then move every object alive now (the service's
+        tables, the model, the reference) to the GC's permanent generation, so that the
+        collections a request's garbage triggers no longer walk them. Full collections over
+        the ~250k objects of a 200k-firm service put 80 ms pauses in the tail: p99 84 / 82 ms
+        -> 46 / 48 ms over HTTP (2 workers, wrk 8 connections, runs alternated). A refresh
+        unfreezes first, so the previous service's cycles are collected."""
+        if self._freeze_heap:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     def refresh_in_background(self) -> bool:
         """Start one background rebuild unless one is running; True if started."""
