@@ -44,7 +44,7 @@ def test_the_first_build_freezes_the_heap_only_when_asked() -> None:
     assert gc.get_freeze_count() == 0
     service: Any = _holder(freeze_heap=True).get()
     assert gc.get_freeze_count() > 0
-    assert any(o is service for o in gc.get_objects()) is False  # frozen: out of the walks
+    assert not any(o is service for o in gc.get_objects())  # frozen: out of the walks
 
 
 def test_a_refresh_collects_the_previous_service_and_freezes_the_new_one() -> None:
