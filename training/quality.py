@@ -10,6 +10,12 @@ firms included). Beside the product's full path it scores:
 * rule-by-rule costs: the same model with one rule switched off (the caller's factories);
 * ``plain``: LambdaRank on the raw columns over the whole pool (:mod:`training.wholepool`);
 * ``ceiling``: LightGBM fitted to the true grades on everything observable, whole pool;
+* the rungs from the product's model up to the ceiling, each changing one thing:
+  ``true_labels`` (the product's own training rows and model, every label replaced by the
+  row's true grade: what label noise costs), ``ceiling_small`` (the ceiling's pool pairs and
+  true grades, the product's features and hyper-parameters: what the logged sample costs),
+  ``ceiling_features`` (the same with the ceiling's big trees: what capacity costs) and
+  ``ceiling`` (plus the raw columns);
 * ``rule``, ``random`` over the whole pool, and ``oracle`` (the true grades themselves);
 * candidate recall: share of the true top-10 inside the first N generated candidates.
 
@@ -21,10 +27,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
 
+import lightgbm as lgb
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from features.candidates import CandidateGenerator
@@ -32,13 +40,45 @@ from features.context import FeatureContext
 from features.reference import Reference
 from training import wholepool
 from training.frames import frames_from_world
-from training.fullpath import FullPathResult, RankerFactory, full_path_metrics, query_instances
-from training.pipeline import Prepared, TrainConfig, TrainResult, prepare, train_and_evaluate
+from training.fullpath import (
+    FullPathResult,
+    ListRanker,
+    RankerFactory,
+    full_path_metrics,
+    query_instances,
+)
+from training.pipeline import (
+    FitFn,
+    Prepared,
+    TrainConfig,
+    TrainResult,
+    fit_on_rows,
+    prepare,
+    train_and_evaluate,
+)
+from training.rankers import RankerParams
 from training.world import World, true_grades_for_query
 
-__all__ = ["QualityReport", "evaluate_world", "truth_relevance"]
+__all__ = ["QualityReport", "evaluate_world", "true_grades_of_rows", "truth_relevance"]
 
-BASELINES = ("plain", "ceiling", "rule", "random", "oracle")
+FloatArray = npt.NDArray[np.float64]
+BASELINES = (
+    "plain",
+    "ceiling",
+    "ceiling_features",
+    "ceiling_small",
+    "true_labels",
+    "rule",
+    "random",
+    "oracle",
+)
+# the ceiling and the rungs down to the product's model: name -> (raw columns too, the
+# product's hyper-parameters); all are fitted on the same pool pairs and true grades
+CEILINGS = {
+    "ceiling": (True, False),
+    "ceiling_features": (False, False),
+    "ceiling_small": (False, True),
+}
 RECALL_AT = (500, 1000, 2000)
 
 
@@ -113,13 +153,13 @@ def _recall(ctx: FeatureContext, relevance: pd.DataFrame) -> dict[str, dict[int,
     return {kd: {n: float(np.mean(v)) for n, v in r.items()} for kd, r in out.items()}
 
 
-def _ceiling(
-    ctx: FeatureContext, world: World, train_rows: pd.DataFrame, *, pairs_per_query: int, seed: int
-) -> wholepool.PoolScore:
-    """Per-kind LightGBM on the true grades of training queries × random pool firms."""
+def _ceiling_pairs(
+    world: World, train_rows: pd.DataFrame, *, pairs_per_query: int, seed: int
+) -> dict[str, pd.DataFrame]:
+    """Per kind: up to 300 training query instances × random pool firms, true grades."""
     rng = np.random.default_rng(seed)
     inst = query_instances(train_rows)
-    boosters = {}
+    out = {}
     for kind, grp in inst.groupby("query_kind", sort=True):
         some = grp.sample(min(len(grp), 300), random_state=seed)
         parts = []
@@ -139,11 +179,82 @@ def _ceiling(
                 )
             )
         pairs = pd.concat(parts, ignore_index=True)
-        pairs = pairs[pairs["query_id"] != pairs["candidate_id"]].reset_index(drop=True)
-        boosters[str(kind)] = wholepool.fit_ceiling(
-            ctx, str(kind), pairs, pairs["grade"].to_numpy(dtype=float), seed=seed
+        out[str(kind)] = pairs[pairs["query_id"] != pairs["candidate_id"]].reset_index(drop=True)
+    return out
+
+
+def _ceilings(
+    ctx: FeatureContext,
+    pairs: Mapping[str, pd.DataFrame],
+    wanted: Sequence[str],
+    *,
+    params: RankerParams,
+    seed: int,
+) -> dict[str, wholepool.PoolScore]:
+    """The ceiling and its rungs (:data:`CEILINGS`) fitted on the same pool pairs."""
+    out = {}
+    for name in wanted:
+        raw, own = CEILINGS[name]
+        boosters = {
+            kind: wholepool.fit_ceiling(
+                ctx,
+                kind,
+                p,
+                p["grade"].to_numpy(dtype=float),
+                seed=seed,
+                raw=raw,
+                params=params if own else None,
+            )
+            for kind, p in pairs.items()
+        }
+        out[name] = wholepool.ceiling_scorer(ctx, boosters)
+    return out
+
+
+def true_grades_of_rows(world: World, rows: pd.DataFrame) -> FloatArray:
+    """The true expected grade of each labelled row (``query_kind, query_id, candidate_id,
+    exposed``), as of its date; 0 for a candidate outside the query's eligible pool."""
+    out = np.zeros(len(rows), dtype=np.float64)
+    cands = rows["candidate_id"].astype(str).to_numpy()
+    groups = rows.groupby(["query_kind", "query_id", "exposed"], sort=False).indices
+    for key, at in groups.items():
+        kind, qid, exposed = cast(tuple[Any, Any, Any], key)
+        idx = np.asarray(at, dtype=np.int64)
+        ids, grade = true_grades_for_query(
+            world.truth, str(kind), str(qid), pd.Timestamp(exposed).date()
         )
-    return wholepool.ceiling_scorer(ctx, boosters)
+        by_id = pd.Series(grade, index=ids.astype(str))
+        by_id = by_id[~by_id.index.duplicated()]
+        out[idx] = by_id.reindex(cands[idx]).fillna(0.0).to_numpy()
+    return out
+
+
+def _true_label_fit(world: World, fit: FitFn) -> FitFn:
+    """``fit`` on the same rows with each label replaced by the row's true grade."""
+
+    def relabelled(
+        train_rows: pd.DataFrame,
+        train_X: pd.DataFrame,
+        valid_rows: pd.DataFrame,
+        valid_X: pd.DataFrame,
+        *,
+        params: RankerParams,
+    ) -> lgb.Booster:
+        tr = train_rows.assign(grade=true_grades_of_rows(world, train_rows))
+        va = valid_rows.assign(grade=true_grades_of_rows(world, valid_rows))
+        return fit(tr, train_X, va, valid_X, params=params)
+
+    return relabelled
+
+
+def _true_labels(
+    world: World, ctx: FeatureContext, prepared: Prepared, config: TrainConfig, path: RankerFactory
+) -> ListRanker:
+    """The serving path around the product's model trained on true grades of its own rows."""
+    result = train_and_evaluate(
+        prepared, replace(config, fit=_true_label_fit(world, config.fit or fit_on_rows))
+    )
+    return path(ctx, result.booster, result.calibrator)
 
 
 def evaluate_world(
@@ -200,16 +311,23 @@ def evaluate_world(
             report.ndcg[key] = _ndcg(full_path_metrics(ranker, instances, relevance, k=k), k)
             report.seconds[key] = time.perf_counter() - t
         t0 = time.perf_counter()
+    if "true_labels" in baselines and "full_path" in factories:
+        t = time.perf_counter()
+        ranker = _true_labels(world, ctx, prepared, config, factories["full_path"])
+        report.ndcg["true_labels"] = _ndcg(full_path_metrics(ranker, instances, relevance, k=k), k)
+        report.seconds["true_labels"] = time.perf_counter() - t
     train_obs, _ = prepared.subset("train", observed_only=True)
     valid_obs, _ = prepared.subset("valid", observed_only=True)
     scorers: dict[str, wholepool.PoolScore] = {}
     if "plain" in baselines:
         plain = wholepool.fit_plain(ctx, train_obs, valid_obs, seed=config.seed)
         scorers["plain"] = wholepool.plain_scorer(ctx, plain)
-    if "ceiling" in baselines:
-        scorers["ceiling"] = _ceiling(
-            ctx, world, train_obs, pairs_per_query=ceiling_pairs_per_query, seed=config.seed
+    wanted = [name for name in CEILINGS if name in baselines]
+    if wanted:
+        pairs = _ceiling_pairs(
+            world, train_obs, pairs_per_query=ceiling_pairs_per_query, seed=config.seed
         )
+        scorers |= _ceilings(ctx, pairs, wanted, params=config.params, seed=config.seed)
     if "rule" in baselines:
         scorers["rule"] = wholepool.rule_scorer(ctx)
     if "random" in baselines:

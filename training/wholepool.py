@@ -9,6 +9,9 @@ candidate generation because they score every firm of the pool:
 * ``ceiling``: LightGBM fitted to the *true* relevance of a synthetic world on everything
   observable (raw columns and the catalogue's pair features) over pairs drawn from the whole
   pool — the best a model could do from the import files, with perfect labels;
+  ``fit_ceiling(raw=False)`` and ``fit_ceiling(raw=False, params=…)`` are the rungs
+  between: the same sample and labels read through the product's features only, and then
+  with the product's hyper-parameters too;
 * ``rule``: the office's manual rule (:func:`training.rankers.rule_score`);
 * ``random``.
 
@@ -32,7 +35,7 @@ from features.context import FeatureContext
 from features.history import to_days
 from features.pairs import pair_features
 from training.dataset import group_sizes
-from training.rankers import rule_score
+from training.rankers import RankerParams, rule_score
 
 __all__ = [
     "RAW_COLUMNS",
@@ -203,6 +206,15 @@ def ceiling_matrix(
     return pd.concat([X, F], axis=1)
 
 
+CEILING_PARAMS: dict[str, Any] = {
+    "objective": "regression",
+    "learning_rate": 0.05,
+    "num_leaves": 63,
+    "min_data_in_leaf": 20,
+}
+CEILING_ROUNDS = 600
+
+
 def fit_ceiling(
     ctx: FeatureContext,
     kind: str,
@@ -211,26 +223,31 @@ def fit_ceiling(
     *,
     seed: int = 7,
     num_threads: int = 1,
+    raw: bool = True,
+    params: RankerParams | None = None,
 ) -> lgb.Booster:
     """LightGBM regression of the true relevance on everything observable.
 
     ``pairs``: ``query_id, candidate_id, exposed`` of one kind, drawn from the whole pool.
+    ``raw``: False leaves out :data:`RAW_COLUMNS` (the catalogue's pair features only, what
+    the product's model reads); ``params``: the product's hyper-parameters (its tree size,
+    learning rate, loss, monotone constraints and round cap) instead of the ceiling's big
+    trees. The rungs between the product and the ceiling are these two switches.
     """
     q, c = _rows_of(ctx, pairs)
     day = to_days(pairs["exposed"].to_numpy(), len(pairs))
     X = ceiling_matrix(ctx, kind, q, c, day)
-    params = {
-        "objective": "regression",
-        "learning_rate": 0.05,
-        "num_leaves": 63,
-        "min_data_in_leaf": 20,
-        "seed": seed,
-        "deterministic": True,
-        "num_threads": num_threads,
-        "verbosity": -1,
-    }
+    if not raw:
+        X = X.drop(columns=RAW_COLUMNS)
+    if params is None:
+        lgb_params = {**CEILING_PARAMS, "seed": seed, "deterministic": True}
+        rounds = CEILING_ROUNDS
+    else:
+        lgb_params = params.lgb_params(list(X.columns))
+        rounds = params.num_boost_round
+    lgb_params |= {"num_threads": num_threads, "verbosity": -1}
     data = lgb.Dataset(X, label=np.asarray(relevance, dtype=np.float64))
-    return lgb.train(params, data, num_boost_round=600)
+    return lgb.train(lgb_params, data, num_boost_round=rounds)
 
 
 class PoolRanker:
@@ -273,7 +290,9 @@ def ceiling_scorer(ctx: FeatureContext, boosters: dict[str, lgb.Booster]) -> Poo
     def score(kind: str, q: int, c: IntArray, as_of: pd.Timestamp) -> FloatArray:
         day = to_days(as_of, len(c))
         X = ceiling_matrix(ctx, kind, np.full(len(c), q, dtype=np.int64), c, day)
-        return np.asarray(boosters[kind].predict(X, num_threads=1), dtype=np.float64)
+        booster = boosters[kind]
+        X = X[booster.feature_name()]  # a ceiling fitted without the raw columns
+        return np.asarray(booster.predict(X, num_threads=1), dtype=np.float64)
 
     return score
 

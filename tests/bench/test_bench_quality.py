@@ -5,7 +5,11 @@ trained as ``chainmatch train`` trains it, then every test query is ranked over 
 catalogue through the serving path (candidates → model → default rules → top-k) and scored
 against the world's true expected grades. Beside it: the same model with each rule switched
 off (the rule's cost), the plain LambdaRank on raw columns over the whole pool, the
-perfect-label ceiling, the office rule, random, and the recall of the true top-10 within the
+perfect-label ceiling and the rungs between it and the product's model (``true_labels``:
+the product's rows and model with true grades as labels; ``ceiling_small``: the ceiling's
+pool pairs and true grades through the product's features and hyper-parameters;
+``ceiling_features``: the same with the ceiling's big trees), the office rule, random, and
+the recall of the true top-10 within the
 first 500/1,000/2,000 generated candidates. Goals: full path ≥ 1.15
 × plain and ≥ 0.85 × ceiling on every variant and kind; recall ≥ 0.95 at ≤ 2,000.
 
@@ -47,6 +51,10 @@ RULE_OFF = {
 }
 
 
+# from the product's model up to the ceiling, one change a rung (training/quality.py)
+LADDER = ("true_labels", "ceiling_small", "ceiling_features", "ceiling")
+
+
 def _out() -> Path:
     out = Path(os.environ.get("CHAINMATCH_HOME", "var")) / "bench"
     out.mkdir(parents=True, exist_ok=True)
@@ -72,7 +80,7 @@ def test_bench_quality() -> None:
         n = report.ndcg
         print(f"\n{name}: NDCG@10 vs the true grades, whole catalogue; queries {report.n_queries}")
         print(f"  {'ranker':<22}" + "".join(f"{k:>10}" for k in KINDS))
-        for r in ("full_path", *RULE_OFF, "plain", "ceiling", "rule", "random", "oracle"):
+        for r in ("full_path", *RULE_OFF, "plain", *LADDER, "rule", "random", "oracle"):
             if r in n:
                 print(_row(r, n[r]))
         ratios = {
