@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -47,19 +46,17 @@ from training.fullpath import (
     full_path_metrics,
     query_instances,
 )
-from training.pipeline import (
-    FitFn,
-    Prepared,
-    TrainConfig,
-    TrainResult,
-    fit_on_rows,
-    prepare,
-    train_and_evaluate,
-)
+from training.pipeline import Prepared, TrainConfig, TrainResult, prepare, train_and_evaluate
 from training.rankers import RankerParams
 from training.world import World, true_grades_for_query
 
-__all__ = ["QualityReport", "evaluate_world", "true_grades_of_rows", "truth_relevance"]
+__all__ = [
+    "QualityReport",
+    "evaluate_world",
+    "true_grades_of_rows",
+    "truth_relevance",
+    "with_true_grades",
+]
 
 FloatArray = npt.NDArray[np.float64]
 BASELINES = (
@@ -213,7 +210,10 @@ def _ceilings(
 
 def true_grades_of_rows(world: World, rows: pd.DataFrame) -> FloatArray:
     """The true expected grade of each labelled row (``query_kind, query_id, candidate_id,
-    exposed``), as of its date; 0 for a candidate outside the query's eligible pool."""
+    exposed``), as of its date; 0 for a candidate outside the query's eligible pool.
+
+    Looked up one query instance at a time: :func:`truth_relevance` would hold the whole
+    eligible pool of every training query at once."""
     out = np.zeros(len(rows), dtype=np.float64)
     cands = rows["candidate_id"].astype(str).to_numpy()
     groups = rows.groupby(["query_kind", "query_id", "exposed"], sort=False).indices
@@ -223,37 +223,27 @@ def true_grades_of_rows(world: World, rows: pd.DataFrame) -> FloatArray:
         ids, grade = true_grades_for_query(
             world.truth, str(kind), str(qid), pd.Timestamp(exposed).date()
         )
-        by_id = pd.Series(grade, index=ids.astype(str))
-        by_id = by_id[~by_id.index.duplicated()]
-        out[idx] = by_id.reindex(cands[idx]).fillna(0.0).to_numpy()
+        pos = pd.Index(ids.astype(str)).get_indexer(cands[idx])  # eligible ids are unique
+        out[idx] = np.where(pos >= 0, grade[pos], 0.0)
     return out
 
 
-def _true_label_fit(world: World, fit: FitFn) -> FitFn:
-    """``fit`` on the same rows with each label replaced by the row's true grade."""
-
-    def relabelled(
-        train_rows: pd.DataFrame,
-        train_X: pd.DataFrame,
-        valid_rows: pd.DataFrame,
-        valid_X: pd.DataFrame,
-        *,
-        params: RankerParams,
-    ) -> lgb.Booster:
-        tr = train_rows.assign(grade=true_grades_of_rows(world, train_rows))
-        va = valid_rows.assign(grade=true_grades_of_rows(world, valid_rows))
-        return fit(tr, train_X, va, valid_X, params=params)
-
-    return relabelled
+def with_true_grades(world: World, prepared: Prepared) -> Prepared:
+    """The same labelled rows and features, each training and validation row's grade
+    replaced by its true one; test rows keep their logged grades (the training report's
+    logged-pair metrics need whole grades)."""
+    rows = prepared.rows
+    fit = np.flatnonzero(rows["part"].to_numpy() != "test")
+    grade = rows["grade"].to_numpy(dtype=np.float64).copy()
+    grade[fit] = true_grades_of_rows(world, rows.iloc[fit])
+    return replace(prepared, rows=rows.assign(grade=grade))
 
 
 def _true_labels(
     world: World, ctx: FeatureContext, prepared: Prepared, config: TrainConfig, path: RankerFactory
 ) -> ListRanker:
     """The serving path around the product's model trained on true grades of its own rows."""
-    result = train_and_evaluate(
-        prepared, replace(config, fit=_true_label_fit(world, config.fit or fit_on_rows))
-    )
+    result = train_and_evaluate(with_true_grades(world, prepared), config)
     return path(ctx, result.booster, result.calibrator)
 
 

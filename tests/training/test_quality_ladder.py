@@ -1,12 +1,11 @@
 """The rungs between the product's model and the perfect-label ceiling (training/quality.py):
-true grades looked up per labelled row, and the ceiling without raw columns or with the
-product's hyper-parameters."""
+true grades looked up per labelled row, the labelled rows relabelled with them, and the
+ceiling without raw columns or with the product's hyper-parameters."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +16,8 @@ from features.history import to_days
 from features.reference import load_reference
 from training import wholepool
 from training.frames import frames_from_world
-from training.quality import _true_label_fit, true_grades_of_rows
+from training.pipeline import Prepared
+from training.quality import true_grades_of_rows, with_true_grades
 from training.rankers import RankerParams
 from training.world import World, generate_world, true_grades_for_query
 
@@ -58,34 +58,24 @@ def test_true_grades_of_rows_are_the_worlds_grades_as_of_each_row(world: World) 
     assert np.count_nonzero(got) >= 6  # the others are graded, not defaulted to 0
 
 
-def test_the_true_label_fit_hands_the_fit_true_grades(world: World) -> None:
-    rows = _rows(world).assign(grade=4, qid=0)
-    seen = {}
-
-    def spy(
-        train_rows: pd.DataFrame,
-        train_X: pd.DataFrame,
-        valid_rows: pd.DataFrame,
-        valid_X: pd.DataFrame,
-        *,
-        params: RankerParams,
-    ) -> lgb.Booster:
-        seen["train"], seen["valid"] = (
-            train_rows["grade"].to_numpy(),
-            valid_rows["grade"].to_numpy(),
-        )
-        return tiny
-
-    tiny = lgb.train({"verbosity": -1}, lgb.Dataset(np.eye(10), label=np.arange(10.0)), 1)
-    got = _true_label_fit(world, spy)(rows, rows, rows.iloc[:3], rows, params=RankerParams())
-    assert got is tiny
+def test_with_true_grades_relabels_the_fitted_rows_and_nothing_else(world: World) -> None:
+    rows = _rows(world).assign(grade=4, qid=0, part="train", sampled=False)
+    rows.loc[rows.index[-1], "part"] = "test"
+    X = pd.DataFrame({"f": np.arange(len(rows), dtype=float)})
+    day = pd.Timestamp("2025-05-01")
+    prepared = Prepared(rows=rows, X=X, valid_start=day, test_start=day)
+    got = with_true_grades(world, prepared)
     want = true_grades_of_rows(world, rows)
-    np.testing.assert_allclose(seen["train"], want)
-    np.testing.assert_allclose(seen["valid"], want[:3])
-    assert not np.allclose(seen["train"], 4.0)
+    np.testing.assert_allclose(got.rows["grade"].to_numpy()[:-1], want[:-1])
+    assert got.rows["grade"].iloc[-1] == 4  # a test row keeps its logged grade
+    assert want[-1] != 4
+    assert not np.allclose(got.rows["grade"], 4.0)
+    assert (prepared.rows["grade"] == 4).all()  # the logged labels are left as they were
+    assert got.X is X
+    pd.testing.assert_frame_equal(got.rows.drop(columns="grade"), rows.drop(columns="grade"))
 
 
-def _pool_pairs(world: World, ctx: FeatureContext) -> tuple[pd.DataFrame, np.ndarray]:
+def _pool_pairs(world: World) -> tuple[pd.DataFrame, np.ndarray]:
     m = world.truth.model
     lead = str(m.firm_ids[np.flatnonzero(m.f_leading)[0]])
     ids, grade = true_grades_for_query(world.truth, "supplier", lead, date(2025, 3, 1))
@@ -94,7 +84,7 @@ def _pool_pairs(world: World, ctx: FeatureContext) -> tuple[pd.DataFrame, np.nda
 
 
 def test_ceiling_rungs_read_what_they_say(world: World, ctx: FeatureContext) -> None:
-    pairs, grade = _pool_pairs(world, ctx)
+    pairs, grade = _pool_pairs(world)
     full = wholepool.fit_ceiling(ctx, "supplier", pairs, grade, seed=3)
     own = RankerParams(num_leaves=3, num_boost_round=7, min_data_in_leaf=20)
     small = wholepool.fit_ceiling(ctx, "supplier", pairs, grade, raw=False, params=own)
